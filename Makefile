@@ -1,0 +1,46 @@
+# Newsdesk — two commands: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PIP := $(BIN)/python -m pip --disable-pip-version-check
+
+export HF_HUB_OFFLINE ?= 1
+export GRADIO_ANALYTICS_ENABLED := False
+export ANONYMIZED_TELEMETRY := False
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: run test test-fast test-slow install models clean
+
+## run: install, provision the models, ingest corpus/ if the index is empty, open the web chat on 127.0.0.1:7860
+run: models
+	$(BIN)/newsdesk add corpus/ --if-empty
+	$(BIN)/newsdesk ui
+
+## test: install, provision, run the fast suite then the slow real-model suite
+test: test-fast test-slow
+
+test-fast: models
+	$(BIN)/python -m pytest -m "not slow" --timeout=600
+
+test-slow: models
+	$(BIN)/python -m pytest -m slow --timeout=1200
+
+install: $(STAMP)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip==25.3
+
+# torch first, pinned to the CPU build; llama-cpp-python compiles once (~16 min) and is cached by pip afterwards.
+$(STAMP): pyproject.toml requirements.lock | $(BIN)/python
+	$(PIP) install --quiet torch==2.13.0
+	$(PIP) install --quiet -c requirements.lock -e '.[test]'
+	touch $@
+
+models: install
+	$(BIN)/newsdesk models provision multilingual-e5-small qwen2.5-coder-1.5b-instruct qwen2.5-coder-0.5b-instruct
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,225 @@
+"""Turning passages into a grounded answer: prompt, language check, citations.
+
+``build_messages`` renders the prompt files with numbered passages that fit the
+model's context; ``finish`` turns the model's raw text into the verified
+answer (valid markers only, each sentence checked against its passages,
+refusals without sources).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from typing import Sequence
+
+import numpy as np
+
+from . import prompts
+from .bm25 import analyze
+from .chunking import split_sentences
+from .citations import attribute, keep_valid_markers, render_answer, sentences_with_markers, strip_markers
+from .language import detect_answer
+from .llms import Message
+from .types import Chunk, Citation, Hit, Sentence
+
+MONTHS = {
+    "fr": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"],
+    "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"],
+}
+# Phrases by which a model says the passages do not hold the answer.
+_REFUSAL = re.compile(
+    r"(ne (?:le )?disent pas|ne (?:le )?précisent pas|ne contiennent pas|ne mentionnent pas|aucune information|pas d'information|"
+    r"ne permettent pas de répondre|"
+    r"do not say|don't say|does not say|do not contain|does not contain|do not mention|does not mention|no information|"
+    r"not (?:mentioned|specified|provided)|cannot answer|can't answer)",
+    re.IGNORECASE,
+)
+
+
+def format_date(iso: str | None, lang: str) -> str:
+    """``12 mars 2024`` / ``12 March 2024``; empty when unknown."""
+    if not iso:
+        return ""
+    try:
+        d = date.fromisoformat(iso[:10])
+    except ValueError:
+        return iso
+    return f"{d.day} {MONTHS.get(lang, MONTHS['en'])[d.month - 1]} {d.year}"
+
+
+def refusal_text(lang: str) -> str:
+    return prompts.render(f"refusal.{lang}")
+
+
+@dataclass(frozen=True)
+class Passage:
+    """What the model is shown of a hit: whole sentences of its chunk, with article offsets."""
+
+    chunk: Chunk
+    text: str
+    start: int
+    end: int
+
+
+def focus(chunk: Chunk, sentence_scores: Sequence[float], count_tokens, max_tokens: int) -> Passage:
+    """The best-scoring sentence of ``chunk`` and its neighbours, within ``max_tokens``.
+
+    Sentences are kept whole and in order, so the passage is an exact span of
+    the article that a citation can point to.
+    """
+    spans = split_sentences(chunk.text)
+    if not spans or count_tokens(chunk.text) <= max_tokens:
+        return Passage(chunk, chunk.text, chunk.start, chunk.end)
+    best = max(range(len(spans)), key=lambda i: sentence_scores[i])
+    lo = hi = best
+    used = count_tokens(chunk.text[spans[best][0] : spans[best][1]])
+    while True:
+        grown = False
+        for candidate in (hi + 1, lo - 1):  # prefer what follows the best sentence
+            if 0 <= candidate < len(spans) and not lo <= candidate <= hi:
+                cost = count_tokens(chunk.text[spans[candidate][0] : spans[candidate][1]])
+                if used + cost <= max_tokens:
+                    lo, hi, used, grown = min(lo, candidate), max(hi, candidate), used + cost, True
+        if not grown:
+            break
+    start, end = spans[lo][0], spans[hi][1]
+    return Passage(chunk, chunk.text[start:end], chunk.start + start, chunk.start + end)
+
+
+def focus_passages(hits: Sequence[Hit], question: str, embedder, count_tokens, max_tokens: int) -> list[Passage]:
+    """Shorten each hit to its most question-relevant sentences (dense similarity)."""
+    qvec = None
+    out = []
+    for hit in hits:
+        chunk = hit.chunk
+        spans = split_sentences(chunk.text)
+        if len(spans) <= 1 or count_tokens(chunk.text) <= max_tokens:
+            out.append(Passage(chunk, chunk.text, chunk.start, chunk.end))
+            continue
+        if qvec is None:
+            qvec = embedder.embed_queries([question])[0]
+        vectors = embedder.embed_documents([chunk.text[s:e] for s, e in spans])
+        out.append(focus(chunk, list(vectors @ qvec), count_tokens, max_tokens))
+    return out
+
+
+def passage_block(n: int, passage: Passage, lang: str) -> str:
+    chunk = passage.chunk
+    meta = ", ".join(p for p in (chunk.source, format_date(chunk.date, lang)) if p) or "—"
+    return prompts.render(f"passage.{lang}", n=n, title=chunk.title or chunk.source or chunk.article_id, meta=meta, text=passage.text)
+
+
+@dataclass(frozen=True)
+class Prompt:
+    messages: list[Message]
+    passages: list[Passage]  # the passages in the prompt, numbered from 1
+    tokens: int
+
+
+def build_messages(question: str, lang: str, passages: Sequence[Passage], today: date, count_tokens, budget: int,
+                   history: Sequence[Message] = ()) -> Prompt:
+    """The chat messages for ``question``, keeping as many passages as fit ``budget`` tokens."""
+    system = prompts.render(f"system.{lang}", today=format_date(today.isoformat(), lang))
+    kept = list(passages)
+    while True:
+        blocks = "\n\n".join(passage_block(i, p, lang) for i, p in enumerate(kept, 1))
+        user = prompts.render(f"user.{lang}", passages=blocks, question=question)
+        messages = [Message("system", system), *history, Message("user", user)]
+        tokens = sum(count_tokens(m.content) + 4 for m in messages)
+        if tokens <= budget or len(kept) <= 1:
+            return Prompt(messages, kept, tokens)
+        kept = kept[:-1]  # drop the lowest-ranked passage rather than truncate one
+
+
+def is_refusal(text: str) -> bool:
+    plain = strip_markers(text)
+    return not plain or bool(_REFUSAL.search(plain))
+
+
+def language_drifted(text: str, lang: str) -> bool:
+    plain = strip_markers(text)
+    return len(plain) >= 20 and detect_answer(plain) != lang
+
+
+class SupportScorer:
+    """How well a passage supports an answer sentence, in [0, 1].
+
+    The larger of word overlap (stemmed content words of the sentence found in
+    the passage) and a dense score (the sentence/passage cosine as a z-score
+    above the sentence's background similarity, see ``relevance``), so that
+    cross-lingual support is recognised too.
+    """
+
+    Z_FLOOR, Z_CEIL = 3.5, 6.0  # z at which dense support starts, and where it is full
+
+    def __init__(self, embedder, passages: Sequence[Passage], lang: str, background):
+        self.embedder = embedder
+        self.background = background
+        self.passages = list(passages)
+        self.lang = lang
+        self._stems = [set(analyze(p.text, p.chunk.lang or lang)) | set(analyze(p.chunk.title, p.chunk.lang or lang)) for p in self.passages]
+        self._pvecs = embedder.embed_documents([p.text for p in self.passages]) if self.passages else None
+        self._qvecs: dict[str, np.ndarray] = {}
+
+    def lexical(self, sentence: str, n: int) -> float:
+        words = set(analyze(sentence, self.lang))
+        return len(words & self._stems[n - 1]) / len(words) if words else 0.0
+
+    def dense(self, sentence: str, n: int) -> float:
+        if sentence not in self._qvecs:
+            self._qvecs[sentence] = self.embedder.embed_queries([sentence])[0]
+        qvec = self._qvecs[sentence]
+        z = self.background.zscore(qvec, float(qvec @ self._pvecs[n - 1]), self.passages[n - 1].chunk.lang)
+        return min(1.0, max(0.0, (z - self.Z_FLOOR) / (self.Z_CEIL - self.Z_FLOOR)))
+
+    def __call__(self, sentence: str, n: int) -> float:
+        return round(max(self.lexical(sentence, n), self.dense(sentence, n)), 3)
+
+    def highlight(self, sentence: str, n: int) -> tuple[int, int] | None:
+        """Article offsets of the passage sentence closest to ``sentence``."""
+        passage = self.passages[n - 1]
+        words = set(analyze(sentence, self.lang))
+        best, best_score = None, 0.0
+        for s, e in split_sentences(passage.text):
+            stems = set(analyze(passage.text[s:e], passage.chunk.lang or self.lang))
+            score = len(words & stems) / (len(words) or 1)
+            if score > best_score:
+                best, best_score = (passage.start + s, passage.start + e), score
+        return best
+
+
+@dataclass(frozen=True)
+class Finished:
+    text: str
+    refused: bool
+    citations: tuple[Citation, ...]
+    sentences: tuple[Sentence, ...]
+
+
+def finish(raw: str, lang: str, passages: Sequence[Passage], scorer: SupportScorer) -> Finished:
+    """Verify the model's answer: keep valid markers, check support, map citations."""
+    if is_refusal(raw):
+        return Finished(refusal_text(lang), True, (), ())
+    text = keep_valid_markers(unicodedata.normalize("NFC", raw.strip()), range(1, len(passages) + 1))
+    attributed = attribute(sentences_with_markers(text), len(passages), scorer)
+    citations: dict[int, Citation] = {}
+    for sent in attributed:
+        for n in sent.citations:
+            passage = passages[n - 1]
+            chunk = passage.chunk
+            span = scorer.highlight(sent.text, n)
+            previous = citations.get(n)
+            score = max(sent.support[n], previous.support if previous else 0.0)
+            citations[n] = Citation(
+                n=n, article_id=chunk.article_id, chunk_id=chunk.id, title=chunk.title, date=chunk.date,
+                source=chunk.source, url=chunk.url, passage=passage.text, start=passage.start, end=passage.end,
+                support=score, highlight_start=(previous.highlight_start if previous else None) or (span[0] if span else None),
+                highlight_end=(previous.highlight_end if previous else None) or (span[1] if span else None),
+            )
+    sentences = tuple(Sentence(a.text, a.citations, a.supported) for a in attributed)
+    if not any(s.supported for s in sentences):
+        # Nothing the model said is backed by a passage: say the archive does not say it.
+        return Finished(refusal_text(lang), True, (), sentences)
+    return Finished(render_answer(attributed), False, tuple(citations[n] for n in sorted(citations)), sentences)

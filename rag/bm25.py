@@ -1,0 +1,176 @@
+"""BM25 over the same chunks as the dense index (bm25s), with per-language analysis.
+
+Each chunk is analysed in its own language (Snowball stemmer and stop words
+for French, English and the other article languages); the question in its
+language. The index is derived from the store's committed chunks and cached on
+disk beside it, tagged with the store's generation, so it is rebuilt only when
+the committed content changed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+
+from .types import Chunk, Filters, iso_to_epoch
+
+log = logging.getLogger(__name__)
+
+_STEMMER_NAMES = {"fr": "french", "en": "english", "de": "german", "es": "spanish", "it": "italian", "pt": "portuguese", "nl": "dutch"}
+_STOPWORD_NAMES = {"fr": "STOPWORDS_FRENCH", "en": "STOPWORDS_EN_PLUS", "de": "STOPWORDS_GERMAN", "es": "STOPWORDS_SPANISH",
+                   "it": "STOPWORDS_ITALIAN", "pt": "STOPWORDS_PORTUGUESE", "nl": "STOPWORDS_DUTCH"}
+_WORD = re.compile(r"\w+", re.UNICODE)
+_ELISION = re.compile(r"\b(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu)['’]", re.IGNORECASE)
+NO_EPOCH = np.iinfo(np.int64).min
+
+
+def _bm25s():
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets itself to DEBUG on import
+    return bm25s
+
+
+@lru_cache(maxsize=None)
+def _stemmer(lang: str):
+    import Stemmer
+
+    return Stemmer.Stemmer(_STEMMER_NAMES.get(lang, "english"))
+
+
+@lru_cache(maxsize=None)
+def _stopwords(lang: str) -> frozenset[str]:
+    import bm25s.stopwords as sw
+
+    return frozenset(getattr(sw, _STOPWORD_NAMES.get(lang, "STOPWORDS_EN_PLUS"), ()))
+
+
+def analyze(text: str, lang: str) -> list[str]:
+    """Lower-cased, elision-split, stop-word-free, stemmed tokens of ``text``."""
+    text = _ELISION.sub(" ", unicodedata.normalize("NFC", text).lower())
+    stop = _stopwords(lang if lang in _STEMMER_NAMES else "en")
+    words = [w for w in _WORD.findall(text) if w not in stop and (len(w) > 1 or w.isdigit())]
+    return _stemmer(lang if lang in _STEMMER_NAMES else "en").stemWords(words)
+
+
+@dataclass
+class BM25Index:
+    """A bm25s index with per-chunk metadata arrays for filtering."""
+
+    retriever: object
+    ids: list[str]
+    article_ids: np.ndarray
+    epochs: np.ndarray
+    sources: np.ndarray
+    langs: np.ndarray
+    generation: int
+
+    @classmethod
+    def build(cls, chunks: Iterable[Chunk], generation: int) -> "BM25Index | None":
+        bm25s = _bm25s()
+        chunks = list(chunks)
+        if not chunks:
+            return None
+        corpus = [analyze(f"{c.header}\n{c.text}", c.lang) or [""] for c in chunks]
+        retriever = bm25s.BM25()
+        retriever.index(corpus, show_progress=False)
+        epochs = [iso_to_epoch(c.date) for c in chunks]
+        return cls(
+            retriever=retriever, ids=[c.id for c in chunks],
+            article_ids=np.array([c.article_id for c in chunks], dtype=object),
+            epochs=np.array([NO_EPOCH if e is None else e for e in epochs], dtype=np.int64),
+            sources=np.array([c.source for c in chunks], dtype=object),
+            langs=np.array([c.lang for c in chunks], dtype=object),
+            generation=generation,
+        )
+
+    def mask(self, filters: Filters | None) -> np.ndarray | None:
+        if filters is None or filters.is_empty():
+            return None
+        keep = np.ones(len(self.ids), dtype=bool)
+        if filters.since and (e := iso_to_epoch(filters.since)) is not None:
+            keep &= (self.epochs != NO_EPOCH) & (self.epochs >= e)
+        if filters.until and (e := iso_to_epoch(filters.until)) is not None:
+            keep &= (self.epochs != NO_EPOCH) & (self.epochs < e)
+        if filters.sources:
+            keep &= np.isin(self.sources, list(filters.sources))
+        if filters.langs:
+            keep &= np.isin(self.langs, list(filters.langs))
+        if filters.article_ids:
+            keep &= np.isin(self.article_ids, list(filters.article_ids))
+        return keep.astype(np.float32)
+
+    def search(self, query: str, lang: str, k: int, filters: Filters | None = None) -> list[tuple[str, float, str]]:
+        """Top ``k`` (chunk id, BM25 score, chunk language) with a positive score."""
+        vocab = self.retriever.vocab_dict
+        tokens = [t for t in analyze(query, lang) if t in vocab]
+        if not tokens:
+            return []
+        scores = self.retriever.get_scores(tokens, weight_mask=self.mask(filters))
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(self.ids[i], float(scores[i]), self.langs[i]) for i in top if scores[i] > 0]
+
+    def save(self, folder: Path) -> None:
+        tmp = folder.with_name(folder.name + ".tmp")
+        tmp.mkdir(parents=True, exist_ok=True)
+        self.retriever.save(str(tmp))
+        meta = {"generation": self.generation, "ids": self.ids, "article_ids": list(self.article_ids),
+                "epochs": self.epochs.tolist(), "sources": list(self.sources), "langs": list(self.langs)}
+        (tmp / "newsdesk.json").write_text(json.dumps(meta))
+        if folder.exists():
+            import shutil
+
+            shutil.rmtree(folder)
+        tmp.rename(folder)
+
+    @classmethod
+    def load(cls, folder: Path) -> "BM25Index | None":
+        bm25s = _bm25s()
+        try:
+            meta = json.loads((folder / "newsdesk.json").read_text())
+            retriever = bm25s.BM25.load(str(folder))
+        except (OSError, ValueError, KeyError):
+            return None
+        return cls(retriever=retriever, ids=meta["ids"], article_ids=np.array(meta["article_ids"], dtype=object),
+                   epochs=np.array(meta["epochs"], dtype=np.int64), sources=np.array(meta["sources"], dtype=object),
+                   langs=np.array(meta["langs"], dtype=object), generation=meta["generation"])
+
+
+class BM25Cache:
+    """Keeps the BM25 index in step with the store's committed chunks."""
+
+    def __init__(self, store, folder: Path | None):
+        self._store = store
+        self._folder = folder
+        self._index: BM25Index | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> BM25Index | None:
+        generation = self._store.generation()
+        with self._lock:
+            if self._index is not None and self._index.generation == generation:
+                return self._index
+            if self._folder is not None and self._index is None:
+                loaded = BM25Index.load(self._folder)
+                if loaded is not None and loaded.generation == generation:
+                    self._index = loaded
+                    return loaded
+            log.info("building the BM25 index (generation %s)", generation)
+            self._index = BM25Index.build(self._store.iter_chunks(), generation)
+            if self._index is not None and self._folder is not None:
+                try:
+                    self._index.save(self._folder)
+                except OSError as exc:
+                    log.warning("could not save the BM25 index (%s)", exc)
+            return self._index

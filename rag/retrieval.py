@@ -1,0 +1,90 @@
+"""Hybrid retrieval: dense (Chroma) + BM25, fused by reciprocal rank fusion.
+
+``fuse`` is pure; ``Retriever`` does the I/O (embedding the query, querying
+the store and the BM25 index) and returns ranked ``Hit`` records.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+
+from .bm25 import BM25Cache
+from .types import Chunk, Filters, Hit
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """One retriever's ranking: chunk ids best first, with their raw scores."""
+
+    ids: tuple[str, ...]
+    scores: tuple[float, ...]
+    weights: tuple[float, ...] | None = None  # per item; 1.0 when absent
+
+
+def fuse(rankings: dict[str, Ranked], k: int = 60) -> list[tuple[str, float]]:
+    """Reciprocal rank fusion: ``sum(weight / (k + rank))`` over the rankings.
+
+    Ties are broken by the order of first appearance (dense before BM25).
+    """
+    scores: dict[str, float] = {}
+    for ranked in rankings.values():
+        for rank, id in enumerate(ranked.ids, start=1):
+            weight = ranked.weights[rank - 1] if ranked.weights else 1.0
+            scores[id] = scores.get(id, 0.0) + weight / (k + rank)
+    return sorted(scores.items(), key=lambda item: -item[1])
+
+
+def cap_per_article(hits: list[Hit], cap: int) -> list[Hit]:
+    """Keep at most ``cap`` hits of each article, in rank order."""
+    seen: dict[str, int] = {}
+    kept = []
+    for hit in hits:
+        count = seen.get(hit.chunk.article_id, 0)
+        if count < cap:
+            kept.append(hit)
+            seen[hit.chunk.article_id] = count + 1
+    return kept
+
+
+class Retriever:
+    """Dense + BM25 retrieval over one store."""
+
+    def __init__(self, store, embedder, bm25: BM25Cache, background, settings):
+        self.store = store
+        self.embedder = embedder
+        self.bm25 = bm25
+        self.background = background
+        self.cfg = settings.retrieval
+
+    def search(self, query: str, lang: str, filters: Filters | None = None, k: int | None = None) -> list[Hit]:
+        k = k or self.cfg.top_k
+        vector = self.embedder.embed_queries([query])[0]
+        dense = self.store.query(vector, self.cfg.dense_k, filters)
+        index = self.bm25.get()
+        lexical = index.search(query, lang, self.cfg.bm25_k, filters) if index is not None else []
+        chunks: dict[str, Chunk] = {c.id: c for c, _ in dense}
+        dense_scores = {c.id: s for c, s in dense}
+        bm25_scores = {id: score for id, score, _ in lexical}
+        # BM25 matches little but names across languages: it only votes fully for chunks in the query's language.
+        cross = self.cfg.bm25_cross_lingual_weight
+        rankings = {
+            "dense": Ranked(tuple(c.id for c, _ in dense), tuple(s for _, s in dense)),
+            "bm25": Ranked(tuple(i for i, _, _ in lexical), tuple(s for _, s, _ in lexical),
+                           tuple(1.0 if chunk_lang == lang else cross for _, _, chunk_lang in lexical)),
+        }
+        fused = fuse(rankings, self.cfg.rrf_k)
+        missing = [id for id, _ in fused[: k * 4] if id not in chunks]
+        for chunk, chunk_vector in self.store.get_chunks(missing):
+            chunks[chunk.id] = chunk
+            dense_scores[chunk.id] = float(chunk_vector @ vector)
+        committed = self.store.committed()
+        hits = [
+            Hit(chunk=chunks[id], fused=score, dense=dense_scores.get(id), bm25=bm25_scores.get(id))
+            for id, score in fused
+            if id in chunks and committed.get(chunks[id].article_id) == chunks[id].content_hash
+        ]
+        hits = cap_per_article(hits, 3)[:k]
+        return [replace(h, relevance=round(self.background.zscore(vector, h.dense, h.chunk.lang), 2)) for h in hits]

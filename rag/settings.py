@@ -1,0 +1,260 @@
+"""One typed settings tree, loaded once in the entry point.
+
+Precedence: defaults < ``newsdesk.toml`` < ``NEWSDESK_*`` environment < CLI flags.
+Nested fields read ``NEWSDESK_<SECTION>__<FIELD>``; the documented shortcuts
+``NEWSDESK_STORE_URL``, ``NEWSDESK_UI_AUTH`` and ``OLLAMA_HOST`` work too.
+``load_settings`` records where each value came from (``newsdesk config``).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from datetime import date
+from pathlib import Path
+from typing import Any, Mapping
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
+
+from .errors import ConfigError
+
+ENV_PREFIX = "NEWSDESK_"
+# Shortcut variables: name -> dotted setting path.
+ENV_SHORTCUTS = {
+    "NEWSDESK_STORE_URL": "store.url",
+    "NEWSDESK_UI_AUTH": "ui.auth",
+    "OLLAMA_HOST": "llm.ollama_host",
+}
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class StoreSettings(_Section):
+    url: str | None = Field(None, description="Chroma server URL (http://host:port); empty = embedded store in the data directory (single process only)")
+    collection: str = Field("newsdesk", description="Name prefix of the Chroma collections")
+    batch_size: int = Field(256, ge=1, le=5000, description="Chunks written to Chroma per call (50-500 is Chroma's sweet spot)")
+    timeout_s: float = Field(10.0, gt=0, description="Seconds to wait for a Chroma server before reporting it unreachable")
+
+
+class EmbedderSettings(_Section):
+    model: str = Field("multilingual-e5-small", description="Embedder preset, sentence-transformers model id, or local folder")
+    backend: str = Field("torch", description="Inference backend for the embedder: torch")
+    batch_size: int = Field(16, ge=1, le=1024, description="Texts per encoder call")
+    max_seq_length: int = Field(512, ge=16, le=8192, description="Token window of the encoder; chunks are sized to fit it")
+    threads: int | None = Field(None, ge=1, description="CPU threads for the encoder (empty = all cores)")
+
+
+    @field_validator("backend")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        from .embedders import REGISTRY
+
+        if value not in REGISTRY:
+            raise ValueError(f"unknown embedder backend {value!r}; choose one of {', '.join(sorted(REGISTRY))}")
+        return value
+
+
+class LLMSettings(_Section):
+    backend: str = Field("auto", description="auto | llamacpp | ollama | openai (auto: configured server > reachable Ollama > embedded llama.cpp)")
+    model: str = Field("qwen2.5-coder-1.5b-instruct", description="Embedded llama.cpp model: preset name or path to a GGUF file")
+    ollama_host: str | None = Field(None, description="Ollama server (host:port or URL); also read from OLLAMA_HOST")
+    ollama_model: str = Field("qwen2.5:7b", description="Model name on the Ollama server")
+    openai_base_url: str | None = Field(None, description="Base URL of an OpenAI-compatible server (vLLM, llama.cpp server, Ollama /v1)")
+    openai_model: str = Field("default", description="Model name on the OpenAI-compatible server")
+    openai_api_key: str = Field("none", description="API key for the OpenAI-compatible server")
+    context_window: int = Field(4096, ge=512, le=131072, description="Context window in tokens; prompts are fitted to it")
+    max_tokens: int = Field(384, ge=16, le=8192, description="Maximum tokens generated per answer")
+    temperature: float = Field(0.1, ge=0.0, le=2.0, description="Sampling temperature")
+    timeout_s: float = Field(180.0, gt=0, description="Seconds to wait for a model server")
+    threads: int | None = Field(None, ge=1, description="CPU threads for the embedded model (empty = all cores)")
+    seed: int = Field(0, description="Sampling seed for reproducible answers")
+
+    @field_validator("backend")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        from .llms import REGISTRY
+
+        if value != "auto" and value not in REGISTRY:
+            raise ValueError(f"unknown LLM backend {value!r}; choose one of auto, {', '.join(sorted(REGISTRY))}")
+        return value
+
+
+class ChunkingSettings(_Section):
+    target_tokens: int = Field(256, ge=16, le=4096, description="Target chunk size in embedder tokens")
+    overlap_tokens: int = Field(32, ge=0, le=1024, description="Overlap between consecutive chunks, in whole sentences up to this many tokens")
+
+
+class RetrievalSettings(_Section):
+    top_k: int = Field(4, ge=1, le=50, description="Passages given to the model")
+    dense_k: int = Field(40, ge=1, le=1000, description="Candidates from the dense (Chroma) retriever")
+    bm25_k: int = Field(40, ge=1, le=1000, description="Candidates from the BM25 retriever")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant")
+    bm25_cross_lingual_weight: float = Field(0.0, ge=0.0, le=1.0, description="BM25's fusion weight for chunks not in the question's language")
+    min_relevance: float = Field(5.0, description="Refuse without asking the model when no passage's similarity stands this many standard deviations above chance")
+    passage_tokens: int = Field(150, ge=32, le=2048, description="Longest passage shown to the model, in its tokens (the most relevant sentences of a chunk)")
+    reference_date: date | None = Field(None, description="Date that 'today' means in questions (empty = today)")
+
+
+class UISettings(_Section):
+    host: str = Field("127.0.0.1", description="Address the web chat binds to")
+    port: int = Field(7860, ge=1, le=65535, description="Port of the web chat")
+    auth: str | None = Field(None, description="user:password, or a file of such lines, to require a login")
+
+
+class Settings(BaseSettings):
+    """Effective configuration of one Newsdesk process."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid")
+
+    data_dir: Path = Field(
+        default_factory=lambda: Path(platformdirs.user_data_dir("newsdesk")),
+        description="Store, catalogue, feeds and conversations",
+    )
+    models_dir: Path = Field(
+        default_factory=lambda: Path(platformdirs.user_cache_dir("newsdesk")) / "models",
+        description="Provisioned model files and the embedding cache, shared by all data directories",
+    )
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    embedder: EmbedderSettings = Field(default_factory=EmbedderSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    chunking: ChunkingSettings = Field(default_factory=ChunkingSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    ui: UISettings = Field(default_factory=UISettings)
+
+    _origins: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings):
+        # load_settings() merges the layers itself so that it can report origins.
+        return (init_settings,)
+
+    def origin(self, path: str) -> str:
+        """Where the value at dotted ``path`` came from."""
+        return self._origins.get(path, "default")
+
+    def describe(self) -> list[dict[str, Any]]:
+        """Every leaf setting with its value, origin and description."""
+        rows = []
+        for name, info in type(self).model_fields.items():
+            value = getattr(self, name)
+            if isinstance(value, BaseModel):
+                for sub, subinfo in type(value).model_fields.items():
+                    path = f"{name}.{sub}"
+                    rows.append(_row(path, getattr(value, sub), self.origin(path), subinfo.description))
+            else:
+                rows.append(_row(name, value, self.origin(name), info.description))
+        return rows
+
+
+def _row(path: str, value: Any, origin: str, description: str | None) -> dict[str, Any]:
+    if isinstance(value, (Path, date)):
+        value = str(value)
+    if path in {"ui.auth", "llm.openai_api_key"} and value not in (None, "none"):
+        value = "***"
+    return {"key": path, "value": value, "origin": origin, "description": description or ""}
+
+
+class _EnvSource(EnvSettingsSource):
+    """pydantic-settings' env source reading a given mapping (testable)."""
+
+    def __init__(self, environ: Mapping[str, str]):
+        self._environ = environ
+        super().__init__(Settings)
+
+    def _load_env_vars(self):
+        return {k.lower(): v for k, v in self._environ.items()}
+
+
+def _leaves(data: Mapping[str, Any], prefix: str = "") -> list[str]:
+    paths = []
+    for key, value in data.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, Mapping) and key in Settings.model_fields:
+            paths.extend(_leaves(value, path + "."))
+        else:
+            paths.append(path)
+    return paths
+
+
+def _set_path(target: dict[str, Any], path: str, value: Any) -> None:
+    parts = path.split(".")
+    for part in parts[:-1]:
+        target = target.setdefault(part, {})
+    target[parts[-1]] = value
+
+
+def find_config_file(environ: Mapping[str, str]) -> Path | None:
+    """``NEWSDESK_CONFIG``, else ./newsdesk.toml, else the user config dir."""
+    if environ.get("NEWSDESK_CONFIG"):
+        return Path(environ["NEWSDESK_CONFIG"])
+    for candidate in (Path.cwd() / "newsdesk.toml", Path(platformdirs.user_config_dir("newsdesk")) / "newsdesk.toml"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_settings(
+    cli: Mapping[str, Any] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    config_file: Path | None = None,
+) -> Settings:
+    """Build the effective settings from all layers.
+
+    ``cli`` maps dotted paths (``"llm.backend"``) to values given as flags.
+    """
+    environ = dict(os.environ if environ is None else environ)
+    layers: list[tuple[str, dict[str, Any]]] = []
+    path = config_file or find_config_file(environ)
+    if path is not None:
+        if not path.is_file():
+            raise ConfigError(f"config file {path} not found — create it or unset NEWSDESK_CONFIG")
+        try:
+            layers.append((f"newsdesk.toml ({path})", tomllib.loads(path.read_text(encoding="utf-8"))))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path} is not valid TOML ({exc}) — fix the file") from exc
+    try:
+        env_values = _EnvSource(environ)()
+    except Exception as exc:  # pydantic-settings raises SettingsError on unparsable nested values
+        raise ConfigError(f"invalid NEWSDESK_* environment variable: {exc}") from exc
+    layers.append(("env", env_values))
+    shortcuts: dict[str, Any] = {}
+    for var, dotted in ENV_SHORTCUTS.items():
+        if environ.get(var):
+            _set_path(shortcuts, dotted, environ[var])
+    layers.append(("env-shortcut", shortcuts))
+    cli_values: dict[str, Any] = {}
+    for dotted, value in (cli or {}).items():
+        if value is not None:
+            _set_path(cli_values, dotted, value)
+    layers.append(("cli", cli_values))
+
+    merged: dict[str, Any] = {}
+    origins: dict[str, str] = {}
+    reverse_shortcuts = {v: k for k, v in ENV_SHORTCUTS.items()}
+    for origin, values in layers:
+        for leaf in _leaves(values):
+            node: Any = values
+            for part in leaf.split("."):
+                node = node[part]
+            _set_path(merged, leaf, node)
+            if origin == "env":
+                origins[leaf] = "env " + ENV_PREFIX + leaf.replace(".", "__").upper()
+            elif origin == "env-shortcut":
+                origins[leaf] = "env " + reverse_shortcuts[leaf]
+            else:
+                origins[leaf] = origin
+    try:
+        settings = Settings(**merged)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        source = origins.get(where, "the configuration")
+        raise ConfigError(f"invalid setting {where} (from {source}): {err['msg']} — fix it or remove it") from exc
+    settings._origins = origins
+    return settings

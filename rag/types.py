@@ -1,0 +1,198 @@
+"""Domain records passed between stages, and the frozen Answer JSON schema.
+
+Stages exchange these small frozen dataclasses, never tuples or loose dicts.
+``Answer.to_dict()`` is the documented ``newsdesk ask --json`` format read by
+the UI and the evaluation harness; bump ``SCHEMA_VERSION`` on any breaking change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+
+SCHEMA_VERSION = 1
+
+
+def iso_to_epoch(date: str | None) -> int | None:
+    """Integer epoch seconds (UTC) of an ISO 8601 date or date-time, or None."""
+    if not date:
+        return None
+    try:
+        parsed = datetime.fromisoformat(date.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return int(parsed.timestamp())
+
+
+@dataclass(frozen=True)
+class Article:
+    """One news article, cleaned, with its metadata and content hash."""
+
+    id: str
+    title: str
+    text: str
+    date: str | None = None
+    source: str = ""
+    url: str | None = None
+    lang: str = ""
+    authors: tuple[str, ...] = ()
+    content_hash: str = ""
+
+    @property
+    def epoch(self) -> int | None:
+        return iso_to_epoch(self.date)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage of an article; ``id`` is ``{article_id}:{n}``.
+
+    ``start``/``end`` are character offsets of ``text`` in the article text;
+    ``header`` (title, date, source) is prepended for embedding and display.
+    """
+
+    id: str
+    article_id: str
+    n: int
+    text: str
+    start: int
+    end: int
+    header: str = ""
+    title: str = ""
+    date: str | None = None
+    source: str = ""
+    url: str | None = None
+    lang: str = ""
+    content_hash: str = ""
+
+    @property
+    def epoch(self) -> int | None:
+        return iso_to_epoch(self.date)
+
+    @property
+    def embed_text(self) -> str:
+        return f"{self.header}\n{self.text}" if self.header else self.text
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrictions on what retrieval may return; empty fields restrict nothing."""
+
+    since: str | None = None  # ISO date or date-time, inclusive
+    until: str | None = None  # ISO date or date-time, exclusive
+    sources: tuple[str, ...] = ()
+    langs: tuple[str, ...] = ()
+    article_ids: tuple[str, ...] = ()
+
+    def is_empty(self) -> bool:
+        return not (self.since or self.until or self.sources or self.langs or self.article_ids)
+
+    def to_dict(self) -> dict:
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(self).items() if v}
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk with its scores from each retriever (None = not found there)."""
+
+    chunk: Chunk
+    fused: float
+    dense: float | None = None
+    bm25: float | None = None
+    relevance: float | None = None  # dense similarity as a z-score above chance (see relevance.py)
+
+    def to_dict(self) -> dict:
+        return {
+            "chunk_id": self.chunk.id,
+            "article_id": self.chunk.article_id,
+            "title": self.chunk.title,
+            "dense": self.dense,
+            "bm25": self.bm25,
+            "fused": self.fused,
+            "relevance": self.relevance,
+        }
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Passage ``n`` of the prompt, mapped back to its article and span."""
+
+    n: int
+    article_id: str
+    chunk_id: str
+    title: str
+    date: str | None
+    source: str
+    url: str | None
+    passage: str
+    start: int
+    end: int
+    support: float
+    highlight_start: int | None = None
+    highlight_end: int | None = None
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of the answer and the passages that support it."""
+
+    text: str
+    citations: tuple[int, ...] = ()
+    supported: bool = False
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """What retrieval did: the (rewritten) query, active filters, ranked hits."""
+
+    query: str
+    filters: dict = field(default_factory=dict)
+    hits: tuple[Hit, ...] = ()
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The result of one question, as shown by the CLI, the UI and the evals."""
+
+    question: str
+    language: str
+    answer: str
+    refused: bool
+    citations: tuple[Citation, ...] = ()
+    sentences: tuple[Sentence, ...] = ()
+    retrieval: Retrieval = field(default_factory=lambda: Retrieval(query=""))
+    timings: dict = field(default_factory=dict)
+    tokens: dict = field(default_factory=dict)
+    model: str = ""
+
+    def to_dict(self) -> dict:
+        """The frozen JSON schema (see README, "Answer JSON")."""
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "question": self.question,
+            "language": self.language,
+            "answer": self.answer,
+            "refused": self.refused,
+            "citations": [asdict(c) for c in self.citations],
+            "sentences": [
+                {"text": s.text, "citations": list(s.citations), "supported": s.supported}
+                for s in self.sentences
+            ],
+            "retrieval": {
+                "query": self.retrieval.query,
+                "filters": dict(self.retrieval.filters),
+                "hits": [h.to_dict() for h in self.retrieval.hits],
+            },
+            "timings": {
+                "retrieval_ms": self.timings.get("retrieval_ms"),
+                "ttft_s": self.timings.get("ttft_s"),
+                "total_s": self.timings.get("total_s"),
+            },
+            "tokens": {
+                "prompt": self.tokens.get("prompt"),
+                "completion": self.tokens.get("completion"),
+            },
+            "model": self.model,
+        }

@@ -1,0 +1,121 @@
+"""Shared fixtures.
+
+Every test gets its own data directory under ``tmp_path``; the models
+directory stays the machine's shared one (models are provisioned once).
+Fakes for fast logic tests go through the same registries the product uses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = ROOT.parent / "shared" / "data"
+SEED = ROOT / "corpus" / "000_1c72bd9b86d46715.txt"
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+
+@pytest.fixture(autouse=True)
+def isolated_data_dir(tmp_path, monkeypatch):
+    """Send the data directory (and any settings file lookup) to this test's tmp_path."""
+    monkeypatch.setenv("NEWSDESK_DATA_DIR", str(tmp_path / "data"))
+    for var in ("NEWSDESK_CONFIG", "NEWSDESK_STORE_URL", "OLLAMA_HOST", "NEWSDESK_UI_AUTH"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path / "data"
+
+
+# -- fakes, registered like real backends ------------------------------------
+
+class HashingEmbedder:
+    """Bag of words hashed into 256 dimensions: similar words, similar vectors."""
+
+    id = "fake-hashing-256"
+    dim = 256
+    max_tokens = 200
+
+    def count_tokens(self, text: str) -> int:
+        return len(re.findall(r"\w+|[^\w\s]", text))
+
+    def _vec(self, text: str) -> np.ndarray:
+        v = np.zeros(self.dim, dtype=np.float32)
+        for word in re.findall(r"\w+", text.lower()):
+            v[int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1.0
+        v += 1e-3  # never a zero vector
+        return v / np.linalg.norm(v)
+
+    def embed_documents(self, texts):
+        return np.stack([self._vec(t) for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
+
+    def embed_queries(self, texts):
+        return self.embed_documents(texts)
+
+
+class ScriptedLLM:
+    """Answers with a fixed text, or by quoting the first passage with its marker."""
+
+    name = "fake:scripted"
+    context_window = 4096
+
+    def __init__(self, reply: str | None = None):
+        self.reply = reply
+        self.calls: list[list] = []
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())
+
+    def stream(self, messages, max_tokens):
+        self.calls.append(list(messages))
+        if self.reply is not None:
+            text = self.reply
+        else:
+            user = messages[-1].content
+            m = re.search(r"<<<\n(.+?)(?:\n|$)", user)
+            first = re.split(r"(?<=[.!?])\s", m.group(1))[0] if m else "Nothing."
+            text = f"{first} [1]"
+        for word in re.findall(r"\S+\s*", text):
+            yield word
+
+
+@pytest.fixture(scope="session", autouse=True)
+def register_fakes():
+    from rag import embedders, llms
+
+    embedders.REGISTRY["fake"] = lambda settings: HashingEmbedder()
+    llms.REGISTRY["fake"] = lambda settings: ScriptedLLM()
+    yield
+    embedders.REGISTRY.pop("fake", None)
+    llms.REGISTRY.pop("fake", None)
+
+
+@pytest.fixture
+def fake_settings(tmp_path):
+    """Settings with the fake embedder and LLM, and an embedded store in tmp_path."""
+    from rag.settings import load_settings
+
+    return load_settings({"embedder.backend": "fake", "llm.backend": "fake", "retrieval.min_relevance": -100.0,
+                          "models_dir": str(tmp_path / "models")}, environ={"NEWSDESK_DATA_DIR": str(tmp_path / "data")})
+
+
+@pytest.fixture
+def fake_pipeline(fake_settings):
+    from rag.pipeline import build
+
+    return build(fake_settings)
+
+
+def require_shared_data():
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"shared data not found at {SHARED_DATA}")
+    return SHARED_DATA

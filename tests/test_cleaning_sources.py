@@ -1,0 +1,67 @@
+import json
+
+import pytest
+
+from conftest import SEED
+from rag.cleaning import clean_text, content_hash
+from rag.errors import IngestError
+from rag.sources import iter_files, load_path, load_text_file, split_title
+
+
+def test_seed_boilerplate_removed_headings_kept():
+    text = clean_text(SEED.read_text(encoding="utf-8"))
+    for junk in ("Published", "Partager", "Leave a Reply", "Votre adresse e-mail", "Trending", "Quitter la version mobile"):
+        assert junk not in text
+    assert "La Chine, un pilier économique pour la Russie face aux sanctions" in text  # a heading of the article
+    assert text.rstrip().endswith("de plus en plus distants.")
+
+
+def test_seed_article_metadata():
+    article = load_text_file(SEED)
+    assert article.title == "Coopération: échange entre Vladimir Poutine et Xi Jinping"
+    assert article.lang == "fr"
+    assert article.text.startswith("Vladimir Poutine et Xi Jinping ont échangé")
+    assert article.id == "doc-" + article.content_hash[:16]
+
+
+def test_markdown_title():
+    assert split_title("# Le titre\n\nLe corps.") == ("Le titre", "Le corps.")
+
+
+def test_content_hash_ignores_whitespace_layout():
+    assert content_hash("a  b\nc") == content_hash("a b c") != content_hash("a b d")
+
+
+def test_folder_skips_readme_licence_attribution(tmp_path):
+    for name in ("README.md", "LICENSE", "ATTRIBUTION.md", "article.txt", "notes.pdf", ".hidden.txt"):
+        (tmp_path / name).write_text("Un titre assez long pour un article\n\nDu texte.")
+    assert [p.name for p in iter_files(tmp_path)] == ["article.txt"]
+
+
+def test_jsonl_bad_lines_are_reported_with_file_and_line(tmp_path):
+    path = tmp_path / "a.jsonl"
+    good = {"id": "x1", "title": "T", "text": "Du texte.", "date": "2024-01-02", "source": "S", "url": None, "lang": "fr"}
+    path.write_text("\n".join([json.dumps(good), "{not json", json.dumps({"id": "x2", "title": "no text"}), ""]), encoding="utf-8")
+    (_, loaded), = list(load_path(path))
+    assert [a.id for a in loaded.articles] == ["x1"]
+    assert loaded.articles[0].date == "2024-01-02" and loaded.articles[0].epoch == 1704153600
+    assert any(f"{path}:2: not valid JSON" in e for e in loaded.errors)
+    assert any(f"{path}:3: missing or empty 'text'" in e for e in loaded.errors)
+
+
+def test_empty_binary_and_latin1_files(tmp_path):
+    (tmp_path / "empty.txt").write_text("")
+    (tmp_path / "binary.txt").write_bytes(b"\x00\x01\x02binary")
+    (tmp_path / "latin1.txt").write_bytes("Un article écrit en Latin-1\n\nLe député a été élu à Orléans.".encode("latin-1"))
+    results = {p.name: loaded for p, loaded in load_path(tmp_path)}
+    assert "empty file" in results["empty.txt"].errors[0]
+    assert "binary" in results["binary.txt"].errors[0]
+    assert "élu à Orléans" in results["latin1.txt"].articles[0].text
+
+
+def test_missing_path_and_unsupported_type(tmp_path):
+    with pytest.raises(IngestError, match="does not exist"):
+        list(load_path(tmp_path / "nope"))
+    (tmp_path / "x.exe").write_bytes(b"MZ")
+    with pytest.raises(IngestError, match="unsupported file type"):
+        list(load_path(tmp_path / "x.exe"))

@@ -1,0 +1,69 @@
+import json
+
+from click.testing import CliRunner
+
+from conftest import ROOT, SEED
+from rag.cli import main
+
+FAKES = ["--set", "embedder.backend=fake", "--set", "llm.backend=fake", "--set", "retrieval.min_relevance=-100"]
+
+
+def run(*args, input=None):
+    result = CliRunner().invoke(main, [*FAKES, *args], input=input, catch_exceptions=False)
+    return result
+
+
+def test_help_is_instant_and_has_examples():
+    result = CliRunner().invoke(main, ["ask", "--help"])
+    assert result.exit_code == 0 and "Examples:" in result.output
+
+
+def test_add_ask_json_and_stats(tmp_path):
+    assert run("add", str(ROOT / "corpus")).exit_code == 0
+    stats = json.loads(run("stats", "--json").output)
+    assert stats["articles"] == 101  # the seed article and 100 Wikinews articles; ATTRIBUTION.md is skipped
+    result = run("ask", "--json", "Pourquoi la Chine achète-t-elle du pétrole à la Russie ?")
+    assert result.exit_code == 0
+    answer = json.loads(result.output)
+    assert answer["schema_version"] == 1 and answer["language"] == "fr"
+    assert answer["citations"] and answer["retrieval"]["hits"]
+
+
+def test_ask_text_prints_numbered_sources(tmp_path):
+    run("add", str(SEED))
+    result = run("ask", "Pourquoi la Chine achète-t-elle du pétrole à la Russie ?")
+    assert result.exit_code == 0
+    assert "Sources :" in result.output and "[1] Coopération: échange entre Vladimir Poutine et Xi Jinping" in result.output
+
+
+def test_errors_are_one_line_with_a_fix(tmp_path):
+    result = CliRunner().invoke(main, [*FAKES, "ask", "Pourquoi ?"])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "index is empty" in lines[0] and "newsdesk add" in lines[0]
+    result = CliRunner().invoke(main, ["--set", "llm.backend=nope", "stats"])
+    assert result.exit_code == 1 and "unknown LLM backend 'nope'" in result.output
+
+
+def test_add_reports_rejected_inputs_and_continues(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "empty.txt").write_text("")
+    (tmp_path / "in" / "good.md").write_text("# Un bon article de test\n\nIl parle de la pluie et du beau temps.")
+    (tmp_path / "in" / "bad.jsonl").write_text('{"id": "x", "text": "ok"}\n{oops\n')
+    result = run("add", str(tmp_path / "in"), "--json")
+    report = json.loads(result.output)
+    assert len(report["added"]) == 2 and len(report["rejected"]) == 2
+    assert any("bad.jsonl:2" in r for r in report["rejected"]) and any("empty file" in r for r in report["rejected"])
+
+
+def test_config_shows_origins(tmp_path, monkeypatch):
+    monkeypatch.setenv("NEWSDESK_LLM__TEMPERATURE", "0.3")
+    rows = {r["key"]: r for r in json.loads(CliRunner().invoke(main, ["--set", "ui.port=8000", "config", "--json"]).output)}
+    assert rows["llm.temperature"]["value"] == 0.3 and rows["llm.temperature"]["origin"] == "env NEWSDESK_LLM__TEMPERATURE"
+    assert rows["ui.port"]["origin"] == "cli" and rows["llm.model"]["origin"] == "default"
+
+
+def test_models_lists_presets(tmp_path):
+    result = CliRunner().invoke(main, ["--models-dir", str(tmp_path), "models", "--json"])
+    names = {r["name"] for r in json.loads(result.output)}
+    assert {"multilingual-e5-small", "qwen2.5-coder-1.5b-instruct", "qwen2.5-coder-0.5b-instruct"} <= names

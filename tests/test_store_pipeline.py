@@ -1,0 +1,120 @@
+"""Ingestion and retrieval on a real embedded Chroma store, with the fake embedder and LLM."""
+
+import json
+from dataclasses import replace
+
+import pytest
+
+from conftest import SEED, HashingEmbedder
+from rag.errors import QuestionError, StoreError
+from rag.pipeline import build
+from rag.settings import load_settings
+from rag.sources import make_article
+from rag.types import Filters
+
+
+def art(id, text, title="Titre", date="2024-03-12", source="Le Monde", lang="fr"):
+    return make_article(id=id, text=text, title=title, date=date, source=source, lang=lang)
+
+
+def test_add_skip_replace_remove(fake_pipeline):
+    p = fake_pipeline
+    a = art("a", "Le gouvernement relève la taxe sur le carburant. Les syndicats protestent.")
+    b = art("b", "La Chine achète du pétrole et du gaz à la Russie.", source="AFP")
+    r1 = p.add_articles([a, b])
+    assert r1.added == ["a", "b"] and r1.chunks == 2
+    r2 = p.add_articles([a])
+    assert r2.skipped == ["a"] and r2.chunks == 0
+    a2 = art("a", "Le gouvernement renonce à la taxe. " * 40)
+    r3 = p.add_articles([a2])
+    assert r3.updated == ["a"]
+    chunks = p.store.chunks_of("a")
+    assert len(chunks) > 1 and all(c.content_hash == a2.content_hash for c in chunks)
+    assert p.store.counts() == (2, len(chunks) + 1)
+    assert p.store.remove(["a", "zzz"]) == ["a"]
+    assert p.store.counts() == (1, 1)
+    assert [h.chunk.article_id for h in p.search("pétrole gaz Russie").hits] == ["b"]
+
+
+def test_search_filters_dates_sources_languages(fake_pipeline):
+    p = fake_pipeline
+    p.add_articles([
+        art("old", "Élection municipale à Lyon.", date="2019-05-01"),
+        art("new", "Élection municipale à Lyon, second tour.", date="2024-05-01", source="AFP"),
+        art("en", "Municipal election in Lyon.", date="2024-06-01", lang="en", source="Reuters"),
+    ])
+    ids = lambda f: sorted({h.chunk.article_id for h in p.search("élection municipale Lyon", f).hits})
+    assert ids(Filters(since="2020-01-01")) == ["en", "new"]
+    assert ids(Filters(until="2020-01-01")) == ["old"]
+    assert ids(Filters(sources=("AFP",))) == ["new"]
+    assert ids(Filters(langs=("en",))) == ["en"]
+    assert ids(Filters(since="2024-01-01", langs=("fr",))) == ["new"]
+
+
+def test_empty_index_and_bad_questions(fake_pipeline):
+    with pytest.raises(StoreError, match="index is empty — run `newsdesk add corpus/`"):
+        fake_pipeline.ask("Pourquoi ?")
+    fake_pipeline.add_articles([art("a", "Du texte.")])
+    with pytest.raises(QuestionError, match="empty"):
+        fake_pipeline.ask("   ")
+    with pytest.raises(QuestionError, match="limit 2000"):
+        fake_pipeline.ask("x" * 10_000)
+
+
+def test_embedder_guard_refuses_mixed_vector_spaces(fake_settings, monkeypatch):
+    p = build(fake_settings)
+    p.add_articles([art("a", "Du texte.")])
+    monkeypatch.setattr(HashingEmbedder, "id", "another-embedder")
+    other = build(fake_settings)
+    with pytest.raises(StoreError, match="newsdesk reindex"):
+        other.search("texte")
+    with pytest.raises(StoreError, match="newsdesk reindex"):
+        other.add_articles([art("b", "Autre texte.")])
+
+
+def test_ask_streams_and_returns_answer_with_valid_citations(fake_pipeline):
+    fake_pipeline.add([SEED])
+    events = list(fake_pipeline.ask_stream("Pourquoi la Chine achète-t-elle du pétrole et du gaz à la Russie ?"))
+    kinds = [e.kind for e in events]
+    assert kinds[0] == "retrieval" and kinds[-1] == "answer" and "token" in kinds
+    answer = events[-1].answer
+    assert answer.language == "fr" and not answer.refused
+    assert answer.citations and all(1 <= c.n <= len(answer.retrieval.hits) for c in answer.citations)
+    for c in answer.citations:
+        article = fake_pipeline.store.get_articles([c.article_id])[c.article_id].article
+        assert article.text[c.start:c.end] == c.passage
+    data = answer.to_dict()
+    assert data["schema_version"] == 1
+    assert set(data) == {"schema_version", "question", "language", "answer", "refused", "citations", "sentences",
+                         "retrieval", "timings", "tokens", "model"}
+    json.dumps(data)
+
+
+def test_unsupported_answer_becomes_refusal_without_sources(fake_settings):
+    from conftest import ScriptedLLM
+
+    p = build(fake_settings)
+    p._llm = ScriptedLLM("La capitale de la Mongolie est Oulan-Bator [1].")
+    p.add([SEED])
+    answer = p.ask("Quelle est la capitale de la Mongolie ?")
+    assert answer.refused and answer.citations == () and "ne le disent pas" in answer.answer
+
+
+def test_killed_write_is_repaired_and_invisible(fake_pipeline):
+    """A write interrupted after its chunks but before its commit leaves nothing visible."""
+    from rag.chunking import chunk_article
+    from rag.store import ArticleRecord
+
+    p = fake_pipeline
+    p.add_articles([art("keep", "Un article complet sur la pêche.")])
+    half = art("half", "Un article à moitié écrit sur la pêche en mer.")
+    emb = p.embedder
+    chunks = chunk_article(half, emb.count_tokens)
+    p.store.begin([ArticleRecord(half, n_chunks=len(chunks))])
+    p.store.write_chunks(chunks, emb.embed_documents([c.embed_text for c in chunks]))
+    # ... the process dies here: no commit.
+    assert [h.chunk.article_id for h in p.search("pêche en mer").hits] == ["keep"]
+    fresh = build(p.settings)
+    assert fresh.store.repair() == 1
+    assert fresh.store.counts() == (1, 1)
+    assert fresh.add_articles([half]).added == ["half"]

@@ -1,0 +1,1 @@
+"""The Newsdesk web chat (Gradio)."""
