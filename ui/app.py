@@ -34,7 +34,7 @@ def build_app(pipeline) -> gr.Blocks:
     """The Gradio app for ``pipeline`` (not launched)."""
     with gr.Blocks(title="Newsdesk", analytics_enabled=False) as app:
         gr.Markdown("## Newsdesk")
-        chat = gr.Chatbot(label="Newsdesk", height=420, sanitize_html=True)
+        chat = gr.Chatbot(label="Newsdesk", height=420, sanitize_html=True, buttons=["copy", "copy_all"])
         question = gr.Textbox(label="Question", placeholder="Pourquoi la Chine est-elle importante pour la Russie ?")
         sources = gr.HTML()
 
