@@ -2,17 +2,19 @@
 
 Each article is atomic (see ``store``): it becomes visible only once all its
 chunks are written. Re-adding an unchanged article is a no-op; a changed
-article replaces its old chunks.
+article replaces its old chunks; a near-copy of a stored article is kept and
+linked to it.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from typing import Callable, Sequence
 
 from .chunking import chunk_article
+from .dedup import NearDuplicates, signature
 from .store import ArticleRecord, Store
 from .types import Article
 
@@ -21,89 +23,92 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class IngestReport:
-    """What an add did: ids added, updated and skipped, and rejected inputs with reasons."""
+    """What an add did: ids added, updated, skipped and linked as near-duplicates; rejected inputs with reasons."""
 
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (article, the stored article it copies)
     rejected: list[str] = field(default_factory=list)
     chunks: int = 0
     seconds: float = 0.0
 
     def merge(self, other: "IngestReport") -> None:
-        self.added += other.added
-        self.updated += other.updated
-        self.skipped += other.skipped
-        self.rejected += other.rejected
+        for name in ("added", "updated", "skipped", "duplicates", "rejected"):
+            getattr(self, name).extend(getattr(other, name))
         self.chunks += other.chunks
         self.seconds += other.seconds
 
     def summary(self) -> str:
         parts = [f"{len(self.added)} added", f"{len(self.updated)} updated", f"{len(self.skipped)} skipped (unchanged)",
                  f"{len(self.rejected)} rejected", f"{self.chunks} chunks", f"{self.seconds:.1f} s"]
+        if self.duplicates:
+            parts.insert(3, f"{len(self.duplicates)} near-duplicates linked")
         return ", ".join(parts)
 
     def to_dict(self) -> dict:
-        return {"added": self.added, "updated": self.updated, "skipped": self.skipped, "rejected": self.rejected,
+        return {"added": self.added, "updated": self.updated, "skipped": self.skipped,
+                "duplicates": [{"id": a, "duplicate_of": b} for a, b in self.duplicates], "rejected": self.rejected,
                 "chunks": self.chunks, "seconds": round(self.seconds, 3)}
 
 
-Progress = Callable[[int, int], None]  # (articles done, chunks done)
+Progress = Callable[[int, int, int], None]  # (articles done, articles in total, chunks written)
 
 
-def ingest_articles(articles: Iterable[Article], store: Store, embedder, settings, progress: Progress | None = None,
+def ingest_articles(articles: Sequence[Article], store: Store, embedder, settings, progress: Progress | None = None,
                     batch_articles: int = 32) -> IngestReport:
     """Index ``articles``; returns the report. Stops only on store errors."""
     report = IngestReport()
     started = time.perf_counter()
     store.repair()
-    store.check_embedder(embedder.id, embedder.dim, create=True)
-    limit = min(embedder.max_tokens, settings.embedder.max_seq_length)
-    batch: list[Article] = []
-    seen: dict[str, str] = {}
-    done = 0
-
-    def flush() -> None:
-        nonlocal done
-        if not batch:
-            return
-        existing = store.get_articles([a.id for a in batch], with_text=False)
-        todo: list[tuple[Article, bool]] = []
-        for article in batch:
-            old = existing.get(article.id)
-            if old is not None and old.article.content_hash == article.content_hash:
-                report.skipped.append(article.id)
-            else:
-                todo.append((article, old is not None))
-        chunks_by_article = {
-            a.id: chunk_article(a, embedder.count_tokens, settings.chunking.target_tokens, settings.chunking.overlap_tokens, limit)
-            for a, _ in todo
-        }
-        all_chunks = [c for a, _ in todo for c in chunks_by_article[a.id]]
-        if all_chunks:
+    # Unchanged articles are skipped before any model is loaded.
+    existing = store.get_articles([a.id for a in articles], with_text=False)
+    latest: dict[str, Article] = {}
+    for article in articles:  # the same id twice in one add: the later text wins
+        latest[article.id] = article
+    todo: list[Article] = []
+    for article in latest.values():
+        old = existing.get(article.id)
+        if old is not None and old.article.content_hash == article.content_hash:
+            report.skipped.append(article.id)
+        else:
+            todo.append(article)
+    report.skipped.extend(a.id for a in articles if latest[a.id] is not a)
+    total = len(todo)
+    if progress:
+        progress(0, total, 0)
+    if todo:
+        store.check_embedder(embedder.id, embedder.dim, create=True)
+        limit = min(embedder.max_tokens, settings.embedder.max_seq_length)
+        near = NearDuplicates()
+        for record in store.list_articles():
+            near.add(record.article.id, record.minhash)
+        for start in range(0, total, batch_articles):
+            batch = todo[start : start + batch_articles]
+            records = []
+            for article in batch:
+                sig = signature(article.text)
+                near.remove(article.id)
+                copy_of = near.match(article.id, sig) or ""
+                near.add(article.id, sig)
+                if copy_of:
+                    report.duplicates.append((article.id, copy_of))
+                records.append(ArticleRecord(article, duplicate_of=copy_of, minhash=sig))
+            chunks_by_article = {
+                r.article.id: chunk_article(r.article, embedder.count_tokens, settings.chunking.target_tokens,
+                                            settings.chunking.overlap_tokens, limit)
+                for r in records
+            }
+            all_chunks = [c for r in records for c in chunks_by_article[r.article.id]]
             vectors = embedder.embed_documents([c.embed_text for c in all_chunks])
-            records = [ArticleRecord(a, n_chunks=len(chunks_by_article[a.id])) for a, _ in todo]
+            records = [replace(r, n_chunks=len(chunks_by_article[r.article.id])) for r in records]
             store.begin(records)
             store.write_chunks(all_chunks, vectors)
             store.commit(records)
-        for article, was_there in todo:
-            (report.updated if was_there else report.added).append(article.id)
-        report.chunks += len(all_chunks)
-        done += len(batch)
-        if progress:
-            progress(done, report.chunks)
-        batch.clear()
-
-    for article in articles:
-        if seen.get(article.id) == article.content_hash:
-            report.skipped.append(article.id)
-            continue
-        if article.id in seen:  # same id twice in one add with different text: the later one wins
-            flush()
-        seen[article.id] = article.content_hash
-        batch.append(article)
-        if len(batch) >= batch_articles:
-            flush()
-    flush()
+            for r in records:
+                (report.updated if r.article.id in existing else report.added).append(r.article.id)
+            report.chunks += len(all_chunks)
+            if progress:
+                progress(min(start + batch_articles, total), total, report.chunks)
     report.seconds = time.perf_counter() - started
     return report

@@ -7,6 +7,7 @@ models load on first use so that building it is instant.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -16,19 +17,22 @@ from typing import Iterable, Iterator, Sequence
 from . import embedders, llms
 from .answering import SupportScorer, build_messages, finish, focus_passages, language_drifted, refusal_text
 from .bm25 import BM25Cache
-from .errors import QuestionError, StoreError
+from .errors import IngestError, QuestionError, StoreError
+from .feeds import FeedList, fetch_new_entries
 from .ingest import IngestReport, ingest_articles
 from .language import detect_question
 from .llms import Message
 from .prompts import render
 from .relevance import Background
 from .retrieval import Retriever
-from .sources import load_path
+from .sources import article_from_text, load_path
+from .web import fetch_article
 from .store import Store
 from .types import Answer, Article, Filters, Hit, Retrieval
 
 log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 2000
+URL_LIKE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 
 
 @dataclass(frozen=True)
@@ -77,23 +81,102 @@ class Pipeline:
         return self.settings.retrieval.reference_date or date.today()
 
     # -- corpus -----------------------------------------------------------
-    def add(self, paths: Sequence[Path], include: tuple[str, ...] = (), exclude: tuple[str, ...] = (), progress=None) -> IngestReport:
-        """Ingest files and folders; bad inputs are reported, not fatal."""
-        report = IngestReport()
+    def read_inputs(self, inputs: Sequence[str | Path], include: tuple[str, ...] = (), exclude: tuple[str, ...] = ()) -> tuple[list[Article], list[str]]:
+        """Articles from files, folders and http(s) URLs, and the problems met (one line each)."""
+        articles: list[Article] = []
         rejected: list[str] = []
-
-        def articles() -> Iterator[Article]:
-            for path in paths:
-                for _file, loaded in load_path(Path(path), include, exclude):
+        max_bytes = int(self.settings.ingest.max_file_mb * 1e6)
+        for item in inputs:
+            text = str(item)
+            try:
+                if URL_LIKE.match(text):
+                    articles.append(fetch_article(text, self.settings.ingest))
+                    continue
+                for _file, loaded in load_path(Path(item), include, exclude, max_bytes):
                     rejected.extend(loaded.errors)
-                    yield from loaded.articles
+                    articles.extend(loaded.articles)
+            except IngestError as exc:
+                rejected.append(str(exc))
+        return articles, rejected
 
-        report.merge(self.add_articles(articles(), progress))
-        report.rejected += rejected
+    def add(self, inputs: Sequence[str | Path], include: tuple[str, ...] = (), exclude: tuple[str, ...] = (), progress=None) -> IngestReport:
+        """Ingest files, folders and URLs; bad inputs are reported, not fatal."""
+        articles, rejected = self.read_inputs(inputs, include, exclude)
+        report = self.add_articles(articles, progress)
+        report.rejected = rejected + report.rejected
         return report
 
-    def add_articles(self, articles: Iterable[Article], progress=None) -> IngestReport:
-        return ingest_articles(articles, self.store, self.embedder, self.settings, progress)
+    def add_text(self, text: str, source: str = "stdin") -> IngestReport:
+        """Ingest pasted text as one article."""
+        try:
+            article = article_from_text(text, source)
+        except IngestError as exc:
+            return IngestReport(rejected=[f"{source}: {exc}"])
+        return self.add_articles([article])
+
+    def add_articles(self, articles: Sequence[Article], progress=None) -> IngestReport:
+        return ingest_articles(list(articles), self.store, self.embedder, self.settings, progress)
+
+    def update_feeds(self, progress=None) -> IngestReport:
+        """Fetch every followed feed and ingest the entries not seen before."""
+        feeds = FeedList(self.settings.data_dir)
+        report = IngestReport()
+        for feed in feeds.load():
+            try:
+                update = fetch_new_entries(feed, self.settings.ingest)
+            except IngestError as exc:
+                feed.last_error = str(exc)
+                feeds.update(feed)
+                report.rejected.append(str(exc))
+                continue
+            part = self.add_articles(update.articles, progress)
+            report.merge(part)
+            report.rejected.extend(update.errors)
+            feed.seen = [*feed.seen, *update.keys]  # only once their articles are stored
+            feed.last_error = ""
+            feeds.update(feed)
+        return report
+
+    def add_feed(self, url: str) -> str:
+        """Check that ``url`` is a feed and follow it; returns its title."""
+        from .feeds import parse_feed
+        from .fetch import fetch
+
+        cfg = self.settings.ingest
+        page = fetch(url, timeout_s=cfg.fetch_timeout_s, max_bytes=int(cfg.max_fetch_mb * 1e6), allow_private=cfg.allow_private_urls)
+        title = parse_feed(page.content, url).feed.get("title", "")
+        FeedList(self.settings.data_dir).add(url, title)
+        return title
+
+    def reindex(self, progress=None) -> IngestReport:
+        """Re-chunk and re-embed every article into a staging index, then swap it in."""
+        self.store.recover()
+        records = self.store.list_articles(with_text=True)
+        staging_settings = self.settings.model_copy(deep=True)
+        staging_settings.store.collection = self.settings.store.collection + Store.STAGING
+        staging = Store(staging_settings)
+        staging.drop()
+        report = ingest_articles([r.article for r in records], staging, self.embedder, self.settings, progress)
+        staging.mark_complete()
+        self.store.swap_in_staging()
+        return report
+
+    def stats(self) -> dict:
+        """Counts by language and source, date range, and what the index was built with."""
+        from collections import Counter
+
+        records = self.store.list_articles()
+        n_articles, n_chunks = self.store.counts()
+        dates = sorted(r.article.date for r in records if r.article.date)
+        return {
+            "articles": n_articles, "chunks": n_chunks,
+            "languages": dict(Counter(r.article.lang for r in records).most_common()),
+            "sources": dict(Counter(r.article.source for r in records).most_common(10)),
+            "oldest": dates[0] if dates else None, "newest": dates[-1] if dates else None,
+            "near_duplicates": sum(1 for r in records if r.duplicate_of),
+            "embedder": self.store.indexed_embedder(), "store": self.store.location,
+            "feeds": len(FeedList(self.settings.data_dir).load()),
+        }
 
     def is_empty(self) -> bool:
         return self.store.counts()[0] == 0

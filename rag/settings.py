@@ -89,6 +89,13 @@ class ChunkingSettings(_Section):
     overlap_tokens: int = Field(32, ge=0, le=1024, description="Overlap between consecutive chunks, in whole sentences up to this many tokens")
 
 
+class IngestSettings(_Section):
+    max_file_mb: float = Field(50.0, gt=0, description="Largest file accepted for ingestion, in MB")
+    fetch_timeout_s: float = Field(20.0, gt=0, description="Time limit for fetching a web page or feed")
+    max_fetch_mb: float = Field(10.0, gt=0, description="Largest web page or feed fetched, in MB")
+    allow_private_urls: bool = Field(False, description="Allow fetching from loopback and private network addresses")
+
+
 class RetrievalSettings(_Section):
     top_k: int = Field(4, ge=1, le=50, description="Passages given to the model")
     dense_k: int = Field(40, ge=1, le=1000, description="Candidates from the dense (Chroma) retriever")
@@ -123,6 +130,7 @@ class Settings(BaseSettings):
     embedder: EmbedderSettings = Field(default_factory=EmbedderSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     chunking: ChunkingSettings = Field(default_factory=ChunkingSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     ui: UISettings = Field(default_factory=UISettings)
 

@@ -15,13 +15,16 @@ from pathlib import Path
 from typing import Iterator
 
 from .cleaning import clean_text, content_hash
+from .dates import date_in_text, normalize_date
 from .errors import IngestError
 from .language import detect
 from .types import Article
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
 JSON_SUFFIXES = {".json", ".jsonl"}
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | JSON_SUFFIXES
+HTML_SUFFIXES = {".html", ".htm"}
+PDF_SUFFIXES = {".pdf"}
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | JSON_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES
 # Files that describe a folder rather than hold an article.
 SKIPPED_NAMES = ("README*", "LICENSE*", "LICENCE*", "ATTRIBUTION*", "COPYING*", ".*")
 
@@ -133,10 +136,43 @@ def _decode(path: Path) -> str:
     return str(best)
 
 
-def load_text_file(path: Path) -> Article:
-    text = clean_text(_decode(path))
+def article_from_text(text: str, source: str) -> Article:
+    """A plain-text or Markdown article: title from its first heading-like line."""
+    text = clean_text(text)
+    if not text:
+        raise IngestError("no article text")
     title, body = split_title(text)
-    return make_article(text=body, title=title, source=path.name, clean=False)
+    return make_article(text=body or text, title=title, source=source, date=date_in_text(body or text), clean=False)
+
+
+def load_text_file(path: Path) -> Article:
+    return article_from_text(_decode(path), source=path.name)
+
+
+def load_pdf_file(path: Path) -> Article:
+    """A text PDF (pypdf); scanned PDFs without a text layer are rejected."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(str(path))
+        pages = [page.extract_text() or "" for page in reader.pages]
+        meta_title = (reader.metadata.title if reader.metadata else None) or ""
+    except (PdfReadError, ValueError, KeyError, TypeError) as exc:
+        raise IngestError(f"not a readable PDF ({exc})") from None
+    text = clean_text("\n\n".join(pages))
+    if len(text) < 20:
+        raise IngestError("the PDF has no text layer (scanned?) — run OCR on it first")
+    if meta_title.strip():
+        return make_article(text=text, title=meta_title.strip(), source=path.name, date=date_in_text(text), clean=False)
+    title, body = split_title(text)
+    return make_article(text=body or text, title=title, source=path.name, date=date_in_text(body or text), clean=False)
+
+
+def load_html_file(path: Path) -> Article:
+    from .web import article_from_html
+
+    return article_from_html(path.read_bytes(), source=path.name)
 
 
 def article_from_record(record: dict, where: str) -> Article:
@@ -151,7 +187,7 @@ def article_from_record(record: dict, where: str) -> Article:
         authors = (authors,)
     try:
         return make_article(
-            text=text, title=str(record.get("title") or ""), id=record.get("id"), date=record.get("date"),
+            text=text, title=str(record.get("title") or ""), id=record.get("id"), date=normalize_date(record.get("date")),
             source=str(record.get("source") or ""), url=record.get("url"), lang=record.get("lang"),
             authors=tuple(str(a) for a in authors),
         )
@@ -189,16 +225,25 @@ def load_json_file(path: Path) -> Loaded:
     return out
 
 
-def load_path(path: Path, include: tuple[str, ...] = (), exclude: tuple[str, ...] = ()) -> Iterator[tuple[Path, Loaded]]:
+def load_path(path: Path, include: tuple[str, ...] = (), exclude: tuple[str, ...] = (),
+              max_bytes: int | None = None) -> Iterator[tuple[Path, Loaded]]:
     """Read every supported file under ``path``."""
     if not path.exists():
         raise IngestError(f"{path} does not exist — check the path")
     if path.is_file() and path.suffix.lower() not in SUPPORTED_SUFFIXES:
-        raise IngestError(f"{path}: unsupported file type {path.suffix or '(none)'} — use .txt, .md, .json or .jsonl")
+        raise IngestError(f"{path}: unsupported file type {path.suffix or '(none)'} — use .txt, .md, .html, .pdf, .json or .jsonl")
     for file in iter_files(path, include, exclude):
         try:
-            if file.suffix.lower() in JSON_SUFFIXES:
+            size = file.stat().st_size
+            if max_bytes is not None and size > max_bytes:
+                raise IngestError(f"{size / 1e6:.0f} MB is over the {max_bytes / 1e6:.0f} MB limit (ingest.max_file_mb)")
+            suffix = file.suffix.lower()
+            if suffix in JSON_SUFFIXES:
                 yield file, load_json_file(file)
+            elif suffix in HTML_SUFFIXES:
+                yield file, Loaded(articles=[load_html_file(file)])
+            elif suffix in PDF_SUFFIXES:
+                yield file, Loaded(articles=[load_pdf_file(file)])
             else:
                 yield file, Loaded(articles=[load_text_file(file)])
         except IngestError as exc:

@@ -40,7 +40,8 @@ class ArticleRecord:
     n_chunks: int = 0
     added: int = 0
     status: str = "complete"  # "pending" until its chunks are all written
-    duplicate_of: str = ""
+    duplicate_of: str = ""  # a stored article this one nearly copies (syndicated wire copy)
+    minhash: str = ""  # near-duplicate signature (dedup.signature)
 
 
 def _article_meta(record: ArticleRecord, pending_hash: str = "") -> dict:
@@ -49,6 +50,7 @@ def _article_meta(record: ArticleRecord, pending_hash: str = "") -> dict:
         "title": a.title, "date": a.date or "", "source": a.source, "url": a.url or "", "lang": a.lang,
         "authors": "; ".join(a.authors), "content_hash": a.content_hash, "pending_hash": pending_hash,
         "status": record.status, "n_chunks": record.n_chunks, "added": record.added, "duplicate_of": record.duplicate_of,
+        "minhash": record.minhash,
     }
     if a.epoch is not None:
         meta["epoch"] = a.epoch
@@ -62,7 +64,8 @@ def _record_from(id: str, meta: dict, text: str | None) -> ArticleRecord:
         url=meta.get("url") or None, lang=meta.get("lang", ""),
         authors=tuple(a for a in (meta.get("authors") or "").split("; ") if a), content_hash=meta.get("content_hash", ""),
     )
-    return ArticleRecord(article, int(meta.get("n_chunks", 0)), int(meta.get("added", 0)), meta.get("status", "complete"), meta.get("duplicate_of", ""))
+    return ArticleRecord(article, int(meta.get("n_chunks", 0)), int(meta.get("added", 0)), meta.get("status", "complete"),
+                         meta.get("duplicate_of", ""), meta.get("minhash", ""))
 
 
 def _chunk_meta(chunk: Chunk) -> dict:
@@ -216,8 +219,13 @@ class Store:
     def _bump(self) -> None:
         chunks = self._collection("chunks", True)
         meta = self._fresh_meta(chunks)
-        meta["generation"] = int(meta.get("generation", 0)) + 1
+        # Unique, not just increasing: a rebuilt index must never reuse an old generation.
+        meta["generation"] = max(time.time_ns(), int(meta.get("generation", 0)) + 1)
         self._call("update the collection", chunks.modify, metadata=meta)
+
+    def mark_complete(self) -> None:
+        chunks = self._collection("chunks", True)
+        self._call("update the collection", chunks.modify, metadata={**self._fresh_meta(chunks), "complete": True})
 
     # -- catalogue reads ----------------------------------------------------
     def counts(self) -> tuple[int, int]:
@@ -433,13 +441,58 @@ class Store:
             self._bump()
         return fixed
 
-    def drop(self) -> None:
-        """Delete both collections (used by reindex before rebuilding)."""
+    # -- rebuilding -----------------------------------------------------------
+    STAGING, RETIRED = "__next", "__old"
+
+    def _names(self) -> set[str]:
+        return {c if isinstance(c, str) else c.name for c in self._call("list collections", self.client.list_collections)}
+
+    def drop(self, suffix: str = "") -> None:
+        """Delete the collections ``<name><suffix>_chunks`` and ``_articles`` if they exist."""
+        names = self._names()
         for kind in ("chunks", "articles"):
-            name = f"{self._name}_{kind}"
-            try:
-                self.client.delete_collection(name)
-            except Exception:
-                pass
-            self._collections.pop(name, None)
-        self._committed = None
+            name = f"{self._name}{suffix}_{kind}"
+            if name in names:
+                self._call("delete a collection", self.client.delete_collection, name)
+        self.forget()
+
+    def forget(self) -> None:
+        with self._lock:
+            self._collections.clear()
+            self._committed = None
+
+    def swap_in_staging(self) -> None:
+        """Replace the index by the staging one built under ``<name>__next``.
+
+        Old collections are renamed aside before the new ones take their names
+        and are deleted last, so a crash at any step leaves a recoverable state
+        (see ``recover``).
+        """
+        client = self.client
+        names = self._names()
+        for kind in ("chunks", "articles"):
+            live = f"{self._name}_{kind}"
+            if live in names:
+                self._call("rename a collection", client.get_collection(live, embedding_function=None).modify, name=f"{self._name}{self.RETIRED}_{kind}")
+        for kind in ("chunks", "articles"):
+            self._call("rename a collection", client.get_collection(f"{self._name}{self.STAGING}_{kind}", embedding_function=None).modify,
+                       name=f"{self._name}_{kind}")
+        self.drop(self.RETIRED)
+
+    def recover(self) -> None:
+        """Finish or undo a swap that a killed reindex left half done."""
+        names = self._names()
+        live = f"{self._name}_chunks" in names
+        if live:
+            if f"{self._name}{self.RETIRED}_chunks" in names:
+                self.drop(self.RETIRED)
+            return
+        staged = f"{self._name}{self.STAGING}_chunks" in names
+        if staged and self._call("read the collection", self.client.get_collection, f"{self._name}{self.STAGING}_chunks",
+                                 embedding_function=None).metadata.get("complete"):
+            self.swap_in_staging()
+        elif f"{self._name}{self.RETIRED}_chunks" in names:
+            for kind in ("chunks", "articles"):
+                self._call("rename a collection", self.client.get_collection(f"{self._name}{self.RETIRED}_{kind}", embedding_function=None).modify,
+                           name=f"{self._name}_{kind}")
+        self.forget()

@@ -33,7 +33,7 @@ def test_content_hash_ignores_whitespace_layout():
 
 
 def test_folder_skips_readme_licence_attribution(tmp_path):
-    for name in ("README.md", "LICENSE", "ATTRIBUTION.md", "article.txt", "notes.pdf", ".hidden.txt"):
+    for name in ("README.md", "LICENSE", "ATTRIBUTION.md", "article.txt", "notes.docx", ".hidden.txt"):
         (tmp_path / name).write_text("Un titre assez long pour un article\n\nDu texte.")
     assert [p.name for p in iter_files(tmp_path)] == ["article.txt"]
 

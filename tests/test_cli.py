@@ -20,11 +20,11 @@ def test_help_is_instant_and_has_examples():
 
 def test_add_ask_json_and_stats(tmp_path):
     assert run("add", str(ROOT / "corpus")).exit_code == 0
-    stats = json.loads(run("stats", "--json").output)
+    stats = json.loads(run("stats", "--json").stdout)
     assert stats["articles"] == 101  # the seed article and 100 Wikinews articles; ATTRIBUTION.md is skipped
     result = run("ask", "--json", "Pourquoi la Chine achète-t-elle du pétrole à la Russie ?")
     assert result.exit_code == 0
-    answer = json.loads(result.output)
+    answer = json.loads(result.stdout)
     assert answer["schema_version"] == 1 and answer["language"] == "fr"
     assert answer["citations"] and answer["retrieval"]["hits"]
 
@@ -51,19 +51,19 @@ def test_add_reports_rejected_inputs_and_continues(tmp_path):
     (tmp_path / "in" / "good.md").write_text("# Un bon article de test\n\nIl parle de la pluie et du beau temps.")
     (tmp_path / "in" / "bad.jsonl").write_text('{"id": "x", "text": "ok"}\n{oops\n')
     result = run("add", str(tmp_path / "in"), "--json")
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)
     assert len(report["added"]) == 2 and len(report["rejected"]) == 2
     assert any("bad.jsonl:2" in r for r in report["rejected"]) and any("empty file" in r for r in report["rejected"])
 
 
 def test_config_shows_origins(tmp_path, monkeypatch):
     monkeypatch.setenv("NEWSDESK_LLM__TEMPERATURE", "0.3")
-    rows = {r["key"]: r for r in json.loads(CliRunner().invoke(main, ["--set", "ui.port=8000", "config", "--json"]).output)}
+    rows = {r["key"]: r for r in json.loads(CliRunner().invoke(main, ["--set", "ui.port=8000", "config", "--json"]).stdout)}
     assert rows["llm.temperature"]["value"] == 0.3 and rows["llm.temperature"]["origin"] == "env NEWSDESK_LLM__TEMPERATURE"
     assert rows["ui.port"]["origin"] == "cli" and rows["llm.model"]["origin"] == "default"
 
 
 def test_models_lists_presets(tmp_path):
     result = CliRunner().invoke(main, ["--models-dir", str(tmp_path), "models", "--json"])
-    names = {r["name"] for r in json.loads(result.output)}
+    names = {r["name"] for r in json.loads(result.stdout)}
     assert {"multilingual-e5-small", "qwen2.5-coder-1.5b-instruct", "qwen2.5-coder-0.5b-instruct"} <= names

@@ -1,0 +1,124 @@
+"""Keeping the index consistent: duplicates, listing, removal, reindexing, crashes."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import ROOT, HashingEmbedder
+from rag.cli import main
+from rag.pipeline import build
+from rag.settings import load_settings
+from rag.sources import make_article
+
+FAKES = ["--set", "embedder.backend=fake", "--set", "llm.backend=fake"]
+
+
+def cli(*args):
+    return CliRunner().invoke(main, [*FAKES, *args], catch_exceptions=False)
+
+
+WIRE = ("MOSCOU (Reuters) - Le président russe Vladimir Poutine et son homologue chinois Xi Jinping ont échangé mardi "
+        "par visioconférence sur les relations entre leurs deux pays, qui se sont intensifiées depuis le début de la guerre "
+        "en Ukraine. La Chine est devenue le premier partenaire commercial de la Russie et achète de grandes quantités "
+        "de pétrole et de gaz russes. Les deux dirigeants ont aussi évoqué le retrait des États-Unis de l'accord de Paris. ")
+
+
+def test_near_identical_wire_copies_are_linked_and_both_kept(fake_pipeline):
+    original = make_article(id="reuters-1", text=WIRE * 2, title="Poutine et Xi échangent", source="Reuters", lang="fr")
+    copy = make_article(id="lefigaro-1", text=WIRE * 2 + "Avec AFP.", title="Poutine et Xi, un front uni", source="Le Figaro", lang="fr")
+    other = make_article(id="other", text="Le match de football a été reporté à cause de la neige. " * 10, title="Match reporté", lang="fr")
+    report = fake_pipeline.add_articles([original, other])
+    assert report.duplicates == []
+    report = fake_pipeline.add_articles([copy])
+    assert report.added == ["lefigaro-1"] and report.duplicates == [("lefigaro-1", "reuters-1")]
+    records = {r.article.id: r for r in fake_pipeline.store.list_articles()}
+    assert records["lefigaro-1"].duplicate_of == "reuters-1" and records["reuters-1"].duplicate_of == ""
+    assert len(records) == 3
+
+
+def test_list_show_remove_filters(tmp_path):
+    cli("add", str(ROOT / "corpus" / "wikinews_fr.jsonl"))
+    listed = json.loads(cli("list", "--json", "--since", "2012-08-01", "--until", "2012-09-01").stdout)
+    assert listed and all("2012-08" in r["date"] for r in listed)
+    assert listed == sorted(listed, key=lambda r: r["date"], reverse=True)
+    shown = json.loads(cli("show", "wikinews-fr-43971", "--json").stdout)
+    assert shown["title"] == "États-Unis : Lancement réussi pour Space X Dragon" and "Falcon 9" in shown["text"]
+    result = cli("remove", "wikinews-fr-43971", "nope")
+    assert "1 removed" in result.stdout and "not found: nope" in result.output
+    assert json.loads(cli("stats", "--json").stdout)["articles"] == 99
+    result = CliRunner().invoke(main, [*FAKES, "show", "wikinews-fr-43971"])
+    assert result.exit_code == 1 and "newsdesk list" in result.output
+
+
+def test_changing_embedder_needs_reindex_which_rebuilds_everything(tmp_path, monkeypatch):
+    cli("add", str(ROOT / "corpus" / "wikinews_fr.jsonl"))
+    before = json.loads(cli("stats", "--json").stdout)
+    monkeypatch.setattr(HashingEmbedder, "id", "fake-hashing-256-v2")
+    result = CliRunner().invoke(main, [*FAKES, "search", "fusée"])
+    assert result.exit_code == 1 and "newsdesk reindex" in result.output
+    assert cli("reindex").exit_code == 0
+    after = json.loads(cli("stats", "--json").stdout)
+    assert after["embedder"] == "fake-hashing-256-v2" and after["articles"] == before["articles"] == 100
+    assert cli("search", "fusée Falcon 9", "--json").exit_code == 0
+
+
+def test_interrupted_reindex_swap_is_recovered(fake_pipeline):
+    """A reindex killed between renaming the old index aside and putting the new one in place."""
+    p = fake_pipeline
+    p.add_articles([make_article(id=f"a{i}", text=f"Article numéro {i} sur la météo.", title=f"Météo {i}", lang="fr") for i in range(5)])
+    store = p.store
+    client = store.client
+    for kind in ("chunks", "articles"):  # first half of swap_in_staging, then the crash
+        client.get_collection(f"newsdesk_{kind}").modify(name=f"newsdesk__old_{kind}")
+    store.forget()
+    fresh = build(p.settings)
+    fresh.store.recover()
+    assert fresh.store.counts()[0] == 5
+
+
+def articles_jsonl(path: Path, n: int) -> Path:
+    with open(path, "w", encoding="utf-8") as fh:
+        for i in range(n):
+            text = " ".join(f"Phrase {j} de l'article {i} sur le sujet {i % 7}." for j in range(40))
+            fh.write(json.dumps({"id": f"crash-{i}", "title": f"Article {i}", "text": text, "date": "2024-01-01",
+                                 "source": "Test", "url": None, "lang": "fr"}) + "\n")
+    return path
+
+
+def test_sigkill_during_add_leaves_a_consistent_store_and_rerun_completes(tmp_path):
+    data_dir = tmp_path / "data"
+    source = articles_jsonl(tmp_path / "many.jsonl", 200)
+    proc = subprocess.Popen([sys.executable, str(ROOT / "tests" / "slow_add.py"), str(data_dir), str(source)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    committed = 0
+    for line in proc.stdout:
+        if line.startswith("committed"):
+            committed = int(line.split()[1])
+            if committed >= 64:  # two batches are in; the third is being written
+                break
+    assert committed >= 64, proc.stderr.read()
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+
+    settings = load_settings({"embedder.backend": "fake", "llm.backend": "fake", "data_dir": str(data_dir),
+                              "models_dir": str(data_dir / "models")}, environ={})
+    p = build(settings)
+    visible = p.store.list_articles()
+    assert committed <= len(visible) < 200
+    # Every visible article is whole: all its chunks are there and carry its hash.
+    for record in visible:
+        chunks = p.store.chunks_of(record.article.id)
+        assert len(chunks) == record.n_chunks and all(c.content_hash == record.article.content_hash for c in chunks)
+    # Re-running the same add completes it, without duplicating anything.
+    report = p.add([source])
+    assert len(report.added) == 200 - len(visible) and len(report.skipped) == len(visible)
+    records = p.store.list_articles()
+    assert len(records) == 200
+    assert p.store.counts()[1] == sum(r.n_chunks for r in records)
