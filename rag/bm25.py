@@ -107,6 +107,8 @@ class BM25Index:
             keep &= np.isin(self.langs, list(filters.langs))
         if filters.article_ids:
             keep &= np.isin(self.article_ids, list(filters.article_ids))
+        if filters.exclude_article_ids:
+            keep &= ~np.isin(self.article_ids, list(filters.exclude_article_ids))
         return keep.astype(np.float32)
 
     def search(self, query: str, lang: str, k: int, filters: Filters | None = None) -> list[tuple[str, float, str]]:

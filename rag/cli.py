@@ -178,4 +178,4 @@ def ui_cmd(app: App, host, port):
     launch(app.pipeline(**{"ui.host": host, "ui.port": port}))
 
 
-from . import cli_ask, cli_corpus  # noqa: E402,F401  (they register their commands on ``main``)
+from . import cli_ask, cli_corpus, cli_eval  # noqa: E402,F401  (they register their commands on ``main``)

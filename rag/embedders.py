@@ -131,6 +131,17 @@ def _torch_embedder(settings) -> Embedder:
     return SentenceTransformerEmbedder(cfg.model, path, cfg.max_seq_length, cfg.batch_size, cfg.threads)
 
 
+@register("openvino-int8")
+def _openvino_embedder(settings) -> Embedder:
+    from .openvino_backend import OpenVINOEmbedder
+
+    cfg = settings.embedder
+    path = Path(resolve_embedder_path(Path(settings.models_dir), cfg.model))
+    if not path.is_dir():
+        raise ModelError(f"the openvino-int8 backend needs a local model folder; {cfg.model!r} is not one — provision a preset or use backend torch")
+    return OpenVINOEmbedder(embedder_id(cfg.model) + "+ov-int8", path, cfg.max_seq_length, cfg.batch_size, cfg.threads)
+
+
 class CachedEmbedder:
     """Wraps an embedder with a persistent cache of document vectors."""
 

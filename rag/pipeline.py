@@ -193,8 +193,12 @@ class Pipeline:
         hits = self.retriever.search(query, lang or detect_question(query), filters, k)
         return Retrieval(query=query, filters=(filters or Filters()).to_dict(), hits=tuple(hits))
 
-    def ask_stream(self, question: str, history: Sequence[Message] = (), filters: Filters | None = None) -> Iterator[Event]:
-        """Answer ``question`` step by step (see ``Event``); the last event holds the Answer."""
+    def ask_stream(self, question: str, history: Sequence[Message] = (), filters: Filters | None = None,
+                   today: date | None = None) -> Iterator[Event]:
+        """Answer ``question`` step by step (see ``Event``); the last event holds the Answer.
+
+        ``today`` is the reference date for the prompt (default: settings, else today).
+        """
         started = time.perf_counter()
         question = _validate(question)
         lang = detect_question(question)
@@ -215,7 +219,7 @@ class Pipeline:
         cfg = self.settings.llm
         budget = llm.context_window - cfg.max_tokens - 32
         passages = focus_passages(hits, question, self.embedder, llm.count_tokens, self.settings.retrieval.passage_tokens)
-        prompt = build_messages(question, lang, passages, self.today(), llm.count_tokens, budget, history)
+        prompt = build_messages(question, lang, passages, today or self.today(), llm.count_tokens, budget, history)
         raw = ""
         for delta in llm.stream(prompt.messages, cfg.max_tokens):
             if timings["ttft_s"] is None:
@@ -237,9 +241,9 @@ class Pipeline:
         answer = Answer(question, lang, done.text, done.refused, done.citations, done.sentences, retrieval, timings, tokens, llm.name)
         yield Event("answer", answer=answer)
 
-    def ask(self, question: str, history: Sequence[Message] = (), filters: Filters | None = None) -> Answer:
+    def ask(self, question: str, history: Sequence[Message] = (), filters: Filters | None = None, today: date | None = None) -> Answer:
         answer = None
-        for event in self.ask_stream(question, history, filters):
+        for event in self.ask_stream(question, history, filters, today):
             if event.kind == "answer":
                 answer = event.answer
         return answer

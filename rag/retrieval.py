@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from .bm25 import BM25Cache
 from .types import Chunk, Filters, Hit
 
@@ -37,6 +39,15 @@ def fuse(rankings: dict[str, Ranked], k: int = 60) -> list[tuple[str, float]]:
     return sorted(scores.items(), key=lambda item: -item[1])
 
 
+@dataclass(frozen=True)
+class Candidates:
+    """The query vector, dense hits (chunk, cosine) and BM25 hits (chunk id, score, chunk language)."""
+
+    vector: np.ndarray
+    dense: list[tuple[Chunk, float]]
+    lexical: list[tuple[str, float, str]]
+
+
 def cap_per_article(hits: list[Hit], cap: int) -> list[Hit]:
     """Keep at most ``cap`` hits of each article, in rank order."""
     seen: dict[str, int] = {}
@@ -59,32 +70,42 @@ class Retriever:
         self.background = background
         self.cfg = settings.retrieval
 
-    def search(self, query: str, lang: str, filters: Filters | None = None, k: int | None = None) -> list[Hit]:
-        k = k or self.cfg.top_k
+    def candidates(self, query: str, lang: str, filters: Filters | None = None) -> Candidates:
+        """What each retriever finds for ``query`` before fusion."""
         vector = self.embedder.embed_queries([query])[0]
         dense = self.store.query(vector, self.cfg.dense_k, filters)
         index = self.bm25.get()
         lexical = index.search(query, lang, self.cfg.bm25_k, filters) if index is not None else []
-        chunks: dict[str, Chunk] = {c.id: c for c, _ in dense}
-        dense_scores = {c.id: s for c, s in dense}
-        bm25_scores = {id: score for id, score, _ in lexical}
-        # BM25 matches little but names across languages: it only votes fully for chunks in the query's language.
-        cross = self.cfg.bm25_cross_lingual_weight
-        rankings = {
-            "dense": Ranked(tuple(c.id for c, _ in dense), tuple(s for _, s in dense)),
-            "bm25": Ranked(tuple(i for i, _, _ in lexical), tuple(s for _, s, _ in lexical),
-                           tuple(1.0 if chunk_lang == lang else cross for _, _, chunk_lang in lexical)),
-        }
-        fused = fuse(rankings, self.cfg.rrf_k)
-        missing = [id for id, _ in fused[: k * 4] if id not in chunks]
+        return Candidates(vector, dense, lexical)
+
+    def assemble(self, found: Candidates, fused: list[tuple[str, float]], k: int, per_article: int | None = 3) -> list[Hit]:
+        """Turn a fused ranking into Hits: fetch chunks only BM25 found, keep committed ones, score relevance."""
+        chunks: dict[str, Chunk] = {c.id: c for c, _ in found.dense}
+        dense_scores = {c.id: s for c, s in found.dense}
+        bm25_scores = {id: score for id, score, _ in found.lexical}
+        wanted = fused[: k * 4] if per_article else fused[:k]
+        missing = [id for id, _ in wanted if id not in chunks]
         for chunk, chunk_vector in self.store.get_chunks(missing):
             chunks[chunk.id] = chunk
-            dense_scores[chunk.id] = float(chunk_vector @ vector)
+            dense_scores[chunk.id] = float(chunk_vector @ found.vector)
         committed = self.store.committed()
         hits = [
             Hit(chunk=chunks[id], fused=score, dense=dense_scores.get(id), bm25=bm25_scores.get(id))
-            for id, score in fused
+            for id, score in wanted
             if id in chunks and committed.get(chunks[id].article_id) == chunks[id].content_hash
         ]
-        hits = cap_per_article(hits, 3)[:k]
-        return [replace(h, relevance=round(self.background.zscore(vector, h.dense, h.chunk.lang), 2)) for h in hits]
+        if per_article:
+            hits = cap_per_article(hits, per_article)
+        return [replace(h, relevance=round(self.background.zscore(found.vector, h.dense, h.chunk.lang), 2)) for h in hits[:k]]
+
+    def search(self, query: str, lang: str, filters: Filters | None = None, k: int | None = None) -> list[Hit]:
+        """The product ranking: dense and BM25 fused, BM25 muted for chunks in other languages."""
+        found = self.candidates(query, lang, filters)
+        # BM25 matches little but names across languages: it only votes fully for chunks in the query's language.
+        cross = self.cfg.bm25_cross_lingual_weight
+        rankings = {
+            "dense": Ranked(tuple(c.id for c, _ in found.dense), tuple(s for _, s in found.dense)),
+            "bm25": Ranked(tuple(i for i, _, _ in found.lexical), tuple(s for _, s, _ in found.lexical),
+                           tuple(1.0 if chunk_lang == lang else cross for _, _, chunk_lang in found.lexical)),
+        }
+        return self.assemble(found, fuse(rankings, self.cfg.rrf_k), k or self.cfg.top_k)

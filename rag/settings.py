@@ -266,3 +266,19 @@ def load_settings(
         raise ConfigError(f"invalid setting {where} (from {source}): {err['msg']} — fix it or remove it") from exc
     settings._origins = origins
     return settings
+
+
+def with_overrides(settings: Settings, overrides: Mapping[str, Any], origin: str = "override") -> Settings:
+    """A copy of ``settings`` with dotted-path values replaced (validated like any other layer)."""
+    if not overrides:
+        return settings
+    data = settings.model_dump()
+    for dotted, value in overrides.items():
+        _set_path(data, dotted, value)
+    try:
+        updated = Settings(**data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise ConfigError(f"invalid setting {'.'.join(str(p) for p in err['loc'])}: {err['msg']}") from exc
+    updated._origins = {**settings._origins, **{k: origin for k in overrides}}
+    return updated

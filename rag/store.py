@@ -99,6 +99,8 @@ def where_clause(filters: Filters | None) -> dict | None:
     for key, values in (("source", filters.sources), ("lang", filters.langs), ("article_id", filters.article_ids)):
         if values:
             clauses.append({key: {"$in": list(values)}} if len(values) > 1 else {key: values[0]})
+    if filters.exclude_article_ids:
+        clauses.append({"article_id": {"$nin": list(filters.exclude_article_ids)}})
     if not clauses:
         return None
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
@@ -283,7 +285,7 @@ class Store:
         articles = self._collection("articles", False)
         if articles is None:
             return []
-        where = where_clause(replace(filters, article_ids=()) if filters else None)
+        where = where_clause(replace(filters, article_ids=(), exclude_article_ids=()) if filters else None)
         where = {"$and": [where, {"status": "complete"}]} if where else {"status": "complete"}
         include = ["metadatas", "documents"] if with_text else ["metadatas"]
         records = []

@@ -85,9 +85,10 @@ class Filters:
     sources: tuple[str, ...] = ()
     langs: tuple[str, ...] = ()
     article_ids: tuple[str, ...] = ()
+    exclude_article_ids: tuple[str, ...] = ()
 
     def is_empty(self) -> bool:
-        return not (self.since or self.until or self.sources or self.langs or self.article_ids)
+        return not (self.since or self.until or self.sources or self.langs or self.article_ids or self.exclude_article_ids)
 
     def to_dict(self) -> dict:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(self).items() if v}

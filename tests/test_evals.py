@@ -1,0 +1,114 @@
+"""The evaluation harness with fakes: outputs exist, agree with each other, and compare works."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import ROOT
+from rag.cli import main
+from rag.evals import EvalConfig, load_questions, load_suite, run, sample_unanswerable
+from rag.errors import ConfigError
+from rag.report import compare, read_results
+
+FAKES = ["--set", "embedder.backend=fake", "--set", "llm.backend=fake", "--set", "retrieval.min_relevance=-100"]
+
+
+@pytest.fixture
+def small_set(tmp_path):
+    corpus = tmp_path / "corpus.jsonl"
+    questions = tmp_path / "questions.jsonl"
+    arts = [json.loads(l) for l in (ROOT / "corpus" / "wikinews_fr.jsonl").read_text().splitlines()[:30]]
+    corpus.write_text("\n".join(json.dumps(a, ensure_ascii=False) for a in arts))
+    qs = [{"id": f"q{i}", "question": a["title"], "lang": "fr", "answers": [a["title"].split()[-1]], "article_ids": [a["id"]],
+           "answerable": True, "kind": "known-item"} for i, a in enumerate(arts[:12])]
+    questions.write_text("\n".join(json.dumps(q, ensure_ascii=False) for q in qs))
+    return corpus, questions
+
+
+def test_retrieval_run_all_presets(small_set, tmp_path):
+    corpus, questions = small_set
+    result = CliRunner().invoke(main, [*FAKES, "eval", "--questions", str(questions), "--corpus", str(corpus), "--preset", "all",
+                                       "--out", str(tmp_path / "run")], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    run_dir = tmp_path / "run"
+    rows = read_results(run_dir / "results.jsonl")
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert {r["preset"] for r in rows} == {"bm25", "dense", "rrf", "naive-llamaindex", "default"}
+    assert len(rows) == 5 * 12
+    for preset, data in summary["presets"].items():
+        mine = [r["scores"]["mrr@10"] for r in rows if r["preset"] == preset]
+        assert data["metrics"]["mrr@10"] == pytest.approx(sum(mine) / len(mine))
+        assert data["n"] == 12 and "fr" in data["by_lang"] and "known-item" in data["by_kind"]
+    assert summary["metrics"] == summary["presets"]["default"]["metrics"]
+    assert summary["metrics"]["hit@10"] >= summary["metrics"]["hit@1"]
+    assert {"hit@5", "recall@5", "mrr@10", "ndcg@10", "latency_retrieval_ms_p50"} <= set(summary["metrics"])
+    report = (run_dir / "report.html").read_text()
+    assert "data:image/png;base64," in report and "naive-llamaindex" in report
+    # A second run over the same corpus reuses the cached index.
+    again = run(EvalConfig(name="again", questions=questions, corpora=[corpus], presets=["bm25"]),
+                _settings(tmp_path), tmp_path / "runs")
+    assert read_results(again / "results.jsonl")[0]["scores"] == rows[0]["scores"]
+
+
+def _settings(tmp_path):
+    from rag.settings import load_settings
+
+    return load_settings({"embedder.backend": "fake", "llm.backend": "fake", "retrieval.min_relevance": -100.0},
+                         environ={"NEWSDESK_DATA_DIR": str(tmp_path / "data")})
+
+
+def test_answer_mode_and_unanswerable_sampling(small_set, tmp_path):
+    corpus, questions = small_set
+    config = EvalConfig(name="ans", questions=questions, corpora=[corpus], mode="answer", unanswerable=0.25, seed=3)
+    run_dir = run(config, _settings(tmp_path), tmp_path / "runs")
+    rows = read_results(run_dir / "results.jsonl")
+    unanswerable = [r for r in rows if not r["answerable"]]
+    assert len(unanswerable) == 3
+    for r in unanswerable:  # their gold articles were hidden from the run's index
+        assert r["gold"] == [] and "refusal_accuracy" in r["scores"]
+    summary = json.loads((run_dir / "summary.json").read_text())["metrics"]
+    for key in ("language_match", "refusal_accuracy", "false_refusal_rate", "ttft_s_p50", "total_s_p50", "tokens_prompt_p50"):
+        assert key in summary, key
+    answered = [r for r in rows if r["answerable"] and not r["refused"]]
+    assert answered and all(r["scores"]["citation_validity"] == 1.0 for r in answered if "citation_validity" in r["scores"])
+
+
+def test_sampling_is_seeded_and_hides_gold():
+    from rag.evals import Question
+
+    qs = [Question(f"q{i}", "?", "fr", ("a",), (f"a{i}",)) for i in range(20)]
+    out1, hidden1 = sample_unanswerable(qs, 0.2, seed=1)
+    out2, hidden2 = sample_unanswerable(qs, 0.2, seed=1)
+    assert hidden1 == hidden2 and len(hidden1) == 4
+    assert sum(not q.answerable for q in out1) == 4
+
+
+def test_compare_two_runs(small_set, tmp_path):
+    corpus, questions = small_set
+    a = run(EvalConfig(name="a", questions=questions, corpora=[corpus], presets=["bm25"]), _settings(tmp_path), tmp_path / "r")
+    b = run(EvalConfig(name="b", questions=questions, corpora=[corpus], presets=["dense"]), _settings(tmp_path), tmp_path / "r")
+    result = compare(a, b)
+    assert result["questions"] == 12
+    row = next(r for r in result["metrics"] if r["metric"] == "mrr@10")
+    assert row["delta"] == pytest.approx(row["b"] - row["a"]) and row["ci"][0] <= row["delta"] <= row["ci"][1]
+    out = CliRunner().invoke(main, ["compare", str(a), str(b)])
+    assert out.exit_code == 0 and "mrr@10" in out.output
+
+
+def test_bad_inputs(tmp_path):
+    bad = tmp_path / "q.jsonl"
+    bad.write_text('{"id": "x"}\n')
+    with pytest.raises(ConfigError, match="q.jsonl:1"):
+        load_questions(bad)
+    with pytest.raises(ConfigError, match="unknown preset"):
+        EvalConfig(name="x", questions=bad, presets=["magic"]).validate()
+
+
+def test_suites_point_at_the_shared_sets():
+    for suite in sorted((ROOT / "evals" / "suites").glob("*.toml")):
+        config = load_suite(suite)
+        config.validate()
+        assert config.questions.name.endswith(".jsonl") and config.corpora
+        if config.questions.exists():  # the shared data is present on this machine
+            assert all(c.exists() for c in config.corpora)
