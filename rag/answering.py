@@ -22,7 +22,7 @@ from .chunking import split_sentences
 from .citations import attribute, keep_valid_markers, render_answer, sentences_with_markers, strip_markers
 from .language import detect_answer
 from .llms import Message
-from .types import Chunk, Citation, Hit, Sentence
+from .types import Chunk, Citation, Filters, Hit, Sentence
 
 MONTHS = {
     "fr": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"],
@@ -49,8 +49,19 @@ def format_date(iso: str | None, lang: str) -> str:
     return f"{d.day} {MONTHS.get(lang, MONTHS['en'])[d.month - 1]} {d.year}"
 
 
-def refusal_text(lang: str) -> str:
-    return prompts.render(f"refusal.{lang}")
+def refusal_text(lang: str, filters: Filters | None = None) -> str:
+    """The archive-does-not-say reply; names the active filters so the reader can widen them."""
+    text = prompts.render(f"refusal.{lang}")
+    if filters is not None and not filters.is_empty():
+        active = []
+        if filters.since or filters.until:
+            active.append(f"{format_date(filters.since, lang) or '…'} → {format_date(filters.until, lang) or '…'}")
+        if filters.sources:
+            active.append(", ".join(filters.sources))
+        if filters.langs:
+            active.append(", ".join(filters.langs))
+        text += " " + prompts.render(f"refusal_filters.{lang}", filters="; ".join(active))
+    return text
 
 
 @dataclass(frozen=True)
@@ -198,10 +209,10 @@ class Finished:
     sentences: tuple[Sentence, ...]
 
 
-def finish(raw: str, lang: str, passages: Sequence[Passage], scorer: SupportScorer) -> Finished:
+def finish(raw: str, lang: str, passages: Sequence[Passage], scorer: SupportScorer, filters: Filters | None = None) -> Finished:
     """Verify the model's answer: keep valid markers, check support, map citations."""
     if is_refusal(raw):
-        return Finished(refusal_text(lang), True, (), ())
+        return Finished(refusal_text(lang, filters), True, (), ())
     text = keep_valid_markers(unicodedata.normalize("NFC", raw.strip()), range(1, len(passages) + 1))
     attributed = attribute(sentences_with_markers(text), len(passages), scorer)
     citations: dict[int, Citation] = {}
@@ -221,5 +232,5 @@ def finish(raw: str, lang: str, passages: Sequence[Passage], scorer: SupportScor
     sentences = tuple(Sentence(a.text, a.citations, a.supported) for a in attributed)
     if not any(s.supported for s in sentences):
         # Nothing the model said is backed by a passage: say the archive does not say it.
-        return Finished(refusal_text(lang), True, (), sentences)
+        return Finished(refusal_text(lang, filters), True, (), sentences)
     return Finished(render_answer(attributed), False, tuple(citations[n] for n in sorted(citations)), sentences)

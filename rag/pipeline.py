@@ -23,6 +23,7 @@ from .ingest import IngestReport, ingest_articles
 from .language import detect_question
 from .llms import Message
 from .prompts import render
+from .query import plan
 from .relevance import Background
 from .retrieval import Retriever
 from .sources import article_from_text, load_path
@@ -187,11 +188,14 @@ class Pipeline:
             raise StoreError("the index is empty — run `newsdesk add corpus/` (or add articles in the web chat)")
         self.store.check_embedder(self.embedder.id, self.embedder.dim)
 
-    def search(self, query: str, filters: Filters | None = None, k: int | None = None, lang: str | None = None) -> Retrieval:
+    def search(self, query: str, filters: Filters | None = None, k: int | None = None, lang: str | None = None,
+               today: date | None = None) -> Retrieval:
+        """Ranked passages for ``query`` (time phrases applied), without the LLM."""
         query = _validate(query)
         self._check_ready()
-        hits = self.retriever.search(query, lang or detect_question(query), filters, k)
-        return Retrieval(query=query, filters=(filters or Filters()).to_dict(), hits=tuple(hits))
+        planned = plan(query, lang or detect_question(query), today or self.today(), (), filters)
+        hits = self.retriever.search(planned.query, planned.lang, planned.filters, k, planned.recent)
+        return Retrieval(query=planned.query, filters=planned.filters.to_dict(), hits=tuple(hits))
 
     def ask_stream(self, question: str, history: Sequence[Message] = (), filters: Filters | None = None,
                    today: date | None = None) -> Iterator[Event]:
@@ -203,14 +207,17 @@ class Pipeline:
         question = _validate(question)
         lang = detect_question(question)
         self._check_ready()
-        hits = self.retriever.search(question, lang, filters)
-        retrieval = Retrieval(query=question, filters=(filters or Filters()).to_dict(), hits=tuple(hits))
+        planned = plan(question, lang, today or self.today(), history, filters)
+        if planned.rewritten:
+            log.debug("search query rewritten: %r -> %r (filters %s)", question, planned.query, planned.filters.to_dict())
+        hits = self.retriever.search(planned.query, lang, planned.filters, None, planned.recent)
+        retrieval = Retrieval(query=planned.query, filters=planned.filters.to_dict(), hits=tuple(hits))
         retrieval_ms = (time.perf_counter() - started) * 1000
         yield Event("retrieval", retrieval=retrieval)
         timings = {"retrieval_ms": round(retrieval_ms, 1), "ttft_s": None, "total_s": None}
         relevant = [h for h in hits if h.relevance is not None and h.relevance >= self.settings.retrieval.min_relevance]
         if not relevant:
-            text = refusal_text(lang)
+            text = refusal_text(lang, planned.filters)
             yield Event("token", text=text)
             timings["total_s"] = round(time.perf_counter() - started, 3)
             yield Event("answer", answer=Answer(question, lang, text, True, retrieval=retrieval, timings=timings, model=""))
@@ -235,7 +242,7 @@ class Pipeline:
                 raw += delta
                 yield Event("token", text=delta)
         scorer = SupportScorer(self.embedder, prompt.passages, lang, self.background)
-        done = finish(raw, lang, prompt.passages, scorer)
+        done = finish(raw, lang, prompt.passages, scorer, planned.filters)
         timings["total_s"] = round(time.perf_counter() - started, 3)
         tokens = {"prompt": prompt.tokens, "completion": llm.count_tokens(raw) if raw else 0}
         answer = Answer(question, lang, done.text, done.refused, done.citations, done.sentences, retrieval, timings, tokens, llm.name)

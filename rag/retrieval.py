@@ -60,6 +60,20 @@ def cap_per_article(hits: list[Hit], cap: int) -> list[Hit]:
     return kept
 
 
+def prefer_recent(hits: list[Hit], weight: float = 0.5) -> list[Hit]:
+    """Re-rank by fused score scaled between ``1 - weight`` (oldest candidate) and 1 (newest)."""
+    epochs = [h.chunk.epoch for h in hits if h.chunk.epoch is not None]
+    if len(set(epochs)) < 2:
+        return hits
+    lo, hi = min(epochs), max(epochs)
+
+    def score(h: Hit) -> float:
+        freshness = (h.chunk.epoch - lo) / (hi - lo) if h.chunk.epoch is not None else 0.0
+        return h.fused * (1 - weight + weight * freshness)
+
+    return sorted(hits, key=score, reverse=True)
+
+
 class Retriever:
     """Dense + BM25 retrieval over one store."""
 
@@ -98,8 +112,11 @@ class Retriever:
             hits = cap_per_article(hits, per_article)
         return [replace(h, relevance=round(self.background.zscore(found.vector, h.dense, h.chunk.lang), 2)) for h in hits[:k]]
 
-    def search(self, query: str, lang: str, filters: Filters | None = None, k: int | None = None) -> list[Hit]:
-        """The product ranking: dense and BM25 fused, BM25 muted for chunks in other languages."""
+    def search(self, query: str, lang: str, filters: Filters | None = None, k: int | None = None, recent: bool = False) -> list[Hit]:
+        """The product ranking: dense and BM25 fused, BM25 muted for chunks in other languages.
+
+        With ``recent``, newer articles are preferred among the relevant candidates.
+        """
         found = self.candidates(query, lang, filters)
         # BM25 matches little but names across languages: it only votes fully for chunks in the query's language.
         cross = self.cfg.bm25_cross_lingual_weight
@@ -108,4 +125,7 @@ class Retriever:
             "bm25": Ranked(tuple(i for i, _, _ in found.lexical), tuple(s for _, s, _ in found.lexical),
                            tuple(1.0 if chunk_lang == lang else cross for _, _, chunk_lang in found.lexical)),
         }
-        return self.assemble(found, fuse(rankings, self.cfg.rrf_k), k or self.cfg.top_k)
+        k = k or self.cfg.top_k
+        if not recent:
+            return self.assemble(found, fuse(rankings, self.cfg.rrf_k), k)
+        return prefer_recent(self.assemble(found, fuse(rankings, self.cfg.rrf_k), k * 4))[:k]

@@ -28,7 +28,7 @@ def small_set(tmp_path):
 
 def test_retrieval_run_all_presets(small_set, tmp_path):
     corpus, questions = small_set
-    result = CliRunner().invoke(main, [*FAKES, "eval", "--questions", str(questions), "--corpus", str(corpus), "--preset", "all",
+    result = CliRunner().invoke(main, [*FAKES, "--models-dir", str(tmp_path / "models"), "eval", "--questions", str(questions), "--corpus", str(corpus), "--preset", "all",
                                        "--out", str(tmp_path / "run")], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     run_dir = tmp_path / "run"
@@ -54,8 +54,8 @@ def test_retrieval_run_all_presets(small_set, tmp_path):
 def _settings(tmp_path):
     from rag.settings import load_settings
 
-    return load_settings({"embedder.backend": "fake", "llm.backend": "fake", "retrieval.min_relevance": -100.0},
-                         environ={"NEWSDESK_DATA_DIR": str(tmp_path / "data")})
+    return load_settings({"embedder.backend": "fake", "llm.backend": "fake", "retrieval.min_relevance": -100.0,
+                          "models_dir": str(tmp_path / "models")}, environ={"NEWSDESK_DATA_DIR": str(tmp_path / "data")})
 
 
 def test_answer_mode_and_unanswerable_sampling(small_set, tmp_path):
