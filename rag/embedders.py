@@ -56,6 +56,8 @@ def create(settings) -> Embedder:
     if backend not in REGISTRY:
         raise ModelError(f"unknown embedder backend {backend!r} — choose one of {', '.join(sorted(REGISTRY))}")
     inner = REGISTRY[backend](settings)
+    if not settings.embedder.cache:
+        return inner
     return CachedEmbedder(inner, Path(settings.models_dir) / "cache" / "embeddings.sqlite")
 
 

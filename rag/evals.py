@@ -227,13 +227,19 @@ def run(config: EvalConfig, settings, out_root: Path, progress: Callable[[str, i
     questions, hidden = sample_unanswerable(questions, config.unanswerable, config.seed)
     settings = with_overrides(settings, config.overrides, origin="eval")
     corpora = config.corpora
-    if not corpora:
-        raise ConfigError("no corpus given — pass --corpus FILE (the run indexes it on its own, apart from your store)")
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     out = config.out or (out_root / f"{stamp}-{config.name}")
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    pipeline, articles = run_index(settings, corpora, progress=(lambda d, t, c: progress("indexing", d, t)) if progress else None)
+    if corpora:
+        pipeline, articles = run_index(settings, corpora, progress=(lambda d, t, c: progress("indexing", d, t)) if progress else None)
+    else:  # the user's own archive, read only
+        from .pipeline import build
+
+        pipeline = build(settings)
+        articles = [r.article for r in pipeline.store.list_articles(with_text="naive-llamaindex" in config.presets)]
+        if not articles:
+            raise ConfigError("no corpus given and the index is empty — pass --corpus FILE or add articles first")
     reference = newest_date(articles)
     filters = Filters(exclude_article_ids=tuple(sorted(hidden))) if hidden else None
     results_path = out / "results.jsonl"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 from .chunking import chunk_article
@@ -56,7 +56,7 @@ Progress = Callable[[int, int, int], None]  # (articles done, articles in total,
 
 
 def ingest_articles(articles: Sequence[Article], store: Store, embedder, settings, progress: Progress | None = None,
-                    batch_articles: int = 32) -> IngestReport:
+                    batch_articles: int = 256, batch_chunk_target: int = 256) -> IngestReport:
     """Index ``articles``; returns the report. Stops only on store errors."""
     report = IngestReport()
     started = time.perf_counter()
@@ -83,32 +83,40 @@ def ingest_articles(articles: Sequence[Article], store: Store, embedder, setting
         near = NearDuplicates()
         for record in store.list_articles():
             near.add(record.article.id, record.minhash)
-        for start in range(0, total, batch_articles):
-            batch = todo[start : start + batch_articles]
-            records = []
-            for article in batch:
-                sig = signature(article.text)
-                near.remove(article.id)
-                copy_of = near.match(article.id, sig) or ""
-                near.add(article.id, sig)
-                if copy_of:
-                    report.duplicates.append((article.id, copy_of))
-                records.append(ArticleRecord(article, duplicate_of=copy_of, minhash=sig))
-            chunks_by_article = {
-                r.article.id: chunk_article(r.article, embedder.count_tokens, settings.chunking.target_tokens,
-                                            settings.chunking.overlap_tokens, limit)
-                for r in records
-            }
-            all_chunks = [c for r in records for c in chunks_by_article[r.article.id]]
+        done = 0
+        batch: list[ArticleRecord] = []
+        batch_chunks: dict[str, list] = {}
+
+        def flush() -> None:
+            nonlocal done, batch, batch_chunks
+            if not batch:
+                return
+            all_chunks = [c for r in batch for c in batch_chunks[r.article.id]]
             vectors = embedder.embed_documents([c.embed_text for c in all_chunks])
-            records = [replace(r, n_chunks=len(chunks_by_article[r.article.id])) for r in records]
-            store.begin(records)
+            store.begin(batch)
             store.write_chunks(all_chunks, vectors)
-            store.commit(records)
-            for r in records:
+            store.commit(batch)
+            for r in batch:
                 (report.updated if r.article.id in existing else report.added).append(r.article.id)
             report.chunks += len(all_chunks)
+            done += len(batch)
             if progress:
-                progress(min(start + batch_articles, total), total, report.chunks)
+                progress(done, total, report.chunks)
+            batch, batch_chunks = [], {}
+
+        for article in todo:
+            sig = signature(article.text)
+            near.remove(article.id)
+            copy_of = near.match(article.id, sig) or ""
+            near.add(article.id, sig)
+            if copy_of:
+                report.duplicates.append((article.id, copy_of))
+            chunks = chunk_article(article, embedder.count_tokens, settings.chunking.target_tokens, settings.chunking.overlap_tokens, limit)
+            batch.append(ArticleRecord(article, n_chunks=len(chunks), duplicate_of=copy_of, minhash=sig))
+            batch_chunks[article.id] = chunks
+            # Embedding many chunks per call lets the encoder group similar lengths (less padding).
+            if sum(len(c) for c in batch_chunks.values()) >= batch_chunk_target or len(batch) >= batch_articles:
+                flush()
+        flush()
     report.seconds = time.perf_counter() - started
     return report

@@ -228,6 +228,15 @@ def embedder_preset_path(models_dir: Path, name: str) -> Path:
 
 
 def provision_embedder(models_dir: Path, name: str, force: bool = False) -> Path:
+    """Convert the embedder preset into a sentence-transformers folder, then build its OpenVINO int8 model."""
+    folder = _provision_st_folder(models_dir, name, force)
+    from .openvino_backend import build
+
+    build(folder, force=force)
+    return folder
+
+
+def _provision_st_folder(models_dir: Path, name: str, force: bool) -> Path:
     """Convert the embedder preset into a sentence-transformers folder (atomic)."""
     if name not in EMBEDDER_PRESETS:
         raise ModelError(f"unknown embedder preset {name!r} — choose one of {', '.join(EMBEDDER_PRESETS)} or give a sentence-transformers model id or folder")

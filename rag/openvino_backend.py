@@ -44,10 +44,10 @@ def _calibration_texts() -> list[str]:
     return texts[:CALIBRATION_TEXTS]
 
 
-def build(st_folder: Path) -> Path:
+def build(st_folder: Path, force: bool = False) -> Path:
     """Convert and quantise the model in ``st_folder``; returns the OpenVINO folder (atomic)."""
     target = st_folder / FOLDER
-    if ready(st_folder):
+    if ready(st_folder) and not force:
         return target
     try:
         import nncf

@@ -48,6 +48,32 @@ class Candidates:
     lexical: list[tuple[str, float, str]]
 
 
+def zscores(scores: dict[str, float]) -> dict[str, float]:
+    """Scores as standard deviations from this list's mean (comparable across retrievers and queries)."""
+    if not scores:
+        return {}
+    values = np.fromiter(scores.values(), dtype=float)
+    mean, std = float(values.mean()), float(values.std())
+    return {k: (v - mean) / (std or 1.0) for k, v in scores.items()}
+
+
+def fuse_zscores(dense: dict[str, float], lexical: dict[str, float], lexical_weights: dict[str, float],
+                 dense_weight: float = 0.5) -> list[tuple[str, float]]:
+    """Convex combination of z-normalised dense and BM25 scores.
+
+    A chunk one retriever did not return gets that retriever's lowest z-score;
+    ``lexical_weights`` scale BM25 per chunk (muted across languages).
+    """
+    dz, bz = zscores(dense), zscores(lexical)
+    dfloor = min(dz.values(), default=0.0)
+    bfloor = min(bz.values(), default=0.0)
+    fused = {
+        id: dense_weight * dz.get(id, dfloor) + (1 - dense_weight) * lexical_weights.get(id, 1.0) * bz.get(id, bfloor)
+        for id in dz.keys() | bz.keys()
+    }
+    return sorted(fused.items(), key=lambda item: -item[1])
+
+
 def cap_per_article(hits: list[Hit], cap: int) -> list[Hit]:
     """Keep at most ``cap`` hits of each article, in rank order."""
     seen: dict[str, int] = {}
@@ -120,12 +146,17 @@ class Retriever:
         found = self.candidates(query, lang, filters)
         # BM25 matches little but names across languages: it only votes fully for chunks in the query's language.
         cross = self.cfg.bm25_cross_lingual_weight
-        rankings = {
-            "dense": Ranked(tuple(c.id for c, _ in found.dense), tuple(s for _, s in found.dense)),
-            "bm25": Ranked(tuple(i for i, _, _ in found.lexical), tuple(s for _, s, _ in found.lexical),
-                           tuple(1.0 if chunk_lang == lang else cross for _, _, chunk_lang in found.lexical)),
-        }
+        weights = {id: 1.0 if chunk_lang == lang else cross for id, _, chunk_lang in found.lexical}
+        if self.cfg.fusion == "zscore":
+            fused = fuse_zscores({c.id: s for c, s in found.dense}, {id: s for id, s, _ in found.lexical}, weights, self.cfg.dense_weight)
+        else:
+            rankings = {
+                "dense": Ranked(tuple(c.id for c, _ in found.dense), tuple(s for _, s in found.dense)),
+                "bm25": Ranked(tuple(i for i, _, _ in found.lexical), tuple(s for _, s, _ in found.lexical),
+                               tuple(weights[i] for i, _, _ in found.lexical)),
+            }
+            fused = fuse(rankings, self.cfg.rrf_k)
         k = k or self.cfg.top_k
         if not recent:
-            return self.assemble(found, fuse(rankings, self.cfg.rrf_k), k)
-        return prefer_recent(self.assemble(found, fuse(rankings, self.cfg.rrf_k), k * 4))[:k]
+            return self.assemble(found, fused, k)
+        return prefer_recent(self.assemble(found, fused, k * 4))[:k]

@@ -1,67 +1,122 @@
 """The web chat: ``build_app(pipeline)`` makes the Blocks, ``launch`` serves them.
 
-Handlers are thin: they call the pipeline and format its Answer. Article text
-and titles are untrusted and are always escaped before they reach the page.
+Three tabs (chat, articles, evaluation) on the pipeline the CLI uses. Labels
+follow the browser's language (French or English) and can be switched. Local
+assets only (no remote fonts or scripts), no share link, no analytics, bound to
+127.0.0.1 unless told otherwise; optional login for every route.
 """
 
 from __future__ import annotations
 
-import html
 import logging
+import os
+from pathlib import Path
 
 import gradio as gr
 
-from rag.errors import NewsdeskError
-from rag.types import Answer
+from rag.errors import ConfigError
+
+from .chat import build_chat_tab
+from .corpus import build_corpus_tab
+from .evaluate import build_eval_tab
+from .i18n import browser_lang, t
 
 log = logging.getLogger(__name__)
 
+CSS = """
+.nd-chip{display:inline-block;min-width:1.3em;padding:0 .35em;margin-left:.15em;border-radius:.6em;background:#2563eb;color:#fff!important;
+  font-size:.75em;font-weight:600;text-align:center;text-decoration:none!important;vertical-align:super;line-height:1.5em;cursor:pointer}
+.nd-chip:hover{background:#1e40af}
+.nd-unsupported{text-decoration:underline wavy #d97706;text-underline-offset:3px}
+.nd-footer{margin-top:.5em;font-size:.8em;color:#6b7280}
+.nd-sources details{border:1px solid #e5e7eb;border-radius:8px;padding:.4em .6em;margin:.4em 0;background:#fafafa}
+.nd-sources summary{cursor:pointer;list-style:none}
+.nd-sources .nd-n{display:inline-block;min-width:1.4em;border-radius:.6em;background:#2563eb;color:#fff;text-align:center;font-size:.8em;font-weight:600}
+.nd-sources blockquote{margin:.5em 0 .2em;padding-left:.7em;border-left:3px solid #cbd5e1;font-size:.9em;color:#374151}
+.nd-sources mark{background:#fde68a;padding:0 .1em}
+.nd-sources .nd-flash{box-shadow:0 0 0 3px #93c5fd;transition:box-shadow .3s}
+.nd-turn .nd-q{font-size:.8em;color:#6b7280;margin-top:.8em}
+.nd-empty{color:#6b7280;font-style:italic}
+.nd-article p{margin:.4em 0}
+"""
 
-def sources_markdown(answer: Answer) -> str:
-    """The sources of an answer as escaped HTML (nothing when it is a refusal)."""
-    if answer.refused or not answer.citations:
-        return ""
-    items = []
-    for c in answer.citations:
-        title = html.escape(c.title or c.article_id)
-        meta = " · ".join(html.escape(p) for p in (c.date[:10] if c.date else "", c.source) if p)
-        link = f' <a href="{html.escape(c.url, quote=True)}" target="_blank" rel="noopener noreferrer">↗</a>' if c.url and c.url.startswith(("http://", "https://")) else ""
-        items.append(f"<li><b>[{c.n}] {title}</b>{link}<br><small>{meta}</small><blockquote>{html.escape(c.passage[:600])}</blockquote></li>")
-    return "<ol class='nd-sources'>" + "".join(items) + "</ol>"
+# Opens and highlights the source a citation chip points to (no remote script: this is all the JS there is).
+HEAD = """
+<script>
+document.addEventListener('click', function (event) {
+  var chip = event.target.closest ? event.target.closest('a.nd-chip') : null;
+  if (!chip) return;
+  event.preventDefault();
+  event.stopPropagation();
+  var id = (chip.getAttribute('href') || '').replace(/^#/, '') || chip.getAttribute('data-src');
+  var target = document.getElementById(id);
+  if (!target) return;
+  document.querySelectorAll('.nd-sources details[open]').forEach(function (d) { if (d !== target) d.open = false; });
+  target.open = true;
+  target.scrollIntoView({behavior: 'smooth', block: 'center'});
+  target.classList.add('nd-flash');
+  setTimeout(function () { target.classList.remove('nd-flash'); }, 1600);
+}, true);
+</script>
+"""
 
 
 def build_app(pipeline) -> gr.Blocks:
     """The Gradio app for ``pipeline`` (not launched)."""
+    labels: list[tuple] = []  # (component, attribute, label key): relabelled when the language changes
     with gr.Blocks(title="Newsdesk", analytics_enabled=False) as app:
-        gr.Markdown("## Newsdesk")
-        chat = gr.Chatbot(label="Newsdesk", height=420, sanitize_html=True, buttons=["copy", "copy_all"])
-        question = gr.Textbox(label="Question", placeholder="Pourquoi la Chine est-elle importante pour la Russie ?")
-        sources = gr.HTML()
+        lang_state = gr.State("en")
+        with gr.Row():
+            gr.Markdown("## Newsdesk")
+            ui_lang = gr.Radio(choices=[("Français", "fr"), ("English", "en")], value="en", show_label=False,
+                               container=False, elem_id="nd-lang", scale=0, min_width=220)
+        with gr.Tabs():
+            with gr.Tab("Chat", id="chat", elem_id="nd-tab-chat") as chat_tab:
+                build_chat_tab(pipeline, labels, lang_state)
+            with gr.Tab("Articles", id="corpus", elem_id="nd-tab-corpus") as corpus_tab:
+                build_corpus_tab(pipeline, labels, lang_state)
+            with gr.Tab("Evaluate", id="eval", elem_id="nd-tab-eval") as eval_tab:
+                build_eval_tab(pipeline, labels, lang_state)
+        labels += [(chat_tab, "label", "tab_chat"), (corpus_tab, "label", "tab_corpus"), (eval_tab, "label", "tab_eval")]
+        components = [c for c, _, _ in labels]
 
-        def respond(text: str, history: list):
-            history = list(history or []) + [{"role": "user", "content": text}, {"role": "assistant", "content": ""}]
-            try:
-                for event in pipeline.ask_stream(text):
-                    if event.kind == "token":
-                        history[-1]["content"] += event.text
-                        yield history, ""
-                    elif event.kind == "reset":
-                        history[-1]["content"] = ""
-                    elif event.kind == "answer":
-                        history[-1]["content"] = event.answer.answer
-                        yield history, sources_markdown(event.answer)
-            except NewsdeskError as exc:
-                gr.Warning(str(exc))
-                history[-1]["content"] = f"⚠ {exc}"
-                yield history, ""
+        def relabel(lang: str):
+            return [lang, *[gr.update(**{attr: t(lang, key)}) for _, attr, key in labels]]
 
-        question.submit(respond, [question, chat], [chat, sources]).then(lambda: "", None, question)
+        def on_load(request: gr.Request):
+            lang = browser_lang(request.headers.get("accept-language") if request else None)
+            return [gr.update(value=lang), *relabel(lang)]
+
+        app.load(on_load, None, [ui_lang, lang_state, *components])
+        ui_lang.input(relabel, [ui_lang], [lang_state, *components])
     return app
 
 
-def launch(pipeline) -> None:
+def parse_auth(value: str | None) -> list[tuple[str, str]] | None:
+    """``user:password`` or a file of such lines -> Gradio's auth list."""
+    if not value:
+        return None
+    lines = Path(value).read_text(encoding="utf-8").splitlines() if Path(value).is_file() else [value]
+    pairs = []
+    for line in lines:
+        if line.strip() and not line.startswith("#"):
+            user, sep, password = line.strip().partition(":")
+            if not sep or not user or not password:
+                raise ConfigError("ui.auth must be user:password (or a file of such lines)")
+            pairs.append((user, password))
+    return pairs or None
+
+
+def launch(pipeline, block: bool = True):
     """Serve the app on the configured host and port (127.0.0.1:7860 by default)."""
     cfg = pipeline.settings.ui
+    uploads = Path(pipeline.settings.data_dir) / "uploads"
+    uploads.mkdir(parents=True, exist_ok=True)
+    os.environ["GRADIO_TEMP_DIR"] = str(uploads)  # uploads stay inside the data directory
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     app = build_app(pipeline)
-    app.queue(default_concurrency_limit=1)
-    app.launch(server_name=cfg.host, server_port=cfg.port, share=False, inbrowser=False, show_error=False)
+    app.queue(default_concurrency_limit=cfg.concurrency)
+    theme = gr.themes.Default(font=["system-ui", "Segoe UI", "Roboto", "sans-serif"], font_mono=["ui-monospace", "monospace"])
+    return app.launch(server_name=cfg.host, server_port=cfg.port, share=False, inbrowser=False, show_error=False,
+                      auth=parse_auth(cfg.auth), max_file_size=f"{int(cfg.upload_limit_mb)}mb", footer_links=[],
+                      theme=theme, css=CSS, head=HEAD, prevent_thread_lock=not block, quiet=not block)

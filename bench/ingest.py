@@ -1,0 +1,87 @@
+"""Ingestion throughput: the pipeline end to end against the raw encoder, side by side.
+
+Ingests a sample of the Reuters corpus into a fresh store (embedding cache off)
+and prints articles/s, chunks/s, peak RSS, and the ratio of end-to-end chunk
+throughput to the raw encoder's throughput on the very same chunk texts,
+measured in the same run. With ``--backend torch --backend openvino-int8`` the
+two encoders are compared too.
+
+    .venv/bin/python bench/ingest.py --limit 2000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+DEFAULT_CORPUS = ROOT.parent / "shared" / "data" / "corpora" / "reuters21578.jsonl"
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--limit", type=int, default=2000, help="articles (the whole 19,043 takes about half an hour with torch)")
+    parser.add_argument("--backend", action="append", help="embedder backend(s), default: torch and openvino-int8")
+    args = parser.parse_args()
+    if not args.corpus.exists():
+        sys.exit(f"corpus {args.corpus} not found (the shared data folder is needed for this benchmark)")
+
+    from rag.chunking import chunk_article
+    from rag.evals import read_corpora
+    from rag.pipeline import build
+    from rag.settings import load_settings
+
+    lines = args.corpus.read_text(encoding="utf-8").splitlines()[: args.limit]
+    tmp = Path(tempfile.mkdtemp(prefix="nd-bench-"))
+    sample = tmp / "sample.jsonl"
+    sample.write_text("\n".join(lines), encoding="utf-8")
+    articles = read_corpora([sample])
+    print(f"{len(articles)} articles from {args.corpus.name}; load average {os.getloadavg()[0]:.2f}", flush=True)
+    results = {}
+    for backend in args.backend or ["torch", "openvino-int8"]:
+        settings = load_settings({"embedder.backend": backend, "embedder.cache": False, "data_dir": str(tmp / backend)}, environ={})
+        pipeline = build(settings)
+        embedder = pipeline.embedder
+        embedder.embed_documents(["warm-up passage"])  # load the model outside both timings
+        limit = min(embedder.max_tokens, settings.embedder.max_seq_length)
+        chunks = [c for a in articles for c in chunk_article(a, embedder.count_tokens, settings.chunking.target_tokens,
+                                                            settings.chunking.overlap_tokens, limit)]
+        texts = [c.embed_text for c in chunks]
+        started = time.perf_counter()
+        embedder.embed_documents(texts)
+        raw_s = time.perf_counter() - started
+        started = time.perf_counter()
+        report = pipeline.add_articles(articles)
+        e2e_s = time.perf_counter() - started
+        assert report.chunks == len(chunks), (report.chunks, len(chunks))
+        results[backend] = {
+            "articles": len(articles), "chunks": len(chunks),
+            "raw_chunks_per_s": round(len(chunks) / raw_s, 2),
+            "articles_per_s": round(len(articles) / e2e_s, 2), "chunks_per_s": round(len(chunks) / e2e_s, 2),
+            "ratio_to_raw": round(raw_s / e2e_s, 3), "peak_rss_mb": round(peak_rss_mb()),
+        }
+        r = results[backend]
+        print(f"{backend:>14}: raw encoder {r['raw_chunks_per_s']} chunks/s | pipeline {r['articles_per_s']} articles/s, "
+              f"{r['chunks_per_s']} chunks/s = {100 * r['ratio_to_raw']:.1f}% of raw | peak RSS {r['peak_rss_mb']} MB", flush=True)
+    if len(results) == 2:
+        a, b = results.values()
+        print(f"speed-up of {list(results)[1]} over {list(results)[0]}: {b['chunks_per_s'] / a['chunks_per_s']:.2f}x")
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,137 @@
+"""The real page in headless Chromium (Playwright), on the real pipeline with the fast 0.5B model."""
+
+import json
+import os
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+pytestmark = pytest.mark.slow
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    from rag.pipeline import build
+    from rag.settings import load_settings
+    from ui.app import launch
+
+    data = tmp_path_factory.mktemp("ui")
+    port = free_port()
+    settings = load_settings({"llm.backend": "llamacpp", "llm.model": "qwen2.5-coder-0.5b-instruct", "data_dir": str(data),
+                              "ui.port": port, "llm.max_tokens": 160}, environ={})
+    pipeline = build(settings)
+    pipeline.add([ROOT / "corpus"])
+    app, url, _ = launch(pipeline, block=False)
+    yield {"url": f"http://127.0.0.1:{port}/", "pipeline": pipeline, "data": data}
+    app.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} not found — `make test` installs Debian's chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                              args=["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="fr-FR", extra_http_headers={"Accept-Language": "fr-FR,fr;q=0.9"})
+    page = context.new_page()
+    page.requests = []
+    page.dialogs = []
+    page.on("request", lambda r: page.requests.append(r.url))
+    page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
+    page.goto(server["url"])
+    page.wait_for_selector("#nd-question textarea")
+    yield page
+    context.close()
+
+
+def test_french_question_streams_an_answer_with_a_citation_that_opens_its_passage(page, server):
+    ARTIFACTS.mkdir(exist_ok=True)
+    assert page.locator("#nd-send").inner_text().strip() == "Envoyer"  # labels follow the browser's language
+    page.fill("#nd-question textarea", "Pourquoi la Chine est-elle importante pour la Russie selon l'article ?")
+    page.keyboard.press("Enter")
+    chat = page.locator("#nd-chat")
+    # Streaming: the answer grows over several updates before the chips appear.
+    seen = set()
+    for _ in range(600):
+        text = chat.inner_text()
+        seen.add(len(text))
+        if page.locator("#nd-chat a.nd-chip").count():
+            break
+        page.wait_for_timeout(200)
+    assert page.locator("#nd-chat a.nd-chip").count() >= 1, chat.inner_text()
+    assert len(seen) >= 3
+    answer = page.locator("#nd-chat .nd-answer").last.inner_text()
+    from rag.language import detect_answer
+
+    assert detect_answer(answer) == "fr", answer
+    chip = page.locator("#nd-chat a.nd-chip").first
+    target = chip.get_attribute("href").lstrip("#")
+    chip.click()
+    details = page.locator(f"details#{target}")
+    page.wait_for_function(f"document.getElementById('{target}').open === true")
+    assert "Coopération" in details.inner_text()
+    assert details.locator("blockquote").inner_text().strip()
+    page.screenshot(path=str(ARTIFACTS / "chat-fr.png"), full_page=True)
+    # Only our own server is contacted: no remote fonts, scripts or analytics.
+    assert all(u.startswith(server["url"]) or u.startswith("data:") or u.startswith("blob:") for u in page.requests), \
+        [u for u in page.requests if not u.startswith(server["url"])]
+
+
+def test_upload_find_delete_and_titles_render_as_text(page, server, tmp_path):
+    xss = '<img src=x onerror=alert(1)>'
+    upload = tmp_path / "hostile.jsonl"
+    upload.write_text(json.dumps({"id": "xss-1", "title": xss, "text": "Un article piégé. " * 20 + "<script>alert(2)</script>",
+                                  "date": "2024-01-02", "source": "<b>Evil</b>", "url": "javascript:alert(3)", "lang": "fr"}) + "\n")
+    page.click("#nd-tab-corpus-button") if page.locator("#nd-tab-corpus-button").count() else page.get_by_role("tab", name="Articles").click()
+    page.locator("#nd-upload input[type=file]").set_input_files(str(upload))
+    page.wait_for_timeout(800)
+    page.click("#nd-add-files")
+    page.wait_for_function("document.querySelector('#nd-add-summary') && document.querySelector('#nd-add-summary').innerText.includes('1')", timeout=60000)
+    page.fill("#nd-article-search input", "onerror")
+    page.wait_for_timeout(1500)
+    table = page.locator("#nd-articles")
+    assert xss in table.inner_text()
+    page.locator("#nd-articles tbody tr").first.locator("td").nth(1).click()
+    page.wait_for_function("document.querySelector('#nd-reader') && document.querySelector('#nd-reader').innerText.includes('piégé')")
+    assert page.locator("#nd-reader img").count() == 0 and page.locator("#nd-reader script").count() == 0
+    assert "<script>alert(2)</script>" in page.locator("#nd-reader").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "corpus-fr.png"), full_page=True)
+    page.click("#nd-delete")
+    page.click("#nd-confirm-delete")
+    page.wait_for_timeout(1500)
+    assert xss not in page.locator("#nd-articles").inner_text()
+    assert "xss-1" not in server["pipeline"].store.get_articles(["xss-1"])
+    assert page.dialogs == []  # nothing executed
+
+
+def test_english_labels_and_toggle(browser, server):
+    context = browser.new_context(locale="en-US", extra_http_headers={"Accept-Language": "en-US,en;q=0.9"})
+    page = context.new_page()
+    page.goto(server["url"])
+    page.wait_for_selector("#nd-question textarea")
+    page.wait_for_function("document.querySelector('#nd-send').innerText.trim() === 'Send'")
+    page.get_by_label("Français").check()
+    page.wait_for_function("document.querySelector('#nd-send').innerText.trim() === 'Envoyer'")
+    page.screenshot(path=str(ARTIFACTS / "chat-toggle.png"))
+    context.close()

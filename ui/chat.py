@@ -1,0 +1,187 @@
+"""The chat tab: questions, streamed answers with citation chips, sources, filters, conversations."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+from pathlib import Path
+
+import gradio as gr
+
+from rag.conversations import Conversation, ConversationStore
+from rag.errors import NewsdeskError
+from rag.types import Answer, Citation, Filters, Retrieval, Sentence
+
+from .i18n import t
+from .render import answer_html, answer_markdown, example_questions, sources_html
+
+log = logging.getLogger(__name__)
+
+
+def answer_from_dict(data: dict) -> Answer:
+    """Rebuild an Answer from its JSON form (saved conversations)."""
+    return Answer(
+        question=data["question"], language=data["language"], answer=data["answer"], refused=data["refused"],
+        citations=tuple(Citation(**c) for c in data.get("citations", [])),
+        sentences=tuple(Sentence(s["text"], tuple(s["citations"]), s["supported"]) for s in data.get("sentences", [])),
+        retrieval=Retrieval(query=data["retrieval"]["query"], filters=data["retrieval"]["filters"]),
+        timings=data.get("timings", {}), tokens=data.get("tokens", {}), model=data.get("model", ""),
+    )
+
+
+def quick_range(choice: str, today: date) -> tuple[str, str]:
+    """(since, until) for a quick pick: this week / month / year, or no limit."""
+    tomorrow = (today + timedelta(days=1)).isoformat()
+    if choice == "week":
+        return (today - timedelta(days=today.weekday())).isoformat(), tomorrow
+    if choice == "month":
+        return today.replace(day=1).isoformat(), tomorrow
+    if choice == "year":
+        return today.replace(month=1, day=1).isoformat(), tomorrow
+    return "", ""
+
+
+def conversation_view(conv: Conversation, lang: str) -> tuple[list[dict], str]:
+    """Chat messages and the sources panel for a whole conversation (newest sources first)."""
+    messages, panels = [], []
+    for i, turn in enumerate(conv.turns):
+        answer = answer_from_dict(turn["answer"])
+        messages.append({"role": "user", "content": turn["question"]})
+        messages.append({"role": "assistant", "content": answer_html(answer, f"{conv.id}-{i}", lang)})
+        panel = sources_html(answer, f"{conv.id}-{i}", lang)
+        if panel:
+            panels.append(f"<div class='nd-turn'><div class='nd-q'>{_esc(turn['question'])}</div>{panel}</div>")
+    return messages, "".join(reversed(panels))
+
+
+def _esc(text: str) -> str:
+    import html
+
+    return html.escape(text)
+
+
+def build_chat_tab(pipeline, labels: list, lang_state: gr.State) -> None:
+    store = ConversationStore(Path(pipeline.settings.data_dir))
+    try:
+        records = pipeline.store.list_articles()
+    except NewsdeskError:
+        records = []
+    records.sort(key=lambda r: r.article.date or "", reverse=True)
+    titles = {lang: [r.article.title for r in records if r.article.lang == lang and r.article.title][:2] for lang in ("fr", "en")}
+    examples = example_questions(titles) or ["Pourquoi la Chine est-elle importante pour la Russie ?", "What did Beijing say about the Paris Agreement?"]
+    source_choices = sorted({r.article.source for r in records if r.article.source})
+
+    conversation = gr.State(None)
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3, min_width=420):
+            chat = gr.Chatbot(height=520, sanitize_html=True, buttons=["copy"], elem_id="nd-chat", show_label=False)
+            with gr.Row():
+                question = gr.Textbox(show_label=False, scale=8, elem_id="nd-question", autofocus=True, lines=1, max_lines=4)
+                send = gr.Button(variant="primary", scale=1, min_width=90, elem_id="nd-send")
+                stop = gr.Button(variant="stop", scale=1, min_width=90, elem_id="nd-stop")
+            examples_box = gr.Dataset(components=[question], samples=[[e] for e in examples], elem_id="nd-examples")
+            with gr.Row():
+                new = gr.Button(size="sm", elem_id="nd-new")
+                export = gr.Button(size="sm", elem_id="nd-export")
+                exported = gr.File(visible=False, elem_id="nd-exported")
+            waiting = gr.Markdown(visible=False, elem_id="nd-waiting")
+        with gr.Column(scale=2, min_width=320):
+            with gr.Accordion(open=False, elem_id="nd-filters") as filters_box:
+                period = gr.Radio(choices=["all", "week", "month", "year"], value="all", elem_id="nd-period")
+                with gr.Row():
+                    since = gr.Textbox(elem_id="nd-since", max_lines=1)
+                    until = gr.Textbox(elem_id="nd-until", max_lines=1)
+                sources = gr.Dropdown(choices=source_choices, multiselect=True, elem_id="nd-sources-filter")
+                langs = gr.CheckboxGroup(choices=["fr", "en"], elem_id="nd-langs")
+            sources_panel = gr.HTML(elem_id="nd-sources-panel")
+            with gr.Accordion(open=False) as conv_box:
+                saved = gr.Dropdown(choices=[], elem_id="nd-saved")
+                open_btn = gr.Button(size="sm")
+
+    labels += [(question, "placeholder", "placeholder"), (send, "value", "send"), (stop, "value", "stop"), (new, "value", "new"),
+               (export, "value", "export"), (filters_box, "label", "filters"), (period, "label", "quick"), (since, "label", "since"),
+               (until, "label", "until"), (sources, "label", "sources_filter"), (langs, "label", "lang_filter"),
+               (conv_box, "label", "conversations"), (saved, "label", "conversations"), (open_btn, "value", "open"),
+               (examples_box, "label", "examples")]
+
+    def respond(text, messages, conv, since_v, until_v, sources_v, langs_v, lang):
+        text = (text or "").strip()
+        if not text:
+            yield gr.update(), gr.update(), conv, gr.update(), gr.update(visible=False)
+            return
+        conv = conv or Conversation()
+        filters = Filters(since=since_v or None, until=until_v or None, sources=tuple(sources_v or ()), langs=tuple(langs_v or ()))
+        messages = list(messages or []) + [{"role": "user", "content": text}, {"role": "assistant", "content": t(lang, "thinking")}]
+        yield messages, gr.update(), conv, "", gr.update(visible=False)
+        streamed = ""
+        try:
+            for event in pipeline.ask_stream(text, conv.history(), filters):
+                if event.kind == "token":
+                    streamed += event.text
+                    messages[-1]["content"] = _esc(streamed)
+                    yield messages, gr.update(), conv, "", gr.update(visible=False)
+                elif event.kind == "reset":
+                    streamed = ""
+                elif event.kind == "answer":
+                    conv.add(text, event.answer.to_dict())
+                    try:
+                        store.save(conv)
+                    except OSError as exc:
+                        gr.Warning(f"conversation not saved: {exc}")
+                    shown, panel = conversation_view(conv, lang)
+                    yield shown, panel, conv, "", gr.update(visible=False)
+        except NewsdeskError as exc:
+            gr.Warning(str(exc))
+            messages[-1]["content"] = f"⚠ {_esc(str(exc))}"
+            yield messages, gr.update(), conv, "", gr.update(visible=False)
+
+    def show_waiting(lang):
+        return gr.update(value=t(lang, "waiting"), visible=True)
+
+    inputs = [question, chat, conversation, since, until, sources, langs, lang_state]
+    outputs = [chat, sources_panel, conversation, question, waiting]
+    submit_event = question.submit(respond, inputs, outputs, concurrency_id="llm")
+    click_event = send.click(respond, inputs, outputs, concurrency_id="llm")
+    # Shown at once (no queue); hidden by the answer's first update.
+    question.submit(show_waiting, [lang_state], [waiting], queue=False)
+    send.click(show_waiting, [lang_state], [waiting], queue=False)
+    stop.click(None, None, None, cancels=[submit_event, click_event])
+
+    examples_box.click(lambda sample: sample[0], [examples_box], [question])
+
+    def new_conversation():
+        return [], "", None, gr.update(visible=False)
+
+    new.click(new_conversation, None, [chat, sources_panel, conversation, exported])
+
+    def do_export(conv, lang):
+        if not conv or not conv.turns:
+            return gr.update(visible=False)
+        answer = answer_from_dict(conv.turns[-1]["answer"])
+        folder = Path(pipeline.settings.data_dir) / "exports"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"newsdesk-{conv.id}-{len(conv.turns)}.md"
+        path.write_text(answer_markdown(answer, lang), encoding="utf-8")
+        return gr.update(value=str(path), visible=True)
+
+    export.click(do_export, [conversation, lang_state], [exported])
+
+    def list_saved():
+        return gr.update(choices=[(c.title, c.id) for c in store.list()])
+
+    conv_box.expand(list_saved, None, [saved])
+
+    def reopen(conv_id, lang):
+        conv = store.load(conv_id) if conv_id else None
+        if conv is None:
+            return gr.update(), gr.update(), None
+        shown, panel = conversation_view(conv, lang)
+        return shown, panel, conv
+
+    open_btn.click(reopen, [saved, lang_state], [chat, sources_panel, conversation])
+
+    def pick_period(choice):
+        since_v, until_v = quick_range(choice, pipeline.today())
+        return since_v, until_v
+
+    period.change(pick_period, [period], [since, until])

@@ -1,0 +1,105 @@
+"""The evaluation tab: run a question set through the harness and show its tables and plots."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+from pathlib import Path
+
+import gradio as gr
+
+from rag.errors import NewsdeskError
+from rag.evals import EvalConfig, load_suite, run
+from rag.report import plots, read_results
+
+PROJECT = Path(__file__).resolve().parent.parent
+MAIN_KEYS = ["hit@1", "hit@5", "recall@5", "mrr@10", "ndcg@10", "exact_match", "f1", "answer_contains", "language_match",
+             "citation_validity", "citation_precision", "refusal_accuracy", "false_refusal_rate", "supported_sentences",
+             "latency_retrieval_ms_p50", "ttft_s_p50", "total_s_p50"]
+
+
+def question_sets() -> list[tuple[str, str]]:
+    """(label, path) of the suites in evals/suites and the question files in evals/."""
+    out = [(f"suite: {p.stem}", str(p)) for p in sorted((PROJECT / "evals" / "suites").glob("*.toml"))]
+    out += [(f"file: {p.name}", str(p)) for p in sorted((PROJECT / "evals").glob("*.jsonl"))]
+    return out
+
+
+def metrics_table(summary: dict) -> list[list]:
+    presets = summary["presets"]
+    keys = [k for k in MAIN_KEYS if any(k in p["metrics"] for p in presets.values())]
+    return [[k] + [None if p["metrics"].get(k) is None else round(p["metrics"][k], 3) for p in presets.values()] for k in keys]
+
+
+def question_table(rows: list[dict], preset: str, mode: str) -> list[list]:
+    out = []
+    for r in rows:
+        if r["preset"] != preset:
+            continue
+        expected = ", ".join(r.get("answers") or r.get("gold") or []) or ("—" if r.get("answerable") else "(unanswerable)")
+        scores = r.get("scores") or {}
+        if mode == "answer":
+            cites = " ".join(f"[{c['n']}] {c['article_id']}" for c in r.get("citations", []))
+            ok = scores.get("refusal_accuracy", scores.get("answer_contains", 1.0 - scores.get("false_refusal", 0.0)))
+            out.append([r["question"], expected, r.get("answer") or r.get("error", ""), cites, "✔" if ok else "✘"])
+        else:
+            ok = scores.get("hit@5")
+            out.append([r["question"], expected, ", ".join((r.get("ranked_articles") or [])[:3]), "", "✔" if ok else "✘"])
+    return out
+
+
+def _image(uri: str):
+    from PIL import Image
+
+    return Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1])))
+
+
+def build_eval_tab(pipeline, labels: list, lang_state: gr.State) -> None:
+    with gr.Row():
+        choice = gr.Dropdown(choices=question_sets(), value=str(PROJECT / "evals" / "suites" / "seed.toml"), elem_id="nd-eval-set")
+        uploaded = gr.File(file_types=[".jsonl"], elem_id="nd-eval-upload")
+        corpus = gr.File(file_types=[".jsonl"], elem_id="nd-eval-corpus")
+    with gr.Row():
+        mode = gr.Radio(choices=["retrieval", "answer"], value="retrieval", elem_id="nd-eval-mode")
+        limit = gr.Number(value=20, precision=0, minimum=0, elem_id="nd-eval-limit")
+        go = gr.Button(variant="primary", elem_id="nd-eval-run")
+    status = gr.Markdown()
+    table = gr.Dataframe(interactive=False, elem_id="nd-eval-metrics")
+    with gr.Row():
+        plot1 = gr.Image(show_label=False, interactive=False)
+        plot2 = gr.Image(show_label=False, interactive=False)
+    per_question = gr.Dataframe(headers=["question", "expected", "result", "citations", "pass"], interactive=False, wrap=True,
+                                max_height=480, elem_id="nd-eval-questions")
+    labels += [(choice, "label", "question_set"), (uploaded, "label", "upload_set"), (corpus, "label", "corpus_for_eval"),
+               (mode, "label", "mode"), (limit, "label", "limit"), (go, "value", "run_eval"), (table, "label", "metrics"),
+               (per_question, "label", "per_question")]
+
+    def on_run(chosen, uploaded_path, corpus_path, mode_v, limit_v, progress=gr.Progress()):
+        try:
+            if uploaded_path:
+                config = EvalConfig(name=Path(uploaded_path).stem, questions=Path(uploaded_path),
+                                    corpora=[Path(corpus_path)] if corpus_path else [])
+            elif chosen and chosen.endswith(".toml"):
+                config = load_suite(Path(chosen))
+            else:
+                config = EvalConfig(name=Path(chosen).stem, questions=Path(chosen))
+            config.mode = mode_v
+            config.presets = ["default"] if mode_v == "answer" else ["bm25", "dense", "rrf", "default"]
+            config.limit = int(limit_v) or None
+            out = run(config, pipeline.settings, Path(pipeline.settings.data_dir) / "eval-runs",
+                      progress=lambda stage, done, total: progress(done / total if total else 0, desc=f"{stage} {done}/{total}"))
+        except NewsdeskError as exc:
+            gr.Warning(str(exc))
+            return f"⚠ {html.escape(str(exc))}", None, None, None, None
+        summary = json.loads((out / "summary.json").read_text())
+        rows = read_results(out / "results.jsonl")
+        images = [_image(uri) for _, uri in plots(summary, rows)]
+        headers = ["metric", *summary["presets"]]
+        main = summary["main_preset"]
+        note = f"{summary['presets'][main]['n']} questions · {summary['wall_s']} s · {html.escape(str(out))}"
+        return (note, gr.update(value=metrics_table(summary), headers=headers), images[0] if images else None,
+                images[1] if len(images) > 1 else None, question_table(rows, main, summary["mode"]))
+
+    go.click(on_run, [choice, uploaded, corpus, mode, limit], [status, table, plot1, plot2, per_question], concurrency_id="llm")

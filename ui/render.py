@@ -1,0 +1,109 @@
+"""Turning Answers and articles into escaped HTML and Markdown for the web chat. Pure functions.
+
+Everything that comes from articles (titles, text, sources, URLs) is untrusted
+and escaped; only http(s) URLs become links.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from rag.answering import format_date
+from rag.types import Answer, Citation
+
+from .i18n import t
+
+
+def _esc(text: str | None) -> str:
+    return html.escape(text or "", quote=True)
+
+
+def safe_url(url: str | None) -> str | None:
+    return url if url and re.match(r"^https?://[^\s<>\"']+$", url) else None
+
+
+def chip(answer_id: str, n: int) -> str:
+    return f"<a class='nd-chip' href='#nd-src-{_esc(answer_id)}-{n}' data-src='nd-src-{_esc(answer_id)}-{n}'>{n}</a>"
+
+
+def answer_html(answer: Answer, answer_id: str, lang: str) -> str:
+    """The answer with each [n] as a clickable chip, unsupported sentences marked, and the filter footer."""
+    if answer.refused or not answer.sentences:
+        body = _esc(answer.answer)
+    else:
+        parts = []
+        for sentence in answer.sentences:
+            text = _esc(sentence.text)
+            chips = "".join(chip(answer_id, n) for n in sentence.citations)
+            if sentence.supported:
+                parts.append(f"{text}{chips}")
+            else:
+                parts.append(f"<span class='nd-unsupported' title='{_esc(t(lang, 'unsupported'))}'>{text} ⚠</span>")
+        body = " ".join(parts)
+    footer = filters_footer(answer, lang)
+    return f"<div class='nd-answer'>{body}</div>" + (f"<div class='nd-footer'>{footer}</div>" if footer else "")
+
+
+def filters_footer(answer: Answer, lang: str) -> str:
+    f = answer.retrieval.filters or {}
+    items = []
+    if f.get("since") or f.get("until"):
+        items.append(f"{format_date(f.get('since'), lang) or '…'} → {format_date(f.get('until'), lang) or '…'}")
+    if f.get("sources"):
+        items.append(", ".join(f["sources"]))
+    if f.get("langs"):
+        items.append(", ".join(f["langs"]))
+    return f"{_esc(t(lang, 'active_filters'))} : {_esc(' · '.join(items))}" if items else ""
+
+
+def highlighted_passage(c: Citation) -> str:
+    """The cited passage, with its best-supporting sentence marked."""
+    passage = c.passage
+    if c.highlight_start is not None and c.highlight_end is not None and c.start <= c.highlight_start < c.highlight_end <= c.end:
+        a, b = c.highlight_start - c.start, c.highlight_end - c.start
+        return f"{_esc(passage[:a])}<mark>{_esc(passage[a:b])}</mark>{_esc(passage[b:])}"
+    return _esc(passage)
+
+
+def sources_html(answer: Answer, answer_id: str, lang: str) -> str:
+    """One collapsible entry per cited passage; nothing for a refusal."""
+    if answer.refused or not answer.citations:
+        return f"<div class='nd-sources nd-empty'>{_esc(t(lang, 'no_sources'))}</div>" if answer.refused else ""
+    items = []
+    for c in answer.citations:
+        meta = " · ".join(_esc(p) for p in (format_date(c.date, lang), c.source) if p)
+        url = safe_url(c.url)
+        link = f" <a href='{_esc(url)}' target='_blank' rel='noopener noreferrer'>↗</a>" if url else ""
+        items.append(
+            f"<details class='nd-source' id='nd-src-{_esc(answer_id)}-{c.n}'><summary><span class='nd-n'>{c.n}</span> "
+            f"<b>{_esc(c.title or c.article_id)}</b>{link}<br><small>{meta}</small></summary>"
+            f"<blockquote>{highlighted_passage(c)}</blockquote></details>"
+        )
+    return f"<div class='nd-sources'>{''.join(items)}</div>"
+
+
+def answer_markdown(answer: Answer, lang: str) -> str:
+    """An answer and its sources as Markdown, for export."""
+    lines = [f"## {answer.question}", "", answer.answer, ""]
+    if answer.citations:
+        lines.append(f"### {t(lang, 'sources')}")
+        lines.append("")
+        for c in answer.citations:
+            meta = ", ".join(p for p in (format_date(c.date, lang), c.source) if p)
+            title = f"[{c.title or c.article_id}]({c.url})" if safe_url(c.url) else (c.title or c.article_id)
+            lines.append(f"{c.n}. {title}" + (f" — {meta}" if meta else ""))
+            lines.append("")
+            lines.extend(f"   > {line}" for line in c.passage.splitlines() if line.strip())
+            lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def example_questions(titles_by_lang: dict[str, list[str]]) -> list[str]:
+    """Questions built from recent article titles in French and English."""
+    out = []
+    for title in titles_by_lang.get("fr", [])[:2]:
+        out.append(f"Que disent les articles sur « {title.rstrip(' .')} » ?")
+    for title in titles_by_lang.get("en", [])[:2]:
+        out.append(f"What do the articles say about \"{title.rstrip(' .')}\"?")
+    return out
