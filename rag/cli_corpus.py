@@ -266,3 +266,26 @@ def feed_update(app: App, every, as_json):
         if interval is None:
             return
         time.sleep(interval)
+
+
+@main.command("backup")
+@click.argument("destination", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+def backup_cmd(app: App, destination):
+    """Save the whole data directory (store, feeds, conversations) and an article export to a .tar.gz."""
+    from .backup import backup
+
+    manifest = backup(app.pipeline(), destination)
+    click.echo(f"{manifest['articles']} articles saved to {destination}")
+
+
+@main.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a data directory that is not empty.")
+@click.pass_obj
+def restore_cmd(app: App, source, force):
+    """Restore a backup made by `newsdesk backup` into the data directory."""
+    from .backup import restore
+
+    manifest = restore(app.settings(), source, force)
+    click.echo(f"restored {manifest['articles']} articles from {source} ({manifest['created']})")

@@ -180,6 +180,11 @@ class ServerLLM:
         except httpx.TimeoutException as exc:
             raise BackendUnavailable(f"{self._describe} did not answer in time — raise llm.timeout_s or check the server") from exc
         except Exception as exc:
+            kind = type(exc).__name__  # the openai client wraps httpx errors in its own classes
+            if kind == "APITimeoutError":
+                raise BackendUnavailable(f"{self._describe} did not answer in time — raise llm.timeout_s or check the server") from exc
+            if kind == "APIConnectionError":
+                raise BackendUnavailable(f"{self._describe} is unreachable — start it or change the llm settings") from exc
             status = getattr(exc, "status_code", None)
             text = str(getattr(exc, "error", "") or exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
             if status == 404 or "not found" in text.lower():

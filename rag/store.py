@@ -151,7 +151,10 @@ class Store:
             path.mkdir(parents=True, exist_ok=True)
             return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
         except Exception as exc:
-            raise StoreError(f"cannot open the store at {path} ({exc}) — check the data directory (NEWSDESK_DATA_DIR)") from exc
+            message = str(exc).splitlines()[0][:200]
+            if "readonly" in message.lower() or "read-only" in message.lower():
+                raise StoreError(f"the store at {path} is read-only — make the data directory writable or set NEWSDESK_DATA_DIR") from exc
+            raise StoreError(f"cannot open the store at {path} ({message}) — check the data directory (NEWSDESK_DATA_DIR)") from exc
 
     def _call(self, what: str, fn, *args, **kwargs):
         """Run a Chroma call, turning its failures into one-line errors (and reconnecting next time)."""
@@ -167,8 +170,10 @@ class Store:
                     self._collections.clear()
                 raise BackendUnavailable(f"Chroma server at {self._settings.store.url} failed to {what} ({message}) — check that it is running") from exc
             lowered = message.lower()
-            if "no space" in lowered or "disk" in lowered or "read-only" in lowered or "readonly" in lowered:
-                raise StoreError(f"cannot {what}: {message} — free disk space or make the data directory writable") from exc
+            if "no space" in lowered or "disk is full" in lowered:
+                raise StoreError(f"cannot {what}: the disk is full ({message}) — free disk space and run the command again") from exc
+            if any(s in lowered for s in ("read-only", "readonly", "unable to open database file", "permission denied")):
+                raise StoreError(f"cannot {what}: the data directory is read-only ({message}) — make it writable or set NEWSDESK_DATA_DIR") from exc
             raise StoreError(f"cannot {what}: {message}") from exc
 
     def _collection(self, kind: str, create: bool):

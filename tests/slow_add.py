@@ -25,7 +25,7 @@ class SlowEmbedder(HashingEmbedder):
 embedders.REGISTRY["slowfake"] = lambda settings: SlowEmbedder()
 data_dir, source = sys.argv[1], sys.argv[2]
 settings = load_settings({"embedder.backend": "slowfake", "llm.backend": "auto", "data_dir": data_dir,
-                          "models_dir": str(Path(data_dir) / "models")}, environ={})
+                          "models_dir": str(Path(data_dir) / "models")})  # NEWSDESK_STORE_URL etc. come from the environment
 
 
 def progress(done, total, chunks):

@@ -33,7 +33,7 @@ def server(tmp_path_factory):
                               "ui.port": port, "llm.max_tokens": 160}, environ={})
     pipeline = build(settings)
     pipeline.add([ROOT / "corpus"])
-    app, url, _ = launch(pipeline, block=False)
+    app = launch(pipeline, block=False)
     yield {"url": f"http://127.0.0.1:{port}/", "pipeline": pipeline, "data": data}
     app.close()
 

@@ -107,8 +107,11 @@ def parse_auth(value: str | None) -> list[tuple[str, str]] | None:
     return pairs or None
 
 
-def launch(pipeline, block: bool = True):
-    """Serve the app on the configured host and port (127.0.0.1:7860 by default)."""
+def launch(pipeline, block: bool = True) -> gr.Blocks:
+    """Serve the app on the configured host and port (127.0.0.1:7860 by default).
+
+    With ``block=False`` it returns at once (the server runs in a thread; ``.close()`` stops it).
+    """
     cfg = pipeline.settings.ui
     uploads = Path(pipeline.settings.data_dir) / "uploads"
     uploads.mkdir(parents=True, exist_ok=True)
@@ -117,6 +120,7 @@ def launch(pipeline, block: bool = True):
     app = build_app(pipeline)
     app.queue(default_concurrency_limit=cfg.concurrency)
     theme = gr.themes.Default(font=["system-ui", "Segoe UI", "Roboto", "sans-serif"], font_mono=["ui-monospace", "monospace"])
-    return app.launch(server_name=cfg.host, server_port=cfg.port, share=False, inbrowser=False, show_error=False,
-                      auth=parse_auth(cfg.auth), max_file_size=f"{int(cfg.upload_limit_mb)}mb", footer_links=[],
-                      theme=theme, css=CSS, head=HEAD, prevent_thread_lock=not block, quiet=not block)
+    app.launch(server_name=cfg.host, server_port=cfg.port, share=False, inbrowser=False, show_error=False,
+               auth=parse_auth(cfg.auth), max_file_size=f"{int(cfg.upload_limit_mb)}mb", footer_links=[],
+               theme=theme, css=CSS, head=HEAD, prevent_thread_lock=not block, quiet=not block)
+    return app

@@ -140,11 +140,11 @@ def build_chat_tab(pipeline, labels: list, lang_state: gr.State) -> None:
 
     inputs = [question, chat, conversation, since, until, sources, langs, lang_state]
     outputs = [chat, sources_panel, conversation, question, waiting]
-    submit_event = question.submit(respond, inputs, outputs, concurrency_id="llm")
-    click_event = send.click(respond, inputs, outputs, concurrency_id="llm")
+    submit_event = question.submit(respond, inputs, outputs, concurrency_id="llm", api_name="ask")
+    click_event = send.click(respond, inputs, outputs, concurrency_id="llm", api_name=False)
     # Shown at once (no queue); hidden by the answer's first update.
-    question.submit(show_waiting, [lang_state], [waiting], queue=False)
-    send.click(show_waiting, [lang_state], [waiting], queue=False)
+    question.submit(show_waiting, [lang_state], [waiting], queue=False, api_name=False)
+    send.click(show_waiting, [lang_state], [waiting], queue=False, api_name=False)
     stop.click(None, None, None, cancels=[submit_event, click_event])
 
     examples_box.click(lambda sample: sample[0], [examples_box], [question])

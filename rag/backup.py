@@ -1,0 +1,103 @@
+"""Backup and restore of the whole data directory.
+
+A backup is a ``.tar.gz`` holding the data directory (store, BM25 index,
+feeds, conversations) plus ``export/articles.jsonl``, every article in the
+documented schema. Restoring extracts into a fresh folder and swaps it in, so
+a failed restore leaves the current data untouched. With a Chroma server the
+store lives on the server: the restore re-adds the exported articles to it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+from .errors import NewsdeskError
+
+SKIP = {"uploads"}  # transient web uploads
+
+
+def _export_articles(pipeline, path: Path) -> int:
+    records = pipeline.store.list_articles(with_text=True)
+    with open(path, "w", encoding="utf-8") as fh:
+        for r in records:
+            a = r.article
+            fh.write(json.dumps({"id": a.id, "title": a.title, "text": a.text, "date": a.date, "source": a.source, "url": a.url,
+                                 "lang": a.lang, "authors": list(a.authors)}, ensure_ascii=False) + "\n")
+    return len(records)
+
+
+def backup(pipeline, destination: Path) -> dict:
+    """Write the data directory and an article export to ``destination`` (.tar.gz)."""
+    data_dir = Path(pipeline.settings.data_dir)
+    destination = Path(destination)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        export = Path(tmp) / "articles.jsonl"
+        count = _export_articles(pipeline, export)
+        manifest = {"version": 1, "created": time.strftime("%Y-%m-%dT%H:%M:%S"), "articles": count,
+                    "embedder": pipeline.store.indexed_embedder(), "store": "server" if pipeline.settings.store.url else "embedded"}
+        partial = destination.with_name(destination.name + ".partial")
+        with tarfile.open(partial, "w:gz") as tar:
+            if data_dir.exists():
+                for item in sorted(data_dir.iterdir()):
+                    if item.name not in SKIP and not item.name.startswith("."):
+                        tar.add(item, arcname=f"data/{item.name}")
+            tar.add(export, arcname="export/articles.jsonl")
+            info = tarfile.TarInfo("manifest.json")
+            raw = json.dumps(manifest).encode()
+            info.size = len(raw)
+            import io
+
+            tar.addfile(info, io.BytesIO(raw))
+        os.replace(partial, destination)
+    return manifest
+
+
+def restore(settings, source: Path, force: bool = False) -> dict:
+    """Replace the data directory by the backup's (then re-add articles to a Chroma server)."""
+    from .pipeline import build
+
+    data_dir = Path(settings.data_dir)
+    if data_dir.exists() and any(p.name not in SKIP for p in data_dir.iterdir()) and not force:
+        raise NewsdeskError(f"{data_dir} is not empty — pass --force to replace it with the backup")
+    try:
+        tar = tarfile.open(source, "r:gz")
+    except (OSError, tarfile.TarError) as exc:
+        raise NewsdeskError(f"{source} is not a Newsdesk backup ({exc}) — give the .tar.gz written by `newsdesk backup`") from None
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=data_dir.parent, prefix=f".{data_dir.name}-restore-"))
+    try:
+        with tar:
+            names = tar.getnames()
+            if "manifest.json" not in names:
+                raise NewsdeskError(f"{source} has no manifest — it is not a Newsdesk backup")
+            for member in tar.getmembers():
+                if not (member.isfile() or member.isdir()) or member.name.startswith("/") or ".." in Path(member.name).parts:
+                    raise NewsdeskError(f"{source}: unsafe entry {member.name!r} — refusing to restore it")
+            tar.extractall(staging, filter="data")
+        manifest = json.loads((staging / "manifest.json").read_text())
+        new_data = staging / "data"
+        new_data.mkdir(exist_ok=True)
+        shutil.copy2(staging / "export" / "articles.jsonl", new_data / ".restored-articles.jsonl")
+        retired = None
+        if data_dir.exists():
+            retired = data_dir.with_name(f".{data_dir.name}-before-restore-{int(time.time())}")
+            os.replace(data_dir, retired)
+        os.replace(new_data, data_dir)
+        if retired is not None:
+            shutil.rmtree(retired, ignore_errors=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    exported = data_dir / ".restored-articles.jsonl"
+    if settings.store.url:  # the server holds the store: put the articles back into it
+        pipeline = build(settings)
+        report = pipeline.add([exported])
+        manifest["readded"] = len(report.added) + len(report.updated)
+    exported.unlink(missing_ok=True)
+    return manifest

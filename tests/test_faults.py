@@ -1,0 +1,59 @@
+"""A full disk or a read-only data directory: clear errors, nothing corrupted."""
+
+import json
+import subprocess
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import ROOT
+from rag.cli import main
+
+FAKES = ["--set", "embedder.backend=fake", "--set", "llm.backend=fake"]
+
+
+def cli(data, *args):
+    return CliRunner().invoke(main, [*FAKES, "--data-dir", str(data), *args])
+
+
+def mount(*args):
+    result = subprocess.run(["mount", *args], capture_output=True, text=True)
+    if result.returncode != 0:
+        pytest.skip(f"cannot mount here ({result.stderr.strip()}); this test needs root")
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    folder = tmp_path / "small"
+    folder.mkdir()
+    mount("-t", "tmpfs", "-o", "size=3m", "tmpfs", str(folder))
+    yield folder
+    subprocess.run(["umount", str(folder)], check=False)
+
+
+def test_disk_full_is_a_clear_error_and_nothing_half_written(small_disk):
+    data = small_disk / "data"
+    assert cli(data, "add", str(ROOT / "corpus" / "000_1c72bd9b86d46715.txt")).exit_code == 0
+    result = cli(data, "add", str(ROOT / "corpus" / "wikinews_fr.jsonl"))
+    assert result.exit_code == 1
+    line = result.output.strip().splitlines()[-1]
+    assert "disk" in line and "free disk space" in line
+    stats = json.loads(cli(data, "stats", "--json").stdout)
+    # The first article is intact; whatever else is visible is whole.
+    listed = json.loads(cli(data, "list", "--json").stdout)
+    assert any(r["title"].startswith("Coopération") for r in listed)
+    assert stats["articles"] == len(listed)
+
+
+def test_read_only_data_directory(tmp_path):
+    data = tmp_path / "data"
+    assert cli(data, "add", str(ROOT / "corpus" / "000_1c72bd9b86d46715.txt")).exit_code == 0
+    mount("--bind", str(data), str(data))
+    try:
+        mount("-o", "remount,ro,bind", str(data))
+        result = cli(data, "add", str(ROOT / "corpus" / "wikinews_fr.jsonl"))
+        assert result.exit_code == 1 and "read-only" in result.output and "\n" not in result.output.strip()
+    finally:
+        subprocess.run(["umount", str(data)], check=False)
+    listed = json.loads(cli(data, "list", "--json").stdout)
+    assert len(listed) == 1 and json.loads(cli(data, "search", "Chine Russie", "--json").stdout)["hits"]

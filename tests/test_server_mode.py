@@ -1,0 +1,109 @@
+"""The same store layout, guard and filters on a real Chroma server; its faults and recovery."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT, HashingEmbedder
+from rag.errors import BackendUnavailable, StoreError
+from rag.pipeline import build
+from rag.settings import load_settings
+from rag.sources import make_article
+from rag.types import Filters
+from servers import chroma_server
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with chroma_server(tmp_path_factory.mktemp("chroma")) as s:
+        yield s
+
+
+def settings_for(server, tmp_path, collection="news"):
+    return load_settings({"embedder.backend": "fake", "llm.backend": "fake", "retrieval.min_relevance": -100.0, "store.url": server.url,
+                          "store.collection": collection, "models_dir": str(tmp_path / "models")},
+                         environ={"NEWSDESK_DATA_DIR": str(tmp_path / "data")})
+
+
+def art(id, text, **kw):
+    return make_article(id=id, text=text, title=kw.pop("title", "Titre"), lang=kw.pop("lang", "fr"), **kw)
+
+
+def test_ingest_replace_filter_remove_on_server(server, tmp_path):
+    p = build(settings_for(server, tmp_path, "basic"))
+    r = p.add([ROOT / "corpus"])
+    assert len(r.added) == 101
+    assert p.add([ROOT / "corpus"]).skipped and p.store.counts()[0] == 101
+    hits = p.search("fusée Falcon 9 SpaceX Dragon", Filters(since="2012-05-01", until="2012-06-01")).hits
+    assert hits and all("2012-05" in h.chunk.date for h in hits)
+    assert p.store.remove(["wikinews-fr-43971"]) == ["wikinews-fr-43971"] and p.store.counts()[0] == 100
+    answer = p.ask("Pourquoi la Chine achète-t-elle du pétrole et du gaz à la Russie ?")
+    assert answer.citations and not answer.refused
+
+
+def test_two_processes_share_one_server(server, tmp_path):
+    writer = build(settings_for(server, tmp_path / "a", "shared"))
+    reader = build(settings_for(server, tmp_path / "b", "shared"))
+    writer.add_articles([art("one", "Le premier article parle de la pêche en Bretagne.")])
+    assert [h.chunk.article_id for h in reader.search("pêche Bretagne").hits] == ["one"]
+    writer.add_articles([art("two", "Le second article parle de la pêche en Méditerranée.")])
+    assert {h.chunk.article_id for h in reader.search("pêche Méditerranée").hits} == {"one", "two"}  # BM25 and catalogue refreshed
+
+
+def test_embedder_guard_on_server(server, tmp_path, monkeypatch):
+    p = build(settings_for(server, tmp_path, "guard"))
+    p.add_articles([art("a", "Du texte.")])
+    monkeypatch.setattr(HashingEmbedder, "id", "other")
+    with pytest.raises(StoreError, match="reindex"):
+        build(settings_for(server, tmp_path, "guard")).search("texte")
+
+
+def test_server_down_then_back_without_restarting(tmp_path):
+    with chroma_server(tmp_path / "chroma") as s:
+        p = build(settings_for(s, tmp_path, "restart"))
+        p.add_articles([art("a", "Un article sur les vendanges en Bourgogne.")])
+        assert p.search("vendanges").hits
+        s.stop()
+        with pytest.raises(BackendUnavailable) as err:
+            p.search("vendanges")
+        assert "Chroma server" in str(err.value) and "\n" not in str(err.value)
+        s.start()
+        assert [h.chunk.article_id for h in p.search("vendanges").hits] == ["a"]  # same pipeline object, recovered
+
+
+def test_unreachable_server_is_a_clear_error(tmp_path):
+    settings = load_settings({"embedder.backend": "fake", "store.url": "http://127.0.0.1:9"}, environ={"NEWSDESK_DATA_DIR": str(tmp_path)})
+    with pytest.raises(BackendUnavailable, match="unreachable.*chroma run"):
+        build(settings).store.counts()
+
+
+def test_sigkill_during_add_in_server_mode(server, tmp_path):
+    from test_corpus_management import articles_jsonl
+
+    source = articles_jsonl(tmp_path / "many.jsonl", 200)
+    env = {**os.environ, "NEWSDESK_STORE_URL": server.url, "NEWSDESK_STORE__COLLECTION": "crash"}
+    proc = subprocess.Popen([sys.executable, str(ROOT / "tests" / "slow_add.py"), str(tmp_path / "data"), str(source)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    committed = 0
+    for line in proc.stdout:
+        if line.startswith("committed") and int(line.split()[1]) > 0:
+            committed = int(line.split()[1])
+            break
+    assert committed > 0, proc.stderr.read()
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    p = build(settings_for(server, tmp_path, "crash"))
+    visible = p.store.list_articles()
+    assert committed <= len(visible) < 200
+    for record in visible:
+        assert len(p.store.chunks_of(record.article.id)) == record.n_chunks
+    report = p.add([source])
+    assert len(report.added) + len(report.skipped) == 200
+    records = p.store.list_articles()
+    assert len(records) == 200 and p.store.counts()[1] == sum(r.n_chunks for r in records)
