@@ -110,10 +110,16 @@ def load_suite(path: Path) -> EvalConfig:
 
 
 def _sha256(path: Path) -> str:
+    """Content hash of a corpus file, or of every supported file in a corpus folder."""
+    from .sources import iter_files
+
     digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(1 << 20):
-            digest.update(block)
+    files = sorted(iter_files(path)) if path.is_dir() else [path]
+    for file in files:
+        digest.update(file.relative_to(path).as_posix().encode() if path.is_dir() else b"")
+        with open(file, "rb") as fh:
+            while block := fh.read(1 << 20):
+                digest.update(block)
     return digest.hexdigest()
 
 

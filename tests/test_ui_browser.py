@@ -112,7 +112,7 @@ def test_upload_find_delete_and_titles_render_as_text(page, server, tmp_path):
     page.wait_for_timeout(1500)
     table = page.locator("#nd-articles")
     assert xss in table.inner_text()
-    page.locator("#nd-articles tbody tr").first.locator("td").nth(1).click()
+    page.locator("#nd-articles .virtual-row").first.locator(".body-cell").nth(1).click()
     page.wait_for_function("document.querySelector('#nd-reader') && document.querySelector('#nd-reader').innerText.includes('piégé')")
     assert page.locator("#nd-reader img").count() == 0 and page.locator("#nd-reader script").count() == 0
     assert "<script>alert(2)</script>" in page.locator("#nd-reader").inner_text()

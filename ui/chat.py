@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -54,6 +55,21 @@ def conversation_view(conv: Conversation, lang: str) -> tuple[list[dict], str]:
     return messages, "".join(reversed(panels))
 
 
+def _varied_titles(records, n: int = 2) -> list[str]:
+    """Titles of recent articles, at most one per source and none sharing their first word."""
+    chosen, sources, heads = [], set(), set()
+    for r in records:
+        head = r.article.title.split()[0].lower()
+        if r.article.source in sources or head in heads:
+            continue
+        chosen.append(r.article.title)
+        sources.add(r.article.source)
+        heads.add(head)
+        if len(chosen) == n:
+            break
+    return chosen
+
+
 def _esc(text: str) -> str:
     import html
 
@@ -67,7 +83,7 @@ def build_chat_tab(pipeline, labels: list, lang_state: gr.State) -> None:
     except NewsdeskError:
         records = []
     records.sort(key=lambda r: r.article.date or "", reverse=True)
-    titles = {lang: [r.article.title for r in records if r.article.lang == lang and r.article.title][:2] for lang in ("fr", "en")}
+    titles = {lang: _varied_titles([r for r in records if r.article.lang == lang and r.article.title]) for lang in ("fr", "en")}
     examples = example_questions(titles) or ["Pourquoi la Chine est-elle importante pour la Russie ?", "What did Beijing say about the Paris Agreement?"]
     source_choices = sorted({r.article.source for r in records if r.article.source})
 
@@ -104,11 +120,23 @@ def build_chat_tab(pipeline, labels: list, lang_state: gr.State) -> None:
                (conv_box, "label", "conversations"), (saved, "label", "conversations"), (open_btn, "value", "open"),
                (examples_box, "label", "examples")]
 
+    busy = {"running": 0}
+    busy_lock = threading.Lock()
+
     def respond(text, messages, conv, since_v, until_v, sources_v, langs_v, lang):
         text = (text or "").strip()
         if not text:
             yield gr.update(), gr.update(), conv, gr.update(), gr.update(visible=False)
             return
+        with busy_lock:
+            busy["running"] += 1
+        try:
+            yield from _respond(text, messages, conv, since_v, until_v, sources_v, langs_v, lang)
+        finally:
+            with busy_lock:
+                busy["running"] -= 1
+
+    def _respond(text, messages, conv, since_v, until_v, sources_v, langs_v, lang):
         conv = conv or Conversation()
         filters = Filters(since=since_v or None, until=until_v or None, sources=tuple(sources_v or ()), langs=tuple(langs_v or ()))
         messages = list(messages or []) + [{"role": "user", "content": text}, {"role": "assistant", "content": t(lang, "thinking")}]
@@ -136,7 +164,10 @@ def build_chat_tab(pipeline, labels: list, lang_state: gr.State) -> None:
             yield messages, gr.update(), conv, "", gr.update(visible=False)
 
     def show_waiting(lang):
-        return gr.update(value=t(lang, "waiting"), visible=True)
+        # Runs outside the queue, at once: say so when earlier questions are still being answered.
+        with busy_lock:
+            waiting_for = busy["running"]
+        return gr.update(value=t(lang, "waiting"), visible=waiting_for >= pipeline.settings.ui.concurrency)
 
     inputs = [question, chat, conversation, since, until, sources, langs, lang_state]
     outputs = [chat, sources_panel, conversation, question, waiting]

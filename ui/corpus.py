@@ -70,7 +70,7 @@ def build_corpus_tab(pipeline, labels: list, lang_state: gr.State) -> None:
         with gr.Column(scale=3, min_width=420):
             search = gr.Textbox(elem_id="nd-article-search", max_lines=1)
             table = gr.Dataframe(headers=COLUMNS, value=lambda: article_rows(pipeline), interactive=False, wrap=True,
-                                 max_height=420, elem_id="nd-articles")
+                                 max_height=420, elem_id="nd-articles", column_widths=["17%", "45%", "12%", "14%", "5%", "7%"])
             selection = gr.Textbox(interactive=False, elem_id="nd-selection")
             with gr.Row():
                 delete = gr.Button(variant="stop", size="sm", elem_id="nd-delete")

@@ -59,19 +59,19 @@ def _image(uri: str):
 def build_eval_tab(pipeline, labels: list, lang_state: gr.State) -> None:
     with gr.Row():
         choice = gr.Dropdown(choices=question_sets(), value=str(PROJECT / "evals" / "suites" / "seed.toml"), elem_id="nd-eval-set")
-        uploaded = gr.File(file_types=[".jsonl"], elem_id="nd-eval-upload")
-        corpus = gr.File(file_types=[".jsonl"], elem_id="nd-eval-corpus")
+        uploaded = gr.File(file_types=[".jsonl"], elem_id="nd-eval-upload", height=110)
+        corpus = gr.File(file_types=[".jsonl"], elem_id="nd-eval-corpus", height=110)
     with gr.Row():
         mode = gr.Radio(choices=["retrieval", "answer"], value="retrieval", elem_id="nd-eval-mode")
         limit = gr.Number(value=20, precision=0, minimum=0, elem_id="nd-eval-limit")
         go = gr.Button(variant="primary", elem_id="nd-eval-run")
     status = gr.Markdown()
-    table = gr.Dataframe(interactive=False, elem_id="nd-eval-metrics")
+    table = gr.Dataframe(headers=["metric", "default"], interactive=False, elem_id="nd-eval-metrics")
     with gr.Row():
-        plot1 = gr.Image(show_label=False, interactive=False)
-        plot2 = gr.Image(show_label=False, interactive=False)
+        plot1 = gr.Image(show_label=False, interactive=False, buttons=["download", "fullscreen"])
+        plot2 = gr.Image(show_label=False, interactive=False, buttons=["download", "fullscreen"])
     per_question = gr.Dataframe(headers=["question", "expected", "result", "citations", "pass"], interactive=False, wrap=True,
-                                max_height=480, elem_id="nd-eval-questions")
+                                max_height=480, elem_id="nd-eval-questions", column_widths=["34%", "16%", "32%", "12%", "6%"])
     labels += [(choice, "label", "question_set"), (uploaded, "label", "upload_set"), (corpus, "label", "corpus_for_eval"),
                (mode, "label", "mode"), (limit, "label", "limit"), (go, "value", "run_eval"), (table, "label", "metrics"),
                (per_question, "label", "per_question")]

@@ -100,10 +100,12 @@ def answer_markdown(answer: Answer, lang: str) -> str:
 
 
 def example_questions(titles_by_lang: dict[str, list[str]]) -> list[str]:
-    """Questions built from recent article titles in French and English."""
+    """Questions built from article titles in French and English (two of each at most)."""
     out = []
     for title in titles_by_lang.get("fr", [])[:2]:
         out.append(f"Que disent les articles sur « {title.rstrip(' .')} » ?")
-    for title in titles_by_lang.get("en", [])[:2]:
+    # Without English articles, an English question about a French one (answers cross languages).
+    english = titles_by_lang.get("en", [])[:2] or titles_by_lang.get("fr", [])[:1]
+    for title in english:
         out.append(f"What do the articles say about \"{title.rstrip(' .')}\"?")
     return out
