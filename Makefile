@@ -11,7 +11,7 @@ export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run test test-fast test-slow install models clean
+.PHONY: run test test-fast test-slow install models browser clean
 
 ## run: install, provision the models, ingest corpus/ if the index is empty, open the web chat on 127.0.0.1:7860
 run: models
@@ -24,8 +24,14 @@ test: test-fast test-slow
 test-fast: models
 	$(BIN)/python -m pytest -m "not slow" --timeout=600
 
-test-slow: models
+test-slow: models browser
 	$(BIN)/python -m pytest -m slow --timeout=1200
+
+# Browser tests drive Debian's chromium with Playwright (Playwright's own browser download is not used).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { echo "installing Debian's chromium for the browser tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
+	  (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null); }
 
 install: $(STAMP)
 

@@ -185,7 +185,8 @@ def _retrieval_row(q: Question, hits, seconds: float) -> dict:
     gold = set(q.article_ids)
     row = {"ranked_articles": ranked[:20], "hits": [{"chunk_id": h.chunk.id, "fused": round(h.fused, 5),
             "dense": None if h.dense is None else round(h.dense, 4), "bm25": None if h.bm25 is None else round(h.bm25, 3)} for h in hits[:10]],
-           "latency_retrieval_ms": round(seconds * 1000, 2)}
+           "latency_retrieval_ms": round(seconds * 1000, 2),
+           "top_relevance": max((h.relevance for h in hits[:5] if h.relevance is not None), default=None)}
     if gold:
         row["scores"] = metrics.retrieval_scores(ranked, gold)
     return row
