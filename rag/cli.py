@@ -147,7 +147,7 @@ def provision_cmd(app: App, names, force):
       newsdesk models provision --force multilingual-e5-small
     """
     from .errors import ModelError
-    from .models import EMBEDDER_PRESETS, LLM_PRESETS, provision_embedder, provision_llm
+    from .models import EMBEDDER_PRESETS, LLM_PRESETS, RESCORER_PRESETS, provision_embedder, provision_llm, provision_rescorer
 
     settings = app.settings()
     models_dir = Path(settings.models_dir)
@@ -157,8 +157,10 @@ def provision_cmd(app: App, names, force):
             path = provision_embedder(models_dir, name, force)
         elif name in LLM_PRESETS:
             path = provision_llm(models_dir, name, force)
+        elif name in RESCORER_PRESETS:
+            path = provision_rescorer(models_dir, name, force)
         else:
-            raise ModelError(f"unknown preset {name!r} — choose one of {', '.join([*EMBEDDER_PRESETS, *LLM_PRESETS])}")
+            raise ModelError(f"unknown preset {name!r} — choose one of {', '.join([*EMBEDDER_PRESETS, *LLM_PRESETS, *RESCORER_PRESETS])}")
         click.echo(f"{name}: {path}", err=True)
 
 

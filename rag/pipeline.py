@@ -55,6 +55,7 @@ class Pipeline:
         bm25_dir = None if settings.store.url else Path(settings.data_dir) / "bm25"
         self.bm25 = BM25Cache(self.store, bm25_dir)
         self._background = None
+        self._rescorer = None
 
     @property
     def embedder(self):
@@ -75,8 +76,19 @@ class Pipeline:
         return self._background
 
     @property
+    def rescorer(self):
+        cfg = self.settings.retrieval
+        if cfg.rerank == "none":
+            return None
+        if self._rescorer is None:
+            from .rerank import Rescorer
+
+            self._rescorer = Rescorer(cfg.rerank, cfg.rerank_model, self.settings.models_dir)
+        return self._rescorer
+
+    @property
     def retriever(self) -> Retriever:
-        return Retriever(self.store, self.embedder, self.bm25, self.background, self.settings)
+        return Retriever(self.store, self.embedder, self.bm25, self.background, self.settings, self.rescorer)
 
     def today(self) -> date:
         return self.settings.retrieval.reference_date or date.today()

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .bm25 import BM25Cache
+from .rerank import rerank
 from .types import Chunk, Filters, Hit
 
 log = logging.getLogger(__name__)
@@ -103,12 +104,13 @@ def prefer_recent(hits: list[Hit], weight: float = 0.5) -> list[Hit]:
 class Retriever:
     """Dense + BM25 retrieval over one store."""
 
-    def __init__(self, store, embedder, bm25: BM25Cache, background, settings):
+    def __init__(self, store, embedder, bm25: BM25Cache, background, settings, rescorer=None):
         self.store = store
         self.embedder = embedder
         self.bm25 = bm25
         self.background = background
         self.cfg = settings.retrieval
+        self.rescorer = rescorer
 
     def candidates(self, query: str, lang: str, filters: Filters | None = None) -> Candidates:
         """What each retriever finds for ``query`` before fusion."""
@@ -157,6 +159,10 @@ class Retriever:
             }
             fused = fuse(rankings, self.cfg.rrf_k)
         k = k or self.cfg.top_k
+        if self.rescorer is not None:
+            hits = rerank(self.assemble(found, fused, max(k, self.cfg.rerank_depth)), query, self.rescorer,
+                          self.cfg.rerank_depth, self.cfg.rerank_weight)
+            return (prefer_recent(hits) if recent else hits)[:k]
         if not recent:
             return self.assemble(found, fused, k)
         return prefer_recent(self.assemble(found, fused, k * 4))[:k]

@@ -90,3 +90,22 @@ def test_cap_per_article_and_recency():
     assert [h.chunk.article_id for h in prefer_recent([old, new])] == ["new", "old"]
     far = hit("far", 0, 0.1, "2020-01-01")
     assert [h.chunk.article_id for h in prefer_recent([far, new])][0] == "far"  # relevance still counts
+
+
+def test_rerank_blends_first_and_second_stage():
+    from rag.rerank import rerank
+
+    class Fixed:
+        def __init__(self, scores):
+            self._scores = scores
+
+        def scores(self, query, passages):
+            import numpy as np
+
+            return np.array([self._scores[p.split("\n")[-1]] for p in passages], dtype=float)
+
+    hits = [hit("a", 0, 3.0), hit("b", 0, 2.0), hit("c", 0, 1.0), hit("d", 0, 0.5)]
+    texts = {h.chunk.embed_text.split("\n")[-1]: s for h, s in zip(hits, (0.1, 0.2, 0.9, 5.0))}
+    # Only the top three are rescored; "c" jumps ahead when the second stage weighs enough; "d" stays last.
+    assert [h.chunk.article_id for h in rerank(hits, "q", Fixed(texts), depth=3, weight=0.0)] == ["a", "b", "c", "d"]
+    assert [h.chunk.article_id for h in rerank(hits, "q", Fixed(texts), depth=3, weight=1.0)] == ["c", "b", "a", "d"]
