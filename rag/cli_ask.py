@@ -81,11 +81,19 @@ def ask_cmd(app: App, question, since, until, sources, langs, backend, model, as
       newsdesk ask --json "Qui a rencontré Xi Jinping ?"
     """
     pipeline = app.pipeline(**{"llm.backend": backend, "llm.model": model})
-    filters = _filters(since, until, sources, langs)
-    live = not as_json and sys.stdout.isatty()
+    events = pipeline.ask_stream(question, filters=_filters(since, until, sources, langs))
+    if as_json:
+        answer = next(e.answer for e in events if e.kind == "answer")
+        emit_json(answer.to_dict())
+        return
+    show_answer(events, live=sys.stdout.isatty())
+
+
+def show_answer(events, live: bool):
+    """Stream the answer (when on a terminal), then the checked text, sources and warnings; returns the Answer."""
     streamed = ""
     answer = None
-    for event in pipeline.ask_stream(question, filters=filters):
+    for event in events:
         if event.kind == "token" and live:
             streamed += event.text
             click.echo(event.text, nl=False)
@@ -94,9 +102,6 @@ def ask_cmd(app: App, question, since, until, sources, langs, backend, model, as
             streamed = ""
         elif event.kind == "answer":
             answer = event.answer
-    if as_json:
-        emit_json(answer.to_dict())
-        return
     if live:
         click.echo("")
         if streamed.strip() != answer.answer.strip():
@@ -113,3 +118,47 @@ def ask_cmd(app: App, question, since, until, sources, langs, backend, model, as
         label = "Non étayé par les passages" if answer.language == "fr" else "Not supported by the passages"
         for text in unsupported:
             click.echo(f"  ⚠ {label}: {text}", err=True)
+    return answer
+
+
+@main.command("chat")
+@filter_options
+@click.option("--llm", "backend", help="LLM backend: auto, llamacpp, ollama, openai.")
+@click.pass_obj
+def chat_cmd(app: App, since, until, sources, langs, backend):
+    """Talk with the archive in the terminal; follow-up questions use the conversation.
+
+    Type /new for a new conversation, /quit (or Ctrl-D) to leave. Conversations are saved
+    like the web chat's.
+
+    \b
+    Example:
+      newsdesk chat --since 2024-01-01
+    """
+    from .conversations import Conversation, ConversationStore
+    from .errors import NewsdeskError
+
+    pipeline = app.pipeline(**{"llm.backend": backend})
+    store = ConversationStore(pipeline.settings.data_dir)
+    filters = _filters(since, until, sources, langs)
+    conversation = Conversation()
+    while True:
+        try:
+            question = input("\n> ").strip()
+        except EOFError:
+            break
+        if question in ("/quit", "/exit"):
+            break
+        if question == "/new":
+            conversation = Conversation()
+            click.echo("(new conversation)", err=True)
+            continue
+        if not question:
+            continue
+        try:
+            answer = show_answer(pipeline.ask_stream(question, conversation.history(), filters), live=sys.stdout.isatty())
+        except NewsdeskError as exc:
+            click.echo(f"error: {exc}", err=True)
+            continue
+        conversation.add(question, answer.to_dict())
+        store.save(conversation)

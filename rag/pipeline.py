@@ -23,7 +23,7 @@ from .ingest import IngestReport, ingest_articles
 from .language import detect_question
 from .llms import Message
 from .prompts import render
-from .query import plan
+from .query import is_follow_up, plan
 from .relevance import Background
 from .retrieval import Retriever
 from .sources import article_from_text, load_path
@@ -219,7 +219,8 @@ class Pipeline:
         question = _validate(question)
         lang = detect_question(question)
         self._check_ready()
-        planned = plan(question, lang, today or self.today(), history, filters)
+        standalone = self._standalone(question, lang, history)
+        planned = plan(standalone, lang, today or self.today(), history if standalone == question else (), filters)
         if planned.rewritten:
             log.debug("search query rewritten: %r -> %r (filters %s)", question, planned.query, planned.filters.to_dict())
         hits = self.retriever.search(planned.query, lang, planned.filters, None, planned.recent)
@@ -259,6 +260,15 @@ class Pipeline:
         tokens = {"prompt": prompt.tokens, "completion": llm.count_tokens(raw) if raw else 0}
         answer = Answer(question, lang, done.text, done.refused, done.citations, done.sentences, retrieval, timings, tokens, llm.name)
         yield Event("answer", answer=answer)
+
+    def _standalone(self, question: str, lang: str, history: Sequence[Message]) -> str:
+        """With llm_rewrite on, an elliptic follow-up is rewritten by the model into a stand-alone question."""
+        if not (self.settings.retrieval.llm_rewrite and history and is_follow_up(question, lang)):
+            return question
+        past = "\n".join(f"{m.role}: {m.content[:400]}" for m in history[-4:])
+        prompt = render(f"rewrite.{lang}", history=past, question=question)
+        rewritten = "".join(self.llm.stream([Message("user", prompt)], 80)).strip().strip('"«» ').splitlines()
+        return rewritten[0] if rewritten and len(rewritten[0]) > 3 else question
 
     def ask(self, question: str, history: Sequence[Message] = (), filters: Filters | None = None, today: date | None = None) -> Answer:
         answer = None

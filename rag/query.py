@@ -40,8 +40,10 @@ class Plan:
 
 
 def is_follow_up(question: str, lang: str) -> bool:
+    """Elliptic: starts like a follow-up, says almost nothing, or leans on a pronoun without naming anything."""
     words = analyze(question, lang)
-    return bool(_FOLLOW_UP.search(question.strip())) or len(words) <= 2 or (len(words) <= 5 and bool(_PRONOUNS.search(question)))
+    names = [w for w in re.findall(r"\w+", question)[1:] if w[0].isupper()]
+    return bool(_FOLLOW_UP.search(question.strip())) or len(words) <= 2 or (len(words) <= 5 and not names and bool(_PRONOUNS.search(question)))
 
 
 def complete_from_history(question: str, lang: str, history: Sequence[Message]) -> str:

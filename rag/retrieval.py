@@ -7,6 +7,7 @@ the store and the BM25 index) and returns ranked ``Hit`` records.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -75,6 +76,22 @@ def fuse_zscores(dense: dict[str, float], lexical: dict[str, float], lexical_wei
     return sorted(fused.items(), key=lambda item: -item[1])
 
 
+def _shingles(text: str, n: int = 3) -> set[str]:
+    words = re.findall(r"\w+", text.lower())
+    return {" ".join(words[i : i + n]) for i in range(max(1, len(words) - n + 1))}
+
+
+def drop_near_duplicates(hits: list[Hit], threshold: float = 0.8) -> list[Hit]:
+    """Remove passages that nearly repeat a better-ranked one (syndicated wire copy)."""
+    kept: list[tuple[Hit, set[str]]] = []
+    for hit in hits:
+        sh = _shingles(hit.chunk.text)
+        if any(len(sh & other) / (len(sh | other) or 1) >= threshold for _, other in kept):
+            continue
+        kept.append((hit, sh))
+    return [h for h, _ in kept]
+
+
 def cap_per_article(hits: list[Hit], cap: int) -> list[Hit]:
     """Keep at most ``cap`` hits of each article, in rank order."""
     seen: dict[str, int] = {}
@@ -137,7 +154,7 @@ class Retriever:
             if id in chunks and committed.get(chunks[id].article_id) == chunks[id].content_hash
         ]
         if per_article:
-            hits = cap_per_article(hits, per_article)
+            hits = cap_per_article(drop_near_duplicates(hits), per_article)
         return [replace(h, relevance=round(self.background.zscore(found.vector, h.dense, h.chunk.lang), 2)) for h in hits[:k]]
 
     def search(self, query: str, lang: str, filters: Filters | None = None, k: int | None = None, recent: bool = False) -> list[Hit]:

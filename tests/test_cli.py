@@ -67,3 +67,14 @@ def test_models_lists_presets(tmp_path):
     result = CliRunner().invoke(main, ["--models-dir", str(tmp_path), "models", "--json"])
     names = {r["name"] for r in json.loads(result.stdout)}
     assert {"multilingual-e5-small", "qwen2.5-coder-1.5b-instruct", "qwen2.5-coder-0.5b-instruct"} <= names
+
+
+def test_chat_keeps_the_conversation(tmp_path):
+    run("add", str(SEED))
+    result = run("chat", input="Pourquoi la Chine achète-t-elle du pétrole à la Russie ?\nEt le gaz ?\n/quit\n")
+    assert result.exit_code == 0 and result.stdout.count("Sources :") == 2
+    from rag.conversations import ConversationStore
+
+    saved = ConversationStore(tmp_path / "data").list()
+    assert len(saved) == 1 and [t["question"] for t in saved[0].turns] == ["Pourquoi la Chine achète-t-elle du pétrole à la Russie ?", "Et le gaz ?"]
+    assert saved[0].turns[1]["answer"]["retrieval"]["query"] != "Et le gaz ?"  # the follow-up was completed from history

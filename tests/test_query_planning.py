@@ -109,3 +109,14 @@ def test_rerank_blends_first_and_second_stage():
     # Only the top three are rescored; "c" jumps ahead when the second stage weighs enough; "d" stays last.
     assert [h.chunk.article_id for h in rerank(hits, "q", Fixed(texts), depth=3, weight=0.0)] == ["a", "b", "c", "d"]
     assert [h.chunk.article_id for h in rerank(hits, "q", Fixed(texts), depth=3, weight=1.0)] == ["c", "b", "a", "d"]
+
+
+def test_near_duplicate_passages_are_dropped():
+    from rag.retrieval import drop_near_duplicates
+
+    wire = "MOSCOU (Reuters) - Vladimir Poutine et Xi Jinping ont échangé mardi sur les relations entre leurs deux pays."
+    a = make_article(id="reuters", text=wire, title="T", lang="fr")
+    b = make_article(id="figaro", text=wire + " Avec AFP.", title="T", lang="fr")
+    c = make_article(id="other", text="Le match de football a été reporté à cause de la neige.", title="T", lang="fr")
+    hits = [Hit(chunk=chunk_article(x, HashingEmbedder().count_tokens)[0], fused=1.0) for x in (a, b, c)]
+    assert [h.chunk.article_id for h in drop_near_duplicates(hits)] == ["reuters", "other"]

@@ -118,3 +118,17 @@ def test_killed_write_is_repaired_and_invisible(fake_pipeline):
     assert fresh.store.repair() == 1
     assert fresh.store.counts() == (1, 1)
     assert fresh.add_articles([half]).added == ["half"]
+
+
+def test_llm_rewrite_of_follow_ups(fake_settings):
+    from conftest import ScriptedLLM
+    from rag.llms import Message
+    from rag.settings import with_overrides
+
+    p = build(with_overrides(fake_settings, {"retrieval.llm_rewrite": True}))
+    p._llm = ScriptedLLM("Pourquoi la Chine achète-t-elle du gaz à la Russie ?")
+    p.add([SEED])
+    history = [Message("user", "Pourquoi la Chine achète-t-elle du pétrole à la Russie ?"), Message("assistant", "…")]
+    answer = p.ask("Et le gaz ?", history)
+    assert answer.retrieval.query == "Pourquoi la Chine achète-t-elle du gaz à la Russie ?"
+    assert "Dernière question : Et le gaz ?" in p._llm.calls[0][0].content
