@@ -116,6 +116,14 @@ def focus_passages(hits: Sequence[Hit], question: str, embedder, count_tokens, m
     return out
 
 
+def passages_language(passages: Sequence[Passage]) -> str | None:
+    """The language most passages are in (French or English), if any."""
+    from collections import Counter
+
+    counts = Counter(p.chunk.lang for p in passages if p.chunk.lang in ("fr", "en"))
+    return counts.most_common(1)[0][0] if counts else None
+
+
 def passage_block(n: int, passage: Passage, lang: str) -> str:
     chunk = passage.chunk
     meta = ", ".join(p for p in (chunk.source, format_date(chunk.date, lang)) if p) or "—"

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
 from . import embedders, llms
-from .answering import SupportScorer, build_messages, finish, focus_passages, language_drifted, refusal_text
+from .answering import SupportScorer, build_messages, finish, focus_passages, language_drifted, passages_language, refusal_text
 from .bm25 import BM25Cache
 from .errors import IngestError, QuestionError, StoreError
 from .feeds import FeedList, fetch_new_entries
@@ -239,27 +239,43 @@ class Pipeline:
         cfg = self.settings.llm
         budget = llm.context_window - cfg.max_tokens - 32
         passages = focus_passages(hits, question, self.embedder, llm.count_tokens, self.settings.retrieval.passage_tokens)
-        prompt = build_messages(question, lang, passages, today or self.today(), llm.count_tokens, budget, history)
+        # Small models read and answer best in the passages' language: answer in it, then translate.
+        source_lang = passages_language(passages)
+        indirect = cfg.cross_lingual == "translate" and source_lang not in (lang, None)
+        prompt = build_messages(question, source_lang if indirect else lang, passages, today or self.today(), llm.count_tokens, budget, history)
         raw = ""
-        for delta in llm.stream(prompt.messages, cfg.max_tokens):
+        for delta in self._generate(prompt.messages, lang, indirect):
             if timings["ttft_s"] is None:
                 timings["ttft_s"] = round(time.perf_counter() - started, 3)
+            if delta is None:  # the model drifted from the question's language: it rewrites
+                raw = ""
+                yield Event("reset", text="language")
+                continue
             raw += delta
             yield Event("token", text=delta)
-        if language_drifted(raw, lang):
-            log.info("answer drifted from %s; asking for a rewrite", lang)
-            yield Event("reset", text="language")
-            retry = [*prompt.messages, Message("assistant", raw), Message("user", render(f"retry.{lang}"))]
-            raw = ""
-            for delta in llm.stream(retry, cfg.max_tokens):
-                raw += delta
-                yield Event("token", text=delta)
         scorer = SupportScorer(self.embedder, prompt.passages, lang, self.background)
         done = finish(raw, lang, prompt.passages, scorer, planned.filters)
         timings["total_s"] = round(time.perf_counter() - started, 3)
         tokens = {"prompt": prompt.tokens, "completion": llm.count_tokens(raw) if raw else 0}
         answer = Answer(question, lang, done.text, done.refused, done.citations, done.sentences, retrieval, timings, tokens, llm.name)
         yield Event("answer", answer=answer)
+
+    def _generate(self, messages: list[Message], lang: str, indirect: bool) -> Iterator[str | None]:
+        """The answer's text as it streams; ``None`` means: forget what came so far, a rewrite follows."""
+        llm, cfg = self.llm, self.settings.llm
+        if indirect:
+            draft = "".join(llm.stream(messages, cfg.max_tokens))
+            stream = llm.stream([Message("user", render(f"translate.{lang}", text=draft.strip()))], cfg.max_tokens)
+        else:
+            stream = llm.stream(messages, cfg.max_tokens)
+        raw = ""
+        for delta in stream:
+            raw += delta
+            yield delta
+        if language_drifted(raw, lang):
+            log.info("answer drifted from %s; asking for a rewrite", lang)
+            yield None
+            yield from llm.stream([*messages, Message("assistant", raw), Message("user", render(f"retry.{lang}"))], cfg.max_tokens)
 
     def _standalone(self, question: str, lang: str, history: Sequence[Message]) -> str:
         """With llm_rewrite on, an elliptic follow-up is rewritten by the model into a stand-alone question."""

@@ -73,6 +73,7 @@ class LLMSettings(_Section):
     timeout_s: float = Field(180.0, gt=0, description="Seconds to wait for a model server")
     threads: int | None = Field(None, ge=1, description="CPU threads for the embedded model (empty = all cores)")
     seed: int = Field(0, description="Sampling seed for reproducible answers")
+    cross_lingual: Literal["translate", "direct"] = Field("translate", description="When the passages are in another language than the question: answer in theirs, then translate (translate), or answer directly (direct)")
 
     @field_validator("backend")
     @classmethod

@@ -132,3 +132,24 @@ def test_llm_rewrite_of_follow_ups(fake_settings):
     answer = p.ask("Et le gaz ?", history)
     assert answer.retrieval.query == "Pourquoi la Chine achète-t-elle du gaz à la Russie ?"
     assert "Dernière question : Et le gaz ?" in p._llm.calls[0][0].content
+
+
+def test_cross_lingual_answers_are_written_in_the_passages_language_then_translated(fake_settings):
+    from conftest import ScriptedLLM
+
+    class TwoStep(ScriptedLLM):
+        def stream(self, messages, max_tokens):
+            self.calls.append(list(messages))
+            text = ("Vladimir Poutine et Xi Jinping ont échangé [1]." if len(self.calls) == 1
+                    else "Vladimir Poutine and Xi Jinping talked [1].")
+            yield from (w + " " for w in text.split(" "))
+
+    p = build(fake_settings)
+    p._llm = TwoStep()
+    p.add([SEED])
+    answer = p.ask("Why does China buy oil and gas from Russia?")
+    first, second = p._llm.calls
+    assert "Réponds à la question en français" in first[0].content  # the French prompt for French passages
+    assert second[-1].content.startswith("Translate this text into English") and "ont échangé [1]" in second[-1].content
+    assert answer.language == "en" and answer.answer.startswith("Vladimir Poutine and Xi Jinping talked")
+    assert answer.citations and answer.citations[0].article_id.startswith("doc-")
