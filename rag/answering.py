@@ -183,8 +183,14 @@ class SupportScorer:
         self._qvecs: dict[str, np.ndarray] = {}
 
     def lexical(self, sentence: str, n: int) -> float:
-        words = set(analyze(sentence, self.lang))
-        return len(words & self._stems[n - 1]) / len(words) if words else 0.0
+        stems = self._stems[n - 1]
+        best = 0.0
+        # Also read the sentence as the passage's language: names then stem alike across languages.
+        for lang in {self.lang, self.passages[n - 1].chunk.lang or self.lang}:
+            words = set(analyze(sentence, lang))
+            if words:
+                best = max(best, len(words & stems) / len(words))
+        return best
 
     def dense(self, sentence: str, n: int) -> float:
         if sentence not in self._qvecs:

@@ -147,7 +147,7 @@ def test_cross_lingual_answers_are_written_in_the_passages_language_then_transla
     p = build(fake_settings)
     p._llm = TwoStep()
     p.add([SEED])
-    answer = p.ask("Why does China buy oil and gas from Russia?")
+    answer = p.ask("What did Vladimir Poutine and Xi Jinping discuss?")
     first, second = p._llm.calls
     assert "Réponds à la question en français" in first[0].content  # the French prompt for French passages
     assert second[-1].content.startswith("Translate this text into English") and "ont échangé [1]" in second[-1].content
