@@ -65,3 +65,27 @@ def test_missing_path_and_unsupported_type(tmp_path):
     (tmp_path / "x.exe").write_bytes(b"MZ")
     with pytest.raises(IngestError, match="unsupported file type"):
         list(load_path(tmp_path / "x.exe"))
+
+
+@pytest.mark.parametrize(
+    "text, lang",
+    [
+        ("Pourquoi la Chine est-elle importante pour la Russie ?", "fr"),
+        ("What did Beijing say about the Paris Agreement?", "en"),
+        ("Et la Chine ?", "fr"),
+        ("Qui a gagné ?", "fr"),
+        ("Who won?", "en"),
+        ("EC OPENS SPECIAL REBATE FOR MAIZE - PARIS TRADE", "en"),
+    ],
+)
+def test_question_language(text, lang):
+    from rag.language import detect_question
+
+    assert detect_question(text) == lang
+
+
+def test_answer_language_ignores_quotations():
+    from rag.language import detect_answer
+
+    assert detect_answer('The article says China is "devenue un acteur central pour la Russie, en particulier dans l\'énergie".') == "en"
+    assert detect_answer("La Chine est le premier partenaire commercial de la Russie [1].") == "fr"

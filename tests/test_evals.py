@@ -112,3 +112,17 @@ def test_suites_point_at_the_shared_sets():
         assert config.questions.name.endswith(".jsonl") and config.corpora
         if config.questions.exists():  # the shared data is present on this machine
             assert all(c.exists() for c in config.corpora)
+
+
+def test_report_escapes_untrusted_text(tmp_path):
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text(json.dumps({"id": "x", "title": "<script>alert(1)</script>", "text": "Texte <img src=x onerror=alert(2)>.",
+                                  "date": None, "source": "s", "url": None, "lang": "fr"}))
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(json.dumps({"id": "q1", "question": "<b onmouseover=alert(3)>Quoi ?</b>", "lang": "fr", "answers": ["<i>x</i>"],
+                                     "article_ids": ["x"], "answerable": True, "kind": "qa"}))
+    out = run(EvalConfig(name="<svg/onload=alert(4)>", questions=questions, corpora=[corpus], presets=["bm25"]), _settings(tmp_path), tmp_path / "r")
+    page = (out / "report.html").read_text()
+    for raw in ("<script>alert", "<b onmouseover", "<i>x</i>", "<svg/onload"):
+        assert raw not in page
+    assert "&lt;b onmouseover=alert(3)&gt;" in page

@@ -39,3 +39,24 @@ def test_wrong_password_refused_right_one_accepted(server):
 
 def test_binds_to_loopback_by_default():
     assert load_settings(environ={}).ui.host == "127.0.0.1"
+
+
+def test_uploads_stay_inside_the_data_directory(tmp_path):
+    port = free_port()
+    data = tmp_path / "data"
+    settings = load_settings({"embedder.backend": "fake", "llm.backend": "fake", "ui.port": port, "data_dir": str(data),
+                              "models_dir": str(tmp_path / "models"), "ui.upload_limit_mb": 1}, environ={})
+    app = launch(build(settings), block=False)
+    try:
+        response = httpx.post(f"http://127.0.0.1:{port}/gradio_api/upload",
+                              files={"files": ("../../../../evil.txt", b"Un article.\n\nAvec du texte.")})
+        assert response.status_code == 200
+        (stored,) = response.json()
+        from pathlib import Path
+
+        assert Path(stored).resolve().is_relative_to((data / "uploads").resolve()), stored
+        assert not (tmp_path / "evil.txt").exists()
+        too_big = httpx.post(f"http://127.0.0.1:{port}/gradio_api/upload", files={"files": ("big.txt", b"x" * 2_000_000)})
+        assert too_big.status_code >= 400
+    finally:
+        app.close()
