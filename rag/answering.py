@@ -173,9 +173,10 @@ class SupportScorer:
 
     Z_FLOOR, Z_CEIL = 3.5, 6.0  # z at which dense support starts, and where it is full
 
-    def __init__(self, embedder, passages: Sequence[Passage], lang: str, background):
+    def __init__(self, embedder, passages: Sequence[Passage], lang: str, background, question: str = ""):
         self.embedder = embedder
         self.background = background
+        self._question = set(analyze(question, lang))
         self.passages = list(passages)
         self.lang = lang
         self._stems = [set(analyze(p.text, p.chunk.lang or lang)) | set(analyze(p.chunk.title, p.chunk.lang or lang)) for p in self.passages]
@@ -200,6 +201,9 @@ class SupportScorer:
         return min(1.0, max(0.0, (z - self.Z_FLOOR) / (self.Z_CEIL - self.Z_FLOOR)))
 
     def __call__(self, sentence: str, n: int) -> float:
+        words = set(analyze(sentence, self.lang))
+        if self._question and words and words <= self._question:
+            return 0.0  # it only restates the question: nothing in it comes from a passage
         return round(max(self.lexical(sentence, n), self.dense(sentence, n)), 3)
 
     def highlight(self, sentence: str, n: int) -> tuple[int, int] | None:

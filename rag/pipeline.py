@@ -253,7 +253,7 @@ class Pipeline:
                 continue
             raw += delta
             yield Event("token", text=delta)
-        scorer = SupportScorer(self.embedder, prompt.passages, lang, self.background)
+        scorer = SupportScorer(self.embedder, prompt.passages, lang, self.background, question)
         done = finish(raw, lang, prompt.passages, scorer, planned.filters)
         timings["total_s"] = round(time.perf_counter() - started, 3)
         tokens = {"prompt": prompt.tokens, "completion": llm.count_tokens(raw) if raw else 0}

@@ -153,3 +153,13 @@ def test_cross_lingual_answers_are_written_in_the_passages_language_then_transla
     assert second[-1].content.startswith("Translate this text into English") and "ont échangé [1]" in second[-1].content
     assert answer.language == "en" and answer.answer.startswith("Vladimir Poutine and Xi Jinping talked")
     assert answer.citations and answer.citations[0].article_id.startswith("doc-")
+
+
+def test_an_answer_that_only_restates_the_question_is_not_supported(fake_settings):
+    from conftest import ScriptedLLM
+
+    p = build(fake_settings)
+    p._llm = ScriptedLLM("Pour la Chine, elle est-elle importante pour la Russie selon l'article [1] ?")
+    p.add([SEED])
+    answer = p.ask("Pourquoi la Chine est-elle importante pour la Russie selon l'article ?")
+    assert answer.refused and not answer.citations

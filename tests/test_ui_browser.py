@@ -1,4 +1,4 @@
-"""The real page in headless Chromium (Playwright), on the real pipeline with the fast 0.5B model."""
+"""The real page in headless Chromium (Playwright), on the real pipeline and the default 1.5B model."""
 
 import json
 import os
@@ -29,7 +29,7 @@ def server(tmp_path_factory):
 
     data = tmp_path_factory.mktemp("ui")
     port = free_port()
-    settings = load_settings({"llm.backend": "llamacpp", "llm.model": "qwen2.5-coder-0.5b-instruct", "data_dir": str(data),
+    settings = load_settings({"llm.backend": "llamacpp", "llm.model": "qwen2.5-coder-1.5b-instruct", "data_dir": str(data),
                               "ui.port": port, "llm.max_tokens": 160}, environ={})
     pipeline = build(settings)
     pipeline.add([ROOT / "corpus"])
@@ -67,7 +67,8 @@ def page(browser, server):
 
 def test_french_question_streams_an_answer_with_a_citation_that_opens_its_passage(page, server):
     ARTIFACTS.mkdir(exist_ok=True)
-    assert page.locator("#nd-send").inner_text().strip() == "Envoyer"  # labels follow the browser's language
+    # Labels follow the browser's language.
+    page.wait_for_function("document.querySelector('#nd-send').innerText.trim() === 'Envoyer'")
     page.fill("#nd-question textarea", "Pourquoi la Chine est-elle importante pour la Russie selon l'article ?")
     page.keyboard.press("Enter")
     chat = page.locator("#nd-chat")

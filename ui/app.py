@@ -79,6 +79,8 @@ def build_app(pipeline) -> gr.Blocks:
                 build_eval_tab(pipeline, labels, lang_state)
         labels += [(chat_tab, "label", "tab_chat"), (corpus_tab, "label", "tab_corpus"), (eval_tab, "label", "tab_eval")]
         components = [c for c, _, _ in labels]
+        for component, attr, key in labels:  # English until the browser's language is known
+            setattr(component, attr, t("en", key))
 
         def relabel(lang: str):
             return [lang, *[gr.update(**{attr: t(lang, key)}) for _, attr, key in labels]]
