@@ -301,7 +301,7 @@ def _run_preset(preset: str, mode: str, pipeline, articles, questions, filters, 
         # answer mode
         if naive is not None:
             started = time.perf_counter()
-            text = naive.answer(q.question, pipeline.llm._llm if hasattr(pipeline.llm, "_llm") else pipeline.llm.llm)
+            text = naive.answer(q.question, pipeline.llm.as_llama_index())
             row = {"answer": text, "answer_lang": detect_answer(text), "total_s": round(time.perf_counter() - started, 3),
                    "scores": {"language_match": float(detect_answer(text) == q.lang)}}
             yield q, row

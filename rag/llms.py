@@ -138,6 +138,10 @@ class LlamaCppLLM:
             self._llm = self._load()
         return self._llm
 
+    def as_llama_index(self):
+        """The llama-index LLM object (for the naive-llamaindex baseline)."""
+        return self.llm
+
     def count_tokens(self, text: str) -> int:
         return len(self.llm._model.tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
@@ -165,6 +169,9 @@ class ServerLLM:
         self.context_window = context_window
         self._llm = llm
         self._describe = describe
+
+    def as_llama_index(self):
+        return self._llm
 
     def count_tokens(self, text: str) -> int:
         # Servers tokenise on their side; ~3.5 characters a token is a safe bound for FR/EN.
