@@ -162,6 +162,12 @@ def language_drifted(text: str, lang: str) -> bool:
     return len(plain) >= 20 and detect_answer(plain) != lang
 
 
+def numbers(text: str) -> set[str]:
+    """The numbers in ``text``, with thousands separators removed ("145 000", "145,000" -> "145000")."""
+    joined = re.sub(r"(?<=\d)[\s\u00a0\u202f.,’'](?=\d{3}\b)", "", text)
+    return set(re.findall(r"\d+", joined))
+
+
 class SupportScorer:
     """How well a passage supports an answer sentence, in [0, 1].
 
@@ -180,6 +186,7 @@ class SupportScorer:
         self.passages = list(passages)
         self.lang = lang
         self._stems = [set(analyze(p.text, p.chunk.lang or lang)) | set(analyze(p.chunk.title, p.chunk.lang or lang)) for p in self.passages]
+        self._numbers = [numbers(f"{p.chunk.title} {p.chunk.date or ''} {p.text}") for p in self.passages]
         self._pvecs = embedder.embed_documents([p.text for p in self.passages]) if self.passages else None
         self._qvecs: dict[str, np.ndarray] = {}
 
@@ -204,6 +211,8 @@ class SupportScorer:
         words = set(analyze(sentence, self.lang))
         if self._question and words and words <= self._question:
             return 0.0  # it only restates the question: nothing in it comes from a passage
+        if not numbers(sentence) <= self._numbers[n - 1]:
+            return 0.0  # a number (amount, year, date) the passage does not contain
         return round(max(self.lexical(sentence, n), self.dense(sentence, n)), 3)
 
     def highlight(self, sentence: str, n: int) -> tuple[int, int] | None:

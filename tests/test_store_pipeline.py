@@ -163,3 +163,15 @@ def test_an_answer_that_only_restates_the_question_is_not_supported(fake_setting
     p.add([SEED])
     answer = p.ask("Pourquoi la Chine est-elle importante pour la Russie selon l'article ?")
     assert answer.refused and not answer.citations
+
+
+def test_a_number_the_passage_does_not_hold_is_not_supported(fake_settings):
+    from conftest import ScriptedLLM
+
+    p = build(fake_settings)
+    p._llm = ScriptedLLM("Vladimir Poutine et Xi Jinping ont échangé en 2019 [1].")
+    p.add([SEED])
+    answer = p.ask("Quand Vladimir Poutine et Xi Jinping ont-ils échangé ?")
+    assert answer.refused
+    p._llm = ScriptedLLM("Vladimir Poutine et Xi Jinping ont échangé depuis l'invasion de l'Ukraine en 2022 [1].")
+    assert not p.ask("Quand Vladimir Poutine et Xi Jinping ont-ils échangé ?").refused
