@@ -107,3 +107,47 @@ def test_sigkill_during_add_in_server_mode(server, tmp_path):
     assert len(report.added) + len(report.skipped) == 200
     records = p.store.list_articles()
     assert len(records) == 200 and p.store.counts()[1] == sum(r.n_chunks for r in records)
+
+
+def test_questions_during_an_add_never_see_a_half_added_article(server, tmp_path):
+    import threading
+    import time
+
+    writer = build(settings_for(server, tmp_path / "w", "live"))
+    reader = build(settings_for(server, tmp_path / "r", "live"))
+    towns = ["Brest", "Sète", "Bastia", "Calais", "Dieppe", "Fécamp", "Agde", "Bayonne", "Lorient", "Royan", "Menton", "Granville"]
+    sentence = "La pêche au thon reprend à {} après la tempête, disent les pêcheurs de {}."
+    batch = [art(f"a{i}", " ".join(sentence.format(t, t) for _ in range(40)), title=t) for i, t in enumerate(towns)]
+    writer.add_articles(batch[:1])
+    commit = writer.store.commit
+
+    def slow_commit(records):  # widen the window between writing chunks and committing them
+        time.sleep(0.2)
+        commit(records)
+
+    writer.store.commit = slow_commit
+    done = threading.Event()
+    failures: list[BaseException] = []
+
+    def add():
+        try:
+            for a in batch[1:]:
+                writer.add_articles([a])
+        except BaseException as err:  # surfaced below
+            failures.append(err)
+        finally:
+            done.set()
+
+    threading.Thread(target=add).start()
+    seen: set[str] = set()
+    searches = 0
+    while not done.is_set() or searches == 0:
+        hits = reader.search(f"pêche au thon à {towns[searches % len(towns)]}", k=8).hits
+        searches += 1
+        for id in {h.chunk.article_id for h in hits}:
+            record = reader.store.get_articles([id], with_text=False)[id]
+            assert record.status == "complete"
+            assert len(reader.store.chunks_of(id)) == record.n_chunks > 1
+            seen.add(id)
+    assert not failures and searches > 1
+    assert len(reader.store.list_articles()) == 12 and seen
