@@ -68,6 +68,10 @@ def ingest_articles(articles: Sequence[Article], store: Store, embedder, setting
         latest[article.id] = article
     todo: list[Article] = []
     for article in latest.values():
+        if len(article.text) > settings.ingest.max_article_chars:
+            report.rejected.append(f"{article.id}: {len(article.text):,} characters is over the {settings.ingest.max_article_chars:,} limit "
+                                   "(ingest.max_article_chars) — split it into articles or raise the limit")
+            continue
         old = existing.get(article.id)
         if old is not None and old.article.content_hash == article.content_hash:
             report.skipped.append(article.id)

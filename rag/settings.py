@@ -92,6 +92,7 @@ class ChunkingSettings(_Section):
 
 class IngestSettings(_Section):
     max_file_mb: float = Field(50.0, gt=0, description="Largest file accepted for ingestion, in MB")
+    max_article_chars: int = Field(2_000_000, gt=0, description="Longest article text accepted, in characters (a long news article is ~50,000)")
     fetch_timeout_s: float = Field(20.0, gt=0, description="Time limit for fetching a web page or feed")
     max_fetch_mb: float = Field(10.0, gt=0, description="Largest web page or feed fetched, in MB")
     allow_private_urls: bool = Field(False, description="Allow fetching from loopback and private network addresses")

@@ -61,6 +61,17 @@ def test_empty_index_and_bad_questions(fake_pipeline):
         fake_pipeline.ask("x" * 10_000)
 
 
+def test_a_huge_jsonl_line_is_rejected_and_the_rest_added(fake_pipeline, tmp_path):
+    path = tmp_path / "dump.jsonl"
+    lines = [{"id": "ok", "title": "Un titre", "text": "La pêche reprend en Bretagne.", "lang": "fr"},
+             {"id": "huge", "title": "Un dépôt", "text": "mot " * 600_000, "lang": "fr"}]
+    path.write_text("\n".join(json.dumps(x) for x in lines), encoding="utf-8")
+    report = fake_pipeline.add([path])
+    assert report.added == ["ok"]
+    assert len(report.rejected) == 1 and report.rejected[0].startswith("huge: 2,399,999 characters") and "ingest.max_article_chars" in report.rejected[0]
+    assert fake_pipeline.store.counts() == (1, 1)
+
+
 def test_embedder_guard_refuses_mixed_vector_spaces(fake_settings, monkeypatch):
     p = build(fake_settings)
     p.add_articles([art("a", "Du texte.")])
