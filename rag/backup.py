@@ -19,6 +19,8 @@ from pathlib import Path
 
 from .errors import NewsdeskError
 
+RESERVE_BYTES = 200_000_000  # left free after a restore, so the store can still write
+
 SKIP = {"uploads"}  # transient web uploads
 
 
@@ -80,6 +82,11 @@ def restore(settings, source: Path, force: bool = False) -> dict:
             for member in tar.getmembers():
                 if not (member.isfile() or member.isdir()) or member.name.startswith("/") or ".." in Path(member.name).parts:
                     raise NewsdeskError(f"{source}: unsafe entry {member.name!r} — refusing to restore it")
+            expanded = sum(m.size for m in tar.getmembers())
+            free = shutil.disk_usage(staging).free
+            if expanded > free - RESERVE_BYTES:
+                raise NewsdeskError(f"{source} expands to {expanded / 1e9:.1f} GB but only {free / 1e9:.1f} GB is free at {data_dir.parent} "
+                                    "— free some space (or it is not a genuine backup)")
             tar.extractall(staging, filter="data")
         manifest = json.loads((staging / "manifest.json").read_text())
         new_data = staging / "data"

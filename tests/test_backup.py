@@ -68,3 +68,23 @@ def test_hostile_archives_are_refused(tmp_path):
     garbage.write_bytes(b"not a tar")
     result = CliRunner().invoke(main, [*FAKES, "--data-dir", str(tmp_path / "d3"), "restore", str(garbage)])
     assert result.exit_code == 1 and "not a Newsdesk backup" in result.output
+
+
+def test_an_archive_expanding_past_the_free_space_is_refused(tmp_path, monkeypatch):
+    import shutil
+    from collections import namedtuple
+
+    bomb = tmp_path / "bomb.tar.gz"
+    with tarfile.open(bomb, "w:gz") as tar:
+        for name, size in (("manifest.json", 2), ("data/store/blob", 64_000_000)):
+            info = tarfile.TarInfo(name)
+            info.size = size
+            tar.addfile(info, io.BytesIO(bytes(size)))
+    assert bomb.stat().st_size < 1_000_000  # a small file that expands 64x and more
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10**9, 10**9 - 250_000_000, 250_000_000))
+    data = tmp_path / "d"
+    result = CliRunner().invoke(main, [*FAKES, "--data-dir", str(data), "restore", str(bomb)])
+    assert result.exit_code == 1 and "expands to 0.1 GB but only 0.2 GB is free" in result.output
+    assert not data.exists() or not any(data.iterdir())
+    assert not list(tmp_path.glob(".d-restore-*"))  # nothing left half-extracted
