@@ -398,8 +398,10 @@ class Store:
                    metadatas=[_article_meta(r) for r in records], documents=[r.article.text for r in records],
                    embeddings=[[1.0]] * len(records))
         chunks = self._collection("chunks", True)
-        for r in records:
-            self._call("delete old chunks", chunks.delete, where={"$and": [{"article_id": r.article.id}, {"n": {"$gte": r.n_chunks}}]})
+        stale = [{"$and": [{"article_id": r.article.id}, {"n": {"$gte": r.n_chunks}}]} for r in records]
+        for start in range(0, len(stale), 100):  # one call per hundred articles, not one per article
+            part = stale[start : start + 100]
+            self._call("delete old chunks", chunks.delete, where=part[0] if len(part) == 1 else {"$or": part})
         self._bump()
 
     def set_duplicate(self, article_id: str, duplicate_of: str) -> None:

@@ -36,6 +36,16 @@ def test_add_skip_replace_remove(fake_pipeline):
     assert [h.chunk.article_id for h in p.search("pétrole gaz Russie").hits] == ["b"]
 
 
+def test_shrinking_several_articles_in_one_add_drops_their_old_chunks(fake_pipeline):
+    p = fake_pipeline
+    long = [art(f"l{i}", f"Article {i} sur la pêche. " * 60) for i in range(3)]
+    p.add_articles(long)
+    assert all(len(p.store.chunks_of(a.id)) > 1 for a in long)
+    short = [art(f"l{i}", f"Article {i}, version courte.") for i in range(3)]
+    assert p.add_articles(short).updated == ["l0", "l1", "l2"]
+    assert [len(p.store.chunks_of(a.id)) for a in short] == [1, 1, 1] and p.store.counts() == (3, 3)
+
+
 def test_search_filters_dates_sources_languages(fake_pipeline):
     p = fake_pipeline
     p.add_articles([
