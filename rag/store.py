@@ -87,6 +87,15 @@ def _chunk_from(id: str, meta: dict, text: str) -> Chunk:
     )
 
 
+def vector_space(embedder_id: str) -> str:
+    """The model an embedder id names, without the ``+encoding`` suffix of a quantised build of it.
+
+    The int8 build of a model (``…+ov-int8``) writes vectors in the model's own space
+    (cosine ≥ 0.997 to fp32), so an index built by either can be read and extended by the other.
+    """
+    return embedder_id.split("+", 1)[0]
+
+
 def where_clause(filters: Filters | None) -> dict | None:
     """Chroma ``where`` for the filters (dates as integer epoch seconds)."""
     if filters is None:
@@ -205,7 +214,7 @@ class Store:
             if create:
                 self._call("record the embedder", chunks.modify, metadata={**meta, "embedder": embedder_id, "dim": dim, "generation": meta.get("generation", 0)})
             return
-        if stored_id != embedder_id or int(stored_dim) != dim:
+        if vector_space(stored_id) != vector_space(embedder_id) or int(stored_dim) != dim:
             raise StoreError(f"the index was built with embedder {stored_id} ({stored_dim}-d) but the current embedder is {embedder_id} ({dim}-d) — "
                              f"run `newsdesk reindex` to rebuild it, or set embedder.model back")
 

@@ -82,6 +82,16 @@ def test_a_huge_jsonl_line_is_rejected_and_the_rest_added(fake_pipeline, tmp_pat
     assert fake_pipeline.store.counts() == (1, 1)
 
 
+def test_a_quantised_build_of_the_same_model_reads_the_index(fake_settings, monkeypatch):
+    p = build(fake_settings)
+    p.add_articles([art("a", "La pêche reprend en Bretagne.")])
+    monkeypatch.setattr(HashingEmbedder, "id", HashingEmbedder.id + "+ov-int8")
+    assert [h.chunk.article_id for h in build(fake_settings).search("pêche Bretagne").hits] == ["a"]
+    monkeypatch.setattr(HashingEmbedder, "id", "fake-hashing-512+ov-int8")  # another model, quantised or not
+    with pytest.raises(StoreError, match="newsdesk reindex"):
+        build(fake_settings).search("pêche")
+
+
 def test_embedder_guard_refuses_mixed_vector_spaces(fake_settings, monkeypatch):
     p = build(fake_settings)
     p.add_articles([art("a", "Du texte.")])
