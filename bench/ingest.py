@@ -70,6 +70,7 @@ def main() -> None:
         pipeline = build(settings)
         embedder = pipeline.embedder
         embedder.embed_documents(["warm-up passage"])  # load the model outside both timings
+        pipeline.store.counts()  # and open the store (imports, connection): start-up, not throughput
         limit = min(embedder.max_tokens, settings.embedder.max_seq_length)
         chunks = [c for a in articles for c in chunk_article(a, embedder.count_tokens, settings.chunking.target_tokens,
                                                             settings.chunking.overlap_tokens, limit)]

@@ -133,6 +133,18 @@ def _torch_embedder(settings) -> Embedder:
     return SentenceTransformerEmbedder(cfg.model, path, cfg.max_seq_length, cfg.batch_size, cfg.threads)
 
 
+INT8_SUFFIX = "+ov-int8"
+
+
+def vector_space(id: str) -> str:
+    """The model an embedder id names, without the suffix of its int8 build.
+
+    The int8 build writes vectors in the model's own space (cosine ≥ 0.997 to fp32), so an
+    index built by either can be read and extended by the other.
+    """
+    return id.removesuffix(INT8_SUFFIX)
+
+
 @register("openvino-int8")
 def _openvino_embedder(settings) -> Embedder:
     from .openvino_backend import OpenVINOEmbedder
@@ -141,7 +153,7 @@ def _openvino_embedder(settings) -> Embedder:
     path = Path(resolve_embedder_path(Path(settings.models_dir), cfg.model))
     if not path.is_dir():
         raise ModelError(f"the openvino-int8 backend needs a local model folder; {cfg.model!r} is not one — provision a preset or use backend torch")
-    return OpenVINOEmbedder(embedder_id(cfg.model) + "+ov-int8", path, cfg.max_seq_length, cfg.batch_size, cfg.threads)
+    return OpenVINOEmbedder(embedder_id(cfg.model) + INT8_SUFFIX, path, cfg.max_seq_length, cfg.batch_size, cfg.threads)
 
 
 class CachedEmbedder:

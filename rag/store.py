@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
+from .embedders import vector_space
 from .errors import BackendUnavailable, StoreError
 from .types import Article, Chunk, Filters, iso_to_epoch
 
@@ -85,15 +86,6 @@ def _chunk_from(id: str, meta: dict, text: str) -> Chunk:
         header=meta.get("header", ""), title=meta.get("title", ""), date=meta.get("date") or None, source=meta.get("source", ""),
         url=meta.get("url") or None, lang=meta.get("lang", ""), content_hash=meta.get("content_hash", ""),
     )
-
-
-def vector_space(embedder_id: str) -> str:
-    """The model an embedder id names, without the ``+encoding`` suffix of a quantised build of it.
-
-    The int8 build of a model (``…+ov-int8``) writes vectors in the model's own space
-    (cosine ≥ 0.997 to fp32), so an index built by either can be read and extended by the other.
-    """
-    return embedder_id.split("+", 1)[0]
 
 
 def where_clause(filters: Filters | None) -> dict | None:
