@@ -62,6 +62,17 @@ def analyze(text: str, lang: str) -> list[str]:
     return _stemmer(lang if lang in _STEMMER_NAMES else "en").stemWords(words)
 
 
+def bridge_terms(text: str) -> str:
+    """The words of ``text`` that read the same in another language: numbers, acronyms, capitalised words past the first.
+
+    Across languages BM25 matches little but names; the rest of the words only
+    match by accident (faux amis, shared stems), so they are left out.
+    """
+    words = _WORD.findall(text)
+    return " ".join(w for i, w in enumerate(words)
+                    if any(ch.isdigit() for ch in w) or (len(w) > 1 and w.isupper()) or (i > 0 and w[0].isupper()))
+
+
 @dataclass
 class BM25Index:
     """A bm25s index with per-chunk metadata arrays for filtering."""
@@ -93,10 +104,15 @@ class BM25Index:
             generation=generation,
         )
 
-    def mask(self, filters: Filters | None) -> np.ndarray | None:
-        if filters is None or filters.is_empty():
+    def languages(self) -> set[str]:
+        return set(self.langs.tolist())
+
+    def mask(self, filters: Filters | None, chunk_lang: str | None = None) -> np.ndarray | None:
+        if (filters is None or filters.is_empty()) and chunk_lang is None:
             return None
-        keep = np.ones(len(self.ids), dtype=bool)
+        keep = np.ones(len(self.ids), dtype=bool) if chunk_lang is None else self.langs == chunk_lang
+        if filters is None:
+            return keep.astype(np.float32)
         if filters.since and (e := iso_to_epoch(filters.since)) is not None:
             keep &= (self.epochs != NO_EPOCH) & (self.epochs >= e)
         if filters.until and (e := iso_to_epoch(filters.until)) is not None:
@@ -111,16 +127,20 @@ class BM25Index:
             keep &= ~np.isin(self.article_ids, list(filters.exclude_article_ids))
         return keep.astype(np.float32)
 
-    def search(self, query: str, lang: str, k: int, filters: Filters | None = None) -> list[tuple[str, float, str]]:
-        """Top ``k`` (chunk id, BM25 score, chunk language) with a positive score."""
+    def search(self, query: str, lang: str, k: int, filters: Filters | None = None,
+               chunk_lang: str | None = None) -> list[tuple[str, float, str]]:
+        """Top ``k`` (chunk id, BM25 score, chunk language) with a positive score.
+
+        ``query`` is analysed as ``lang``; ``chunk_lang`` keeps only chunks in that language.
+        """
         vocab = self.retriever.vocab_dict
         tokens = [t for t in analyze(query, lang) if t in vocab]
         if not tokens:
             return []
-        scores = self.retriever.get_scores(tokens, weight_mask=self.mask(filters))
+        scores = self.retriever.get_scores(tokens, weight_mask=self.mask(filters, chunk_lang))
         k = min(k, len(scores))
         top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top], kind="stable")]
+        top = top[np.lexsort((top, -scores[top]))]  # equal scores in index order, whatever the partition did
         return [(self.ids[i], float(scores[i]), self.langs[i]) for i in top if scores[i] > 0]
 
     def save(self, folder: Path) -> None:

@@ -1,6 +1,6 @@
-"""Hybrid retrieval: dense (Chroma) + BM25, fused by reciprocal rank fusion.
+"""Hybrid retrieval: dense (Chroma) + BM25, fused by z-normalised scores (or reciprocal ranks).
 
-``fuse`` is pure; ``Retriever`` does the I/O (embedding the query, querying
+``fuse_zscores``, ``fuse`` and the diversity steps are pure; ``Retriever`` does the I/O (embedding the query, querying
 the store and the BM25 index) and returns ranked ``Hit`` records.
 """
 
@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .bm25 import BM25Cache
+from .bm25 import BM25Cache, BM25Index, bridge_terms
 from .rerank import rerank
 from .types import Chunk, Filters, Hit
 
@@ -65,13 +65,14 @@ def fuse_zscores(dense: dict[str, float], lexical: dict[str, float], lexical_wei
 
     A chunk one retriever did not return gets that retriever's lowest z-score;
     ``lexical_weights`` scale BM25 per chunk (muted across languages).
+    Ties keep the dense ranking's order, then BM25's.
     """
     dz, bz = zscores(dense), zscores(lexical)
     dfloor = min(dz.values(), default=0.0)
     bfloor = min(bz.values(), default=0.0)
     fused = {
         id: dense_weight * dz.get(id, dfloor) + (1 - dense_weight) * lexical_weights.get(id, 1.0) * bz.get(id, bfloor)
-        for id in dz.keys() | bz.keys()
+        for id in dict.fromkeys([*dz, *bz])  # insertion order: equal scores stay in dense-then-BM25 order, run after run
     }
     return sorted(fused.items(), key=lambda item: -item[1])
 
@@ -118,6 +119,19 @@ def prefer_recent(hits: list[Hit], weight: float = 0.5) -> list[Hit]:
     return sorted(hits, key=score, reverse=True)
 
 
+def lexical_bridged(index: BM25Index, query: str, lang: str, k: int, filters: Filters | None) -> list[tuple[str, float, str]]:
+    """BM25 hits: the whole query in chunks of its language, its names and numbers in each other language's chunks.
+
+    Names are analysed in the chunks' language, so that they stem as they did there.
+    """
+    hits = index.search(query, lang, k, filters, chunk_lang=lang)
+    names = bridge_terms(query)
+    if names:
+        for other in sorted(index.languages() - {lang}):
+            hits += index.search(names, other, k, filters, chunk_lang=other)
+    return sorted(hits, key=lambda h: -h[1])[:k]
+
+
 class Retriever:
     """Dense + BM25 retrieval over one store."""
 
@@ -129,12 +143,21 @@ class Retriever:
         self.cfg = settings.retrieval
         self.rescorer = rescorer
 
-    def candidates(self, query: str, lang: str, filters: Filters | None = None) -> Candidates:
-        """What each retriever finds for ``query`` before fusion."""
+    def candidates(self, query: str, lang: str, filters: Filters | None = None, bridged: bool = False) -> Candidates:
+        """What each retriever finds for ``query`` before fusion.
+
+        ``bridged``: BM25 reads the whole question only in chunks of its language,
+        and only its names and numbers in the others (see ``lexical_bridged``).
+        """
         vector = self.embedder.embed_queries([query])[0]
         dense = self.store.query(vector, self.cfg.dense_k, filters)
         index = self.bm25.get()
-        lexical = index.search(query, lang, self.cfg.bm25_k, filters) if index is not None else []
+        if index is None:
+            lexical = []
+        elif bridged:
+            lexical = lexical_bridged(index, query, lang, self.cfg.bm25_k, filters)
+        else:
+            lexical = index.search(query, lang, self.cfg.bm25_k, filters)
         return Candidates(vector, dense, lexical)
 
     def assemble(self, found: Candidates, fused: list[tuple[str, float]], k: int, per_article: int | None = 3) -> list[Hit]:
@@ -162,9 +185,9 @@ class Retriever:
 
         With ``recent``, newer articles are preferred among the relevant candidates.
         """
-        found = self.candidates(query, lang, filters)
-        # BM25 matches little but names across languages: it only votes fully for chunks in the query's language.
         cross = self.cfg.bm25_cross_lingual_weight
+        found = self.candidates(query, lang, filters, bridged=cross > 0)
+        # Across languages BM25 only reads names and numbers, and votes with a lower weight.
         weights = {id: 1.0 if chunk_lang == lang else cross for id, _, chunk_lang in found.lexical}
         if self.cfg.fusion == "zscore":
             fused = fuse_zscores({c.id: s for c, s in found.dense}, {id: s for id, s, _ in found.lexical}, weights, self.cfg.dense_weight)
