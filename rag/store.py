@@ -183,14 +183,18 @@ class Store:
             if name in self._collections:
                 return self._collections[name]
             client = self.client
+            ef_search = self._settings.store.hnsw_ef_search
             if create:
                 col = self._call("create the collections", client.get_or_create_collection, name,
-                                 configuration={"hnsw": {"space": "cosine"}}, embedding_function=None)
+                                 configuration={"hnsw": {"space": "cosine", "ef_search": ef_search}}, embedding_function=None)
             else:
                 names = {c if isinstance(c, str) else c.name for c in self._call("list collections", client.list_collections)}
                 if name not in names:
                     return None
                 col = self._call("open the collections", client.get_collection, name, embedding_function=None)
+            if kind == "chunks" and (col.configuration.get("hnsw") or {}).get("ef_search") != ef_search:
+                # Search breadth is a query-time setting: stores made before it (or with another value) follow it.
+                self._call("configure the collection", col.modify, configuration={"hnsw": {"ef_search": ef_search}})
             self._collections[name] = col
             return col
 
