@@ -141,7 +141,8 @@ def run_index(settings, corpora: list[Path], progress=None):
 
     shape = {"v": INDEX_VERSION, "corpora": sorted(_sha256(Path(c)) for c in corpora), "embedder": settings.embedder.model,
              "backend": settings.embedder.backend, "max_seq": settings.embedder.max_seq_length,
-             "chunking": settings.chunking.model_dump()}
+             "chunking": settings.chunking.model_dump(),
+             "hnsw": [settings.store.hnsw_max_neighbors, settings.store.hnsw_ef_construction]}
     key = hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()[:16]
     data_dir = Path(settings.models_dir) / "cache" / "eval-indexes" / key
     run_settings = settings.model_copy(deep=True)

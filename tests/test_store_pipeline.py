@@ -82,6 +82,19 @@ def test_a_huge_jsonl_line_is_rejected_and_the_rest_added(fake_pipeline, tmp_pat
     assert fake_pipeline.store.counts() == (1, 1)
 
 
+def test_hnsw_graph_settings_apply_at_creation_and_search_breadth_on_every_open(fake_settings):
+    p = build(fake_settings)
+    p.add_articles([art("a", "La pêche reprend en Bretagne.")])
+    hnsw = p.store._collection("chunks", False).configuration["hnsw"]
+    assert (hnsw["max_neighbors"], hnsw["ef_construction"], hnsw["ef_search"]) == (32, 200, 400)
+    later = fake_settings.model_copy(deep=True)
+    later.store.hnsw_ef_search, later.store.hnsw_max_neighbors = 123, 8
+    reopened = build(later)
+    assert [h.chunk.article_id for h in reopened.search("pêche Bretagne").hits] == ["a"]
+    hnsw = reopened.store._collection("chunks", False).configuration["hnsw"]
+    assert (hnsw["max_neighbors"], hnsw["ef_search"]) == (32, 123)  # the graph stays as built; the breadth follows
+
+
 def test_a_quantised_build_of_the_same_model_reads_the_index(fake_settings, monkeypatch):
     p = build(fake_settings)
     p.add_articles([art("a", "La pêche reprend en Bretagne.")])
