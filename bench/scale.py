@@ -107,8 +107,9 @@ def main() -> None:
     print(f"  Chroma server  : p50 {s['p50_ms']} ms, p95 {s['p95_ms']} ms | server peak RSS {s['server_peak_rss_mb']} MB, store {s['server_store_mb']} MB")
     per_chunk_kb = e["store_mb"] * 1000 / n
     print(f"per chunk: {per_chunk_kb:.1f} KB on disk; projection (384-d, Chroma's published single-node figures scaled by dimension):")
+    links = load_settings().store.hnsw_max_neighbors
     for target in (1_000_000, 10_000_000):
-        vectors_gb = target * (384 * 4 + 16 * 2 * 4) / 1e9  # float32 vector + HNSW links (M=16)
+        vectors_gb = target * (384 * 4 + links * 2 * 4) / 1e9  # float32 vector + the HNSW graph's bottom-layer links
         print(f"  {target:>10,} chunks: ~{vectors_gb:.1f} GB of HNSW in RAM, ~{per_chunk_kb * target / 1e6:.0f} GB on disk, "
               f"BM25 ~{e['bm25_mb'] / n * target / 1000:.1f} GB")
     print(json.dumps(results))

@@ -108,7 +108,7 @@ class RetrievalSettings(_Section):
     fusion: Literal["zscore", "rrf"] = Field("zscore", description="How dense and BM25 rankings are combined: z-normalised scores, or reciprocal ranks")
     dense_weight: float = Field(0.5, ge=0.0, le=1.0, description="Weight of the dense scores in z-score fusion (BM25 gets the rest)")
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant (fusion = rrf)")
-    bm25_cross_lingual_weight: float = Field(0.5, ge=0.0, le=1.0, description="BM25's fusion weight for chunks not in the question's language, where it reads only the question's names and numbers (0 = BM25 only in the question's language)")
+    bm25_cross_lingual_weight: float = Field(0.0, ge=0.0, le=1.0, description="BM25's fusion weight for chunks not in the question's language, where it reads only the question's names and numbers (0 = BM25 only in the question's language; 0.5 measured no better on the NTREX sets)")
     llm_rewrite: bool = Field(False, description="Let the model rewrite follow-up questions into stand-alone ones (better, a few seconds slower on CPU)")
     rerank: Literal["none", "embedder", "cross-encoder"] = Field("none", description="Optional second stage over the top hits (seconds per question on CPU)")
     rerank_model: str = Field("embeddinggemma-300m", description="Reranker: the embeddinggemma-300m preset, a sentence-transformers model, or a cross-encoder id/path")
