@@ -54,10 +54,21 @@ def _stopwords(lang: str) -> frozenset[str]:
     return frozenset(getattr(sw, _STOPWORD_NAMES.get(lang, "STOPWORDS_EN_PLUS"), ()))
 
 
-def analyze(text: str, lang: str) -> list[str]:
-    """Lower-cased, elision-split, stop-word-free, stemmed tokens of ``text``."""
+# Words that only say what kind of answer is wanted; in a question they carry no topic, and in the
+# rare passage that contains them they match by accident. Removed from queries, kept in documents.
+QUESTION_WORDS = {
+    "fr": frozenset("combien quel quelle quels quelles quand pourquoi comment quoi où lequel laquelle lesquels lesquelles "
+                    "auxquels auxquelles duquel desquels desquelles".split()),
+    "en": frozenset("what when where which who whom whose why how".split()),
+}
+
+
+def analyze(text: str, lang: str, query: bool = False) -> list[str]:
+    """Lower-cased, elision-split, stop-word-free, stemmed tokens of ``text`` (a question's without its question words)."""
     text = _ELISION.sub(" ", unicodedata.normalize("NFC", text).lower())
     stop = _stopwords(lang if lang in _STEMMER_NAMES else "en")
+    if query:
+        stop = stop | QUESTION_WORDS.get(lang, frozenset())
     words = [w for w in _WORD.findall(text) if w not in stop and (len(w) > 1 or w.isdigit())]
     return _stemmer(lang if lang in _STEMMER_NAMES else "en").stemWords(words)
 
@@ -134,7 +145,7 @@ class BM25Index:
         ``query`` is analysed as ``lang``; ``chunk_lang`` keeps only chunks in that language.
         """
         vocab = self.retriever.vocab_dict
-        tokens = [t for t in analyze(query, lang) if t in vocab]
+        tokens = [t for t in analyze(query, lang, query=True) if t in vocab]
         if not tokens:
             return []
         scores = self.retriever.get_scores(tokens, weight_mask=self.mask(filters, chunk_lang))

@@ -2,7 +2,7 @@
 
 import pytest
 
-from rag.bm25 import BM25Index, bridge_terms
+from rag.bm25 import BM25Index, analyze, bridge_terms
 from rag.retrieval import fuse_zscores, lexical_bridged
 from rag.types import Chunk
 
@@ -55,3 +55,10 @@ def test_bm25_reads_only_names_in_other_languages():
     bridged = lexical_bridged(index, query, "fr", 10, None)
     assert [(id, lang) for id, _, lang in bridged][0] == ("fr1:0", "fr")
     assert {id for id, _, _ in bridged} == {"fr1:0", "en2:0"}
+
+
+def test_question_words_are_dropped_from_queries_only():
+    question = "Combien de personnes travaillent au ministère des Sports ?"
+    assert analyze(question, "fr", query=True) == ["person", "travaillent", "minister", "sport"]
+    assert analyze(question, "fr")[0] == "combien"  # a passage keeps every word
+    assert analyze("Whose plan did Labour deny?", "en", query=True) == ["plan", "labour", "deni"]
