@@ -15,7 +15,7 @@ import re
 import threading
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Iterable
 
@@ -115,8 +115,9 @@ class BM25Index:
             generation=generation,
         )
 
-    def languages(self) -> set[str]:
-        return set(self.langs.tolist())
+    @cached_property
+    def languages(self) -> frozenset[str]:
+        return frozenset(self.langs.tolist())
 
     def mask(self, filters: Filters | None, chunk_lang: str | None = None) -> np.ndarray | None:
         if (filters is None or filters.is_empty()) and chunk_lang is None:

@@ -127,7 +127,7 @@ def lexical_bridged(index: BM25Index, query: str, lang: str, k: int, filters: Fi
     hits = index.search(query, lang, k, filters, chunk_lang=lang)
     names = bridge_terms(query)
     if names:
-        for other in sorted(index.languages() - {lang}):
+        for other in sorted(index.languages - {lang}):
             hits += index.search(names, other, k, filters, chunk_lang=other)
     return sorted(hits, key=lambda h: -h[1])[:k]
 
@@ -187,7 +187,7 @@ class Retriever:
         """
         cross = self.cfg.bm25_cross_lingual_weight
         found = self.candidates(query, lang, filters, bridged=cross > 0)
-        # Across languages BM25 only reads names and numbers, and votes with a lower weight.
+        # Chunks in other languages: BM25 is muted (weight 0), or reads only names and numbers at weight ``cross``.
         weights = {id: 1.0 if chunk_lang == lang else cross for id, _, chunk_lang in found.lexical}
         if self.cfg.fusion == "zscore":
             fused = fuse_zscores({c.id: s for c, s in found.dense}, {id: s for id, s, _ in found.lexical}, weights, self.cfg.dense_weight)
