@@ -163,7 +163,7 @@ class Prompt:
 def build_messages(question: str, lang: str, passages: Sequence[Passage], today: date, count_tokens, budget: int,
                    history: Sequence[Message] = ()) -> Prompt:
     """The chat messages for ``question``, keeping as many passages as fit ``budget`` tokens."""
-    system = prompts.render(f"system.{lang}", today=format_date(today.isoformat(), lang))
+    system = prompts.render(f"system.{lang}", today=format_date(today.isoformat(), lang), example=example_answer(lang))
     kept = list(passages)
     while True:
         blocks = "\n\n".join(passage_block(i, p, lang) for i, p in enumerate(kept, 1))
@@ -173,6 +173,31 @@ def build_messages(question: str, lang: str, passages: Sequence[Passage], today:
         if tokens <= budget or len(kept) <= 1:
             return Prompt(messages, kept, tokens)
         kept = kept[:-1]  # drop the lowest-ranked passage rather than truncate one
+
+
+def example_answer(lang: str) -> str:
+    """The example answer the instructions show (``prompts/example.<lang>.txt``)."""
+    return prompts.load(f"example.{lang}").strip()
+
+
+# Words the instructions ask every answer to use ("selon un article du 3 mai…"): they say nothing of a copy.
+_FRAME = {"fr": "Selon un article publié le", "en": "According to an article published on"}
+
+
+def copies_example(sentence: str, langs: Sequence[str] = ("fr", "en")) -> bool:
+    """Whether ``sentence`` restates the facts of the instructions' example answer, in either language.
+
+    Small models sometimes append the example to their answer; it is never an answer.
+    The attribution frame and dates do not count: at least two of the example's other words must be there.
+    """
+    for lang in langs:
+        frame = set(analyze(f"{_FRAME[lang]} {' '.join(MONTHS[lang])}", lang))
+        words = set(analyze(strip_markers(sentence), lang)) - frame
+        shared = words & set(analyze(strip_markers(example_answer(lang)), lang))
+        facts = {w for w in shared if not w.isdigit()}
+        if len(words) >= 3 and len(shared) >= 0.6 * len(words) and len(facts) >= 2:
+            return True
+    return False
 
 
 def is_refusal(text: str) -> bool:
@@ -264,7 +289,8 @@ def finish(raw: str, lang: str, passages: Sequence[Passage], scorer: SupportScor
     if is_refusal(raw):
         return Finished(refusal_text(lang, filters), True, (), ())
     text = keep_valid_markers(unicodedata.normalize("NFC", raw.strip()), range(1, len(passages) + 1))
-    attributed = attribute(sentences_with_markers(text), len(passages), scorer)
+    # A sentence copied from the instructions' example, and not backed by a passage, is dropped rather than shown.
+    attributed = [a for a in attribute(sentences_with_markers(text), len(passages), scorer) if a.supported or not copies_example(a.text)]
     citations: dict[int, Citation] = {}
     for sent in attributed:
         for n in sent.citations:

@@ -1,6 +1,8 @@
 """What the model is shown of a chunk: the best sentence and its neighbours, within one section."""
 
-from rag.answering import focus, section_starts
+import pytest
+
+from rag.answering import Passage, copies_example, finish, focus, section_starts
 from rag.chunking import split_sentences
 from rag.types import Chunk
 
@@ -56,3 +58,51 @@ def test_without_titles_the_window_grows_on_both_sides_within_the_budget():
 
 def test_a_chunk_within_the_budget_is_shown_whole():
     assert focus(chunk(), [0.0] * 7, words, 500).text == TEXT
+
+
+class TableScorer:
+    """Support by the sentence's first word, as a fixed table (passage 1 only)."""
+
+    def __init__(self, table):
+        self.table = table
+
+    def __call__(self, sentence, n):
+        return self.table.get(sentence.split()[0], 0.0) if n == 1 else 0.0
+
+    def highlight(self, sentence, n):
+        return None
+
+
+def passage() -> Passage:
+    c = chunk()
+    return Passage(c, c.text, c.start, c.end)
+
+
+@pytest.mark.parametrize("sentence, copied", [
+    ("According to an article published on May 3, 2021, the unions have protested [1].", True),
+    ("Selon un article du 3 mai 2021, les syndicats ont protesté.", True),
+    ("Les syndicats ont protesté contre la réforme [2].", False),
+    ("Selon un article du 3 mai 2021, la Chine a critiqué le retrait [1].", False),
+    ("Les syndicats ont protesté [2].", False),  # too short to tell
+])
+def test_copies_of_the_instructions_example_are_recognised_in_both_languages(sentence, copied):
+    assert copies_example(sentence) is copied
+
+
+def test_an_unsupported_copy_of_the_example_is_dropped_from_the_answer():
+    raw = "La Chine a critiqué ce retrait [1]. Selon un article du 3 mai 2021, les syndicats ont protesté [1]."
+    done = finish(raw, "fr", [passage()], TableScorer({"La": 0.9}))
+    assert done.text == "La Chine a critiqué ce retrait [1]."
+    assert [s.text for s in done.sentences] == ["La Chine a critiqué ce retrait."]
+    assert not done.refused
+
+
+def test_a_copy_of_the_example_that_a_passage_supports_stays():
+    raw = "Selon un article du 3 mai 2021, les syndicats ont protesté [1]."
+    done = finish(raw, "fr", [passage()], TableScorer({"Selon": 0.9}))
+    assert done.text == raw and not done.refused
+
+
+def test_an_answer_that_is_only_the_example_is_a_refusal():
+    done = finish("According to an article of 3 May 2021, unions protested [1].", "en", [passage()], TableScorer({}))
+    assert done.refused and done.citations == ()
