@@ -12,6 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Sequence
 
 import numpy as np
@@ -184,6 +185,13 @@ def example_answer(lang: str) -> str:
 _FRAME = {"fr": "Selon un article publié le", "en": "According to an article published on"}
 
 
+@lru_cache(maxsize=None)
+def _example_words(lang: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The analysed words of the attribution frame (with month names), and of the example answer."""
+    frame = frozenset(analyze(f"{_FRAME[lang]} {' '.join(MONTHS[lang])}", lang))
+    return frame, frozenset(analyze(strip_markers(example_answer(lang)), lang))
+
+
 def copies_example(sentence: str, langs: Sequence[str] = ("fr", "en")) -> bool:
     """Whether ``sentence`` restates the facts of the instructions' example answer, in either language.
 
@@ -191,9 +199,9 @@ def copies_example(sentence: str, langs: Sequence[str] = ("fr", "en")) -> bool:
     The attribution frame and dates do not count: at least two of the example's other words must be there.
     """
     for lang in langs:
-        frame = set(analyze(f"{_FRAME[lang]} {' '.join(MONTHS[lang])}", lang))
+        frame, example = _example_words(lang)
         words = set(analyze(strip_markers(sentence), lang)) - frame
-        shared = words & set(analyze(strip_markers(example_answer(lang)), lang))
+        shared = words & example
         facts = {w for w in shared if not w.isdigit()}
         if len(words) >= 3 and len(shared) >= 0.6 * len(words) and len(facts) >= 2:
             return True
