@@ -25,6 +25,7 @@ from .types import Article
 
 log = logging.getLogger(__name__)
 FULL_TEXT_CHARS = 600  # an entry body shorter than this is a summary: fetch the page
+SEEN_LIMIT = 2000  # entry keys remembered per feed: those still in the feed, then the most recent others
 
 
 @dataclass
@@ -167,33 +168,54 @@ class FeedUpdate:
     articles: list[Article]
     keys: list[str]  # entry keys of ``articles``, to mark as seen once stored
     errors: list[str]
+    present: list[str] = field(default_factory=list)  # every entry key in the feed now
+    failed: list[str] = field(default_factory=list)  # entry keys that could not be read (reported once, not retried)
+    deferred: int = 0  # new entries left for the next update (over the cap or the time budget)
+
+    def seen_after(self) -> list[str]:
+        """The feed's seen keys once ``keys`` are stored: bounded, keeping those still in the feed."""
+        seen = [*self.feed.seen, *self.keys, *self.failed]
+        current = set(self.present)
+        kept = [k for k in seen if k in current]
+        others = [k for k in seen if k not in current]
+        return list(dict.fromkeys([*others[-max(0, SEEN_LIMIT - len(kept)):], *kept]))[-SEEN_LIMIT:]
 
 
 def fetch_new_entries(feed: Feed, ingest_settings) -> FeedUpdate:
-    """Fetch ``feed`` and build articles for entries not seen before."""
+    """Fetch ``feed`` and build articles for entries not seen before.
+
+    A feed's author chooses the links fetched here, so an update takes at most
+    ``ingest.max_feed_entries`` new entries and spends at most
+    ``ingest.feed_budget_s`` seconds on them; the rest come with the next update.
+    """
     headers = {}
     if feed.etag:
         headers["If-None-Match"] = feed.etag
     if feed.modified:
         headers["If-Modified-Since"] = feed.modified
-    page = fetch(feed.url, timeout_s=ingest_settings.fetch_timeout_s, max_bytes=int(ingest_settings.max_fetch_mb * 1e6),
-                 allow_private=ingest_settings.allow_private_urls, headers=headers)
+    started = time.monotonic()
+    page = fetch(feed.url, ingest_settings, headers=headers)
     feed.last_checked = int(time.time())
     if page.status == 304:
-        return FeedUpdate(feed, [], [], [])
+        return FeedUpdate(feed, [], [], [], present=list(feed.seen))
     parsed = parse_feed(page.content, feed.url)
     feed.title = feed.title or parsed.feed.get("title", "")
     feed.etag = page.headers.get("etag", "")
     feed.modified = page.headers.get("last-modified", "")
     seen = set(feed.seen)
-    articles, keys, errors = [], [], []
-    for entry in parsed.entries:
-        key = entry_key(entry)
+    update = FeedUpdate(feed, [], [], [], present=[entry_key(e) for e in parsed.entries])
+    for entry, key in zip(parsed.entries, update.present):
         if key in seen:
             continue
+        if len(update.keys) + len(update.errors) >= ingest_settings.max_feed_entries or time.monotonic() - started > ingest_settings.feed_budget_s:
+            update.deferred += 1
+            continue
         try:
-            articles.append(entry_article(entry, feed.title, ingest_settings))
-            keys.append(key)
+            update.articles.append(entry_article(entry, feed.title, ingest_settings))
+            update.keys.append(key)
         except IngestError as exc:
-            errors.append(f"{feed.url}: entry {entry.get('link') or key}: {exc}")
-    return FeedUpdate(feed, articles, keys, errors)
+            update.errors.append(f"{feed.url}: entry {entry.get('link') or key}: {exc}")
+            update.failed.append(key)
+    if update.deferred:
+        log.info("%s: %d new entries left for the next update", feed.url, update.deferred)
+    return update

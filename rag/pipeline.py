@@ -145,7 +145,7 @@ class Pipeline:
             part = self.add_articles(update.articles, progress)
             report.merge(part)
             report.rejected.extend(update.errors)
-            feed.seen = [*feed.seen, *update.keys]  # only once their articles are stored
+            feed.seen = update.seen_after()  # only once their articles are stored
             feed.last_error = ""
             feeds.update(feed)
         return report
@@ -155,8 +155,7 @@ class Pipeline:
         from .feeds import parse_feed
         from .fetch import fetch
 
-        cfg = self.settings.ingest
-        page = fetch(url, timeout_s=cfg.fetch_timeout_s, max_bytes=int(cfg.max_fetch_mb * 1e6), allow_private=cfg.allow_private_urls)
+        page = fetch(url, self.settings.ingest)
         title = parse_feed(page.content, url).feed.get("title", "")
         FeedList(self.settings.data_dir).add(url, title)
         return title

@@ -99,6 +99,8 @@ class IngestSettings(_Section):
     fetch_timeout_s: float = Field(20.0, gt=0, description="Time limit for fetching a web page or feed")
     max_fetch_mb: float = Field(10.0, gt=0, description="Largest web page or feed fetched, in MB")
     allow_private_urls: bool = Field(False, description="Allow fetching from loopback and private network addresses")
+    max_feed_entries: int = Field(50, ge=1, le=10000, description="New entries taken from one feed per update (the rest come with the next update)")
+    feed_budget_s: float = Field(300.0, gt=0, description="Seconds one feed's update may spend fetching its entries' pages (the rest come with the next update)")
 
 
 class RetrievalSettings(_Section):

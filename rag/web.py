@@ -41,8 +41,7 @@ def article_from_html(html: str | bytes, url: str | None = None, source: str = "
 
 def fetch_article(url: str, ingest_settings, title: str = "", date: str | None = None, source: str = "") -> Article:
     """Download ``url`` and extract its article."""
-    page = fetch(url, timeout_s=ingest_settings.fetch_timeout_s, max_bytes=int(ingest_settings.max_fetch_mb * 1e6),
-                 allow_private=ingest_settings.allow_private_urls)
+    page = fetch(url, ingest_settings)
     if "html" not in page.content_type and not page.content.lstrip()[:100].lower().startswith((b"<!doctype", b"<html")):
         raise IngestError(f"{url}: not a web page ({page.content_type or 'unknown type'})")
     article = article_from_html(page.content, url=page.url, source=source, date=date, title=title)

@@ -66,7 +66,7 @@ def test_same_page_saved_as_html_file_is_the_same_article_text(pipeline, site, t
         ("/empty.html", "no article text"),
         ("/redirect-file", "only http and https"),
         ("/huge.html", "MB"),
-        ("/slow", "no answer within"),
+        ("/slow", "no complete answer within"),
     ],
 )
 def test_bad_urls_are_rejected_with_reasons(pipeline, site, path, message):
@@ -170,25 +170,3 @@ def minimal_pdf(text: str) -> bytes:
     out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
     return bytes(out)
-
-
-def test_a_public_page_redirecting_to_a_private_address_is_refused(monkeypatch):
-    import socket
-
-    import httpx
-    import respx
-
-    from rag import fetch as fetch_module
-
-    real = socket.getaddrinfo
-
-    def resolve(host, *args, **kwargs):  # news.example stands for a public site
-        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", 80))] if host == "news.example" else real(host, *args, **kwargs)
-
-    monkeypatch.setattr(fetch_module.socket, "getaddrinfo", resolve)
-    with respx.mock:
-        respx.get("http://news.example/a").mock(return_value=httpx.Response(302, headers={"location": "http://127.0.0.1:8080/admin"}))
-        admin = respx.get("http://127.0.0.1:8080/admin").mock(return_value=httpx.Response(200, text="secret"))
-        with pytest.raises(IngestError, match="private or local address"):
-            fetch_module.fetch("http://news.example/a", timeout_s=5, max_bytes=10_000, allow_private=False)
-        assert not admin.called
