@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
+import shutil
+import tempfile
 import threading
+import uuid
 import unicodedata
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -156,24 +160,35 @@ class BM25Index:
         return [(self.ids[i], float(scores[i]), self.langs[i]) for i in top if scores[i] > 0]
 
     def save(self, folder: Path) -> None:
-        tmp = folder.with_name(folder.name + ".tmp")
-        tmp.mkdir(parents=True, exist_ok=True)
-        self.retriever.save(str(tmp))
-        meta = {"generation": self.generation, "ids": self.ids, "article_ids": list(self.article_ids),
-                "epochs": self.epochs.tolist(), "sources": list(self.sources), "langs": list(self.langs)}
-        (tmp / "newsdesk.json").write_text(json.dumps(meta))
-        if folder.exists():
-            import shutil
+        """Write the index as a new version beside the current one, then switch ``CURRENT`` to it (atomic renames only).
 
-            shutil.rmtree(folder)
-        tmp.rename(folder)
+        A reader in another process sees the old version or the new one, never a half-written one.
+        """
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=folder, prefix=".tmp-"))
+        try:
+            self.retriever.save(str(tmp))
+            meta = {"generation": self.generation, "ids": self.ids, "article_ids": list(self.article_ids),
+                    "epochs": self.epochs.tolist(), "sources": list(self.sources), "langs": list(self.langs)}
+            (tmp / "newsdesk.json").write_text(json.dumps(meta))
+            version = f"v{self.generation}-{uuid.uuid4().hex[:8]}"
+            os.replace(tmp, folder / version)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        pointer = folder / f".current-{uuid.uuid4().hex[:8]}"
+        pointer.write_text(version)
+        os.replace(pointer, folder / "CURRENT")
+        for old in folder.iterdir():
+            if old.name not in (version, "CURRENT") and not old.name.startswith(".tmp-"):
+                shutil.rmtree(old, ignore_errors=True) if old.is_dir() else old.unlink(missing_ok=True)
 
     @classmethod
     def load(cls, folder: Path) -> "BM25Index | None":
         bm25s = _bm25s()
         try:
-            meta = json.loads((folder / "newsdesk.json").read_text())
-            retriever = bm25s.BM25.load(str(folder))
+            version = folder / (folder / "CURRENT").read_text().strip()
+            meta = json.loads((version / "newsdesk.json").read_text())
+            retriever = bm25s.BM25.load(str(version))
         except (OSError, ValueError, KeyError):
             return None
         return cls(retriever=retriever, ids=meta["ids"], article_ids=np.array(meta["article_ids"], dtype=object),

@@ -60,12 +60,22 @@ def ingest_articles(articles: Sequence[Article], store: Store, embedder, setting
     """Index ``articles``; returns the report. Stops only on store errors."""
     report = IngestReport()
     started = time.perf_counter()
-    store.repair()
-    # Unchanged articles are skipped before any model is loaded.
+    with store.writer() as owner:
+        store.repair()
+        _ingest(articles, store, embedder, settings, progress, batch_articles, batch_chunk_target, owner, report)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _ingest(articles, store: Store, embedder, settings, progress, batch_articles: int, batch_chunk_target: int, owner: str,
+            report: IngestReport) -> None:
+    # Unchanged articles are skipped before any model is loaded (unless some of their chunks went missing).
     existing = store.get_articles([a.id for a in articles], with_text=False)
     latest: dict[str, Article] = {}
     for article in articles:  # the same id twice in one add: the later text wins
         latest[article.id] = article
+    unchanged = [a.id for a in latest.values() if a.id in existing and existing[a.id].article.content_hash == a.content_hash]
+    broken = store.incomplete(unchanged) if unchanged else set()
     todo: list[Article] = []
     for article in latest.values():
         if len(article.text) > settings.ingest.max_article_chars:
@@ -73,9 +83,11 @@ def ingest_articles(articles: Sequence[Article], store: Store, embedder, setting
                                    "(ingest.max_article_chars) — split it into articles or raise the limit")
             continue
         old = existing.get(article.id)
-        if old is not None and old.article.content_hash == article.content_hash:
+        if old is not None and old.article.content_hash == article.content_hash and article.id not in broken:
             report.skipped.append(article.id)
         else:
+            if article.id in broken:
+                log.warning("%s: some of its chunks were missing; writing it again", article.id)
             todo.append(article)
     report.skipped.extend(a.id for a in articles if latest[a.id] is not a)
     total = len(todo)
@@ -97,9 +109,7 @@ def ingest_articles(articles: Sequence[Article], store: Store, embedder, setting
                 return
             all_chunks = [c for r in batch for c in batch_chunks[r.article.id]]
             vectors = embedder.embed_documents([c.embed_text for c in all_chunks])
-            store.begin(batch)
-            store.write_chunks(all_chunks, vectors)
-            store.commit(batch)
+            store.write_batch(batch, all_chunks, vectors, owner)
             for r in batch:
                 (report.updated if r.article.id in existing else report.added).append(r.article.id)
             report.chunks += len(all_chunks)
@@ -122,5 +132,3 @@ def ingest_articles(articles: Sequence[Article], store: Store, embedder, setting
             if sum(len(c) for c in batch_chunks.values()) >= batch_chunk_target or len(batch) >= batch_articles:
                 flush()
         flush()
-    report.seconds = time.perf_counter() - started
-    return report

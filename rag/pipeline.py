@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -169,7 +170,7 @@ class Pipeline:
         staging = Store(staging_settings)
         staging.drop()
         report = ingest_articles([r.article for r in records], staging, self.embedder, self.settings, progress)
-        staging.mark_complete()
+        staging.mark_complete(uuid.uuid4().hex)
         self.store.swap_in_staging()
         return report
 

@@ -38,7 +38,7 @@ class StoreSettings(_Section):
     url: str | None = Field(None, description="Chroma server URL (http://host:port); empty = embedded store in the data directory (single process only)")
     collection: str = Field("newsdesk", description="Name prefix of the Chroma collections")
     batch_size: int = Field(256, ge=1, le=5000, description="Chunks written to Chroma per call (50-500 is Chroma's sweet spot)")
-    timeout_s: float = Field(10.0, gt=0, description="Seconds to wait for a Chroma server before reporting it unreachable")
+    write_lease_s: float = Field(600.0, gt=0, description="Seconds a writer's unfinished batch stays reserved on a Chroma server before another writer may undo it as abandoned")
     hnsw_ef_search: int = Field(400, ge=10, le=10000, description="Breadth of Chroma's HNSW search: higher finds more of the true nearest chunks, slower (at Chroma's 100, ~2% of the true top 5 were missed)")
     hnsw_max_neighbors: int = Field(32, ge=4, le=128, description="Links per vector in Chroma's HNSW graph (set when the store is created; `newsdesk reindex` applies a change)")
     hnsw_ef_construction: int = Field(200, ge=10, le=10000, description="Breadth of the search that builds Chroma's HNSW graph (set when the store is created)")

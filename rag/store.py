@@ -16,8 +16,12 @@ chunks whose hash equals the committed hash of a committed article.
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 import time
+import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
@@ -25,12 +29,17 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
+from . import checkpoints, locking
 from .embedders import vector_space
 from .errors import BackendUnavailable, StoreError
 from .types import Article, Chunk, Filters, iso_to_epoch
 
 log = logging.getLogger(__name__)
 PAGE = 2000
+# Chroma stores a vector with every record; the catalogue is searched by metadata only, so its records carry this placeholder.
+_NO_VECTOR = [[1.0]]
+# Writers running in this process: repair never touches their pending articles.
+_LIVE_WRITERS: set[str] = set()
 
 
 @dataclass(frozen=True)
@@ -45,13 +54,13 @@ class ArticleRecord:
     minhash: str = ""  # near-duplicate signature (dedup.signature)
 
 
-def _article_meta(record: ArticleRecord, pending_hash: str = "") -> dict:
+def _article_meta(record: ArticleRecord, pending_hash: str = "", writer: str = "", lease: int = 0) -> dict:
     a = record.article
     meta = {
         "title": a.title, "date": a.date or "", "source": a.source, "url": a.url or "", "lang": a.lang,
         "authors": "; ".join(a.authors), "content_hash": a.content_hash, "pending_hash": pending_hash,
         "status": record.status, "n_chunks": record.n_chunks, "added": record.added, "duplicate_of": record.duplicate_of,
-        "minhash": record.minhash,
+        "minhash": record.minhash, "writer": writer, "lease": lease,
     }
     if a.epoch is not None:
         meta["epoch"] = a.epoch
@@ -157,6 +166,15 @@ class Store:
                 raise StoreError(f"the store at {path} is read-only — make the data directory writable or set NEWSDESK_DATA_DIR") from exc
             raise StoreError(f"cannot open the store at {path} ({message}) — check the data directory (NEWSDESK_DATA_DIR)") from exc
 
+    def close(self) -> None:
+        """Release the Chroma client (an embedded store's files are closed once no other client of this process uses them)."""
+        with self._lock:
+            client, self._client = self._client, None
+            self._collections.clear()
+            self._committed = None
+        if client is not None:
+            client.close()
+
     def _call(self, what: str, fn, *args, **kwargs):
         """Run a Chroma call, turning its failures into one-line errors (and reconnecting next time)."""
         try:
@@ -185,6 +203,9 @@ class Store:
             client = self.client
             cfg = self._settings.store
             ef_search = cfg.hnsw_ef_search
+            names = {c if isinstance(c, str) else c.name for c in self._call("list collections", client.list_collections)}
+            if name not in names and self._leftovers():
+                raise StoreError("an interrupted reindex left the index half swapped — run `newsdesk reindex` to finish it")
             if create:
                 # Chroma's defaults (16 links, build breadth 100) gave a graph that missed the true nearest chunk for
                 # ~1 query in 40 on these compressed embeddings, whatever the search breadth; 32/200 found it every time.
@@ -193,7 +214,6 @@ class Store:
                 col = self._call("create the collections", client.get_or_create_collection, name,
                                  configuration={"hnsw": hnsw}, embedding_function=None)
             else:
-                names = {c if isinstance(c, str) else c.name for c in self._call("list collections", client.list_collections)}
                 if name not in names:
                     return None
                 col = self._call("open the collections", client.get_collection, name, embedding_function=None)
@@ -206,6 +226,8 @@ class Store:
     # -- embedder guard ---------------------------------------------------
     def check_embedder(self, embedder_id: str, dim: int, create: bool = False) -> None:
         """Refuse to mix vector spaces: the index records the embedder that built it."""
+        if create:
+            self._writable()
         chunks = self._collection("chunks", create)
         if chunks is None:
             return
@@ -239,10 +261,6 @@ class Store:
         # Unique, not just increasing: a rebuilt index must never reuse an old generation.
         meta["generation"] = max(time.time_ns(), int(meta.get("generation", 0)) + 1)
         self._call("update the collection", chunks.modify, metadata=meta)
-
-    def mark_complete(self) -> None:
-        chunks = self._collection("chunks", True)
-        self._call("update the collection", chunks.modify, metadata={**self._fresh_meta(chunks), "complete": True})
 
     # -- catalogue reads ----------------------------------------------------
     def counts(self) -> tuple[int, int]:
@@ -311,13 +329,6 @@ class Store:
             records = [r for r in records if r.article.id in wanted]
         return records
 
-    def find_by_hash(self, content_hash: str) -> list[str]:
-        articles = self._collection("articles", False)
-        if articles is None:
-            return []
-        page = self._call("read the catalogue", articles.get, where={"content_hash": content_hash}, include=[])
-        return list(page["ids"])
-
     # -- chunk reads --------------------------------------------------------
     def query(self, vector: np.ndarray, k: int, filters: Filters | None = None) -> list[tuple[Chunk, float]]:
         """Nearest committed chunks with cosine similarity."""
@@ -366,28 +377,50 @@ class Store:
         return sorted(found, key=lambda c: c.n)
 
     # -- writes -------------------------------------------------------------
-    def begin(self, records: Iterable[ArticleRecord]) -> None:
-        """Mark articles as being written (before any of their chunks)."""
+    def _writable(self) -> None:
+        """The embedded store has one writing process: take the data directory's lock (once), finishing what a killed reindex left."""
+        if self._settings.store.url or locking.holds(self._settings.data_dir):
+            return
+        locking.acquire(self._settings.data_dir)
+        if self._leftovers():
+            self.recover()  # no other writer can be mid-swap: we hold the lock
+
+    @contextmanager
+    def writer(self) -> Iterator[str]:
+        """An owner id for a run of writes; while it runs, ``repair`` leaves its pending articles alone."""
+        self._writable()
+        owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        _LIVE_WRITERS.add(owner)
+        try:
+            yield owner
+        finally:
+            _LIVE_WRITERS.discard(owner)
+
+    def begin(self, records: Iterable[ArticleRecord], owner: str) -> None:
+        """Mark articles as being written by ``owner`` (before any of their chunks), with a lease."""
         records = list(records)
         if not records:
             return
+        self._writable()
         articles = self._collection("articles", True)
         existing = self.get_articles([r.article.id for r in records], with_text=True, include_pending=True)
+        lease = int(time.time()) + int(self._settings.store.write_lease_s)
         ids, metas, docs = [], [], []
         for record in records:
             old = existing.get(record.article.id)
             if old is not None and old.status == "complete":
-                # Keep the committed version visible; remember what is being written.
+                # Keep the committed version visible; remember what is being written, and by whom.
                 ids.append(old.article.id)
-                metas.append(_article_meta(old, pending_hash=record.article.content_hash))
+                metas.append(_article_meta(old, pending_hash=record.article.content_hash, writer=owner, lease=lease))
                 docs.append(old.article.text)
             else:
                 ids.append(record.article.id)
-                metas.append(_article_meta(replace(record, status="pending")))
+                metas.append(_article_meta(replace(record, status="pending"), writer=owner, lease=lease))
                 docs.append(record.article.text)
-        self._call("write the catalogue", articles.upsert, ids=ids, metadatas=metas, documents=docs, embeddings=[[1.0]] * len(ids))
+        self._call("write the catalogue", articles.upsert, ids=ids, metadatas=metas, documents=docs, embeddings=_NO_VECTOR * len(ids))
 
     def write_chunks(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+        self._writable()
         collection = self._collection("chunks", True)
         batch = self._settings.store.batch_size
         for start in range(0, len(chunks), batch):
@@ -396,17 +429,52 @@ class Store:
                        embeddings=np.asarray(vectors[start : start + batch], dtype=np.float32),
                        documents=[c.text for c in part], metadatas=[_chunk_meta(c) for c in part])
 
+    def missing_chunks(self, chunks: Sequence[Chunk]) -> list[int]:
+        """Positions in ``chunks`` of those the store does not hold as written (absent, or another version)."""
+        collection = self._collection("chunks", False)
+        if collection is None or not chunks:
+            return list(range(len(chunks)))
+        held: dict[str, str] = {}
+        for start in range(0, len(chunks), PAGE):
+            page = self._call("read chunks", collection.get, ids=[c.id for c in chunks[start : start + PAGE]], include=["metadatas"])
+            held.update((i, (m or {}).get("content_hash", "")) for i, m in zip(page["ids"], page["metadatas"]))
+        return [i for i, c in enumerate(chunks) if held.get(c.id) != c.content_hash]
+
+    def write_batch(self, records: Sequence[ArticleRecord], chunks: Sequence[Chunk], vectors: np.ndarray, owner: str) -> None:
+        """Write articles atomically: mark them pending, write their chunks, check every chunk is there, commit.
+
+        The check before the commit means an article is never committed without
+        all its chunks, even if something deleted some of them meanwhile.
+        """
+        self.begin(records, owner)
+        self.write_chunks(chunks, vectors)
+        checkpoints.reached("batch-pending")
+        for _ in range(2):
+            missing = self.missing_chunks(chunks)
+            if not missing:
+                break
+            log.warning("%d chunks of a batch went missing before its commit; writing them again", len(missing))
+            self.begin(records, owner)
+            self.write_chunks([chunks[i] for i in missing], np.asarray(vectors)[missing])
+        else:
+            if self.missing_chunks(chunks):
+                raise StoreError("chunks written to the store keep disappearing before their commit — check that only "
+                                 "Newsdesk writes to the store, then run the command again")
+        self.commit(records)
+
     def commit(self, records: Iterable[ArticleRecord]) -> None:
         """Make articles visible, then drop chunks left over from older versions."""
         records = list(records)
         if not records:
             return
+        self._writable()
         articles = self._collection("articles", True)
         now = int(time.time())
         records = [replace(r, status="complete", added=r.added or now) for r in records]
         self._call("write the catalogue", articles.upsert, ids=[r.article.id for r in records],
                    metadatas=[_article_meta(r) for r in records], documents=[r.article.text for r in records],
-                   embeddings=[[1.0]] * len(records))
+                   embeddings=_NO_VECTOR * len(records))
+        checkpoints.reached("committed")
         chunks = self._collection("chunks", True)
         stale = [{"$and": [{"article_id": r.article.id}, {"n": {"$gte": r.n_chunks}}]} for r in records]
         for start in range(0, len(stale), 100):  # one call per hundred articles, not one per article
@@ -414,12 +482,24 @@ class Store:
             self._call("delete old chunks", chunks.delete, where=part[0] if len(part) == 1 else {"$or": part})
         self._bump()
 
-    def set_duplicate(self, article_id: str, duplicate_of: str) -> None:
-        record = self.get_articles([article_id]).get(article_id)
-        if record is None:
-            return
-        articles = self._collection("articles", True)
-        self._call("write the catalogue", articles.update, ids=[article_id], metadatas=[_article_meta(replace(record, duplicate_of=duplicate_of))])
+    def incomplete(self, ids: Sequence[str]) -> set[str]:
+        """Committed articles among ``ids`` that lack some of their chunks (so re-adding them must rewrite them)."""
+        records = self.get_articles(ids, with_text=False)
+        chunks = self._collection("chunks", False)
+        if not records:
+            return set()
+        if chunks is None:
+            return {i for i, r in records.items() if r.n_chunks}
+        found: dict[str, int] = {}
+        wanted = sorted(records)
+        for start in range(0, len(wanted), 500):
+            where = {"article_id": {"$in": wanted[start : start + 500]}}
+            for _ids, metas, _ in self._paged(chunks, ["metadatas"], where):
+                for meta in metas:
+                    record = records[meta["article_id"]]
+                    if meta.get("content_hash") == record.article.content_hash and int(meta["n"]) < record.n_chunks:
+                        found[record.article.id] = found.get(record.article.id, 0) + 1
+        return {i for i, r in records.items() if found.get(i, 0) != r.n_chunks}
 
     def remove(self, ids: Sequence[str]) -> list[str]:
         """Delete articles and their chunks; returns the ids that existed."""
@@ -427,26 +507,43 @@ class Store:
         chunks = self._collection("chunks", False)
         if articles is None or not ids:
             return []
+        self._writable()
         found = list(self._call("read the catalogue", articles.get, ids=list(ids), include=[])["ids"])
         if not found:
             return []
         # Catalogue first: once the record is gone its chunks are invisible.
         self._call("delete articles", articles.delete, ids=found)
         if chunks is not None:
-            for id in found:
-                self._call("delete chunks", chunks.delete, where={"article_id": id})
+            for start in range(0, len(found), 100):
+                self._call("delete chunks", chunks.delete, where={"article_id": {"$in": found[start : start + 100]}})
         self._bump()
         return found
 
+    def _abandoned(self, meta: dict, now: float) -> bool:
+        """Whether a pending write can be undone: its writer is not running here and, when others may write, its lease is over."""
+        if meta.get("writer") in _LIVE_WRITERS:
+            return False
+        if not self._settings.store.url:
+            return True  # the embedded store's lock: no other process writes
+        return int(meta.get("lease") or 0) < now
+
     def repair(self) -> int:
-        """Finish or undo writes that a killed process left behind; returns how many were fixed."""
+        """Undo writes that a killed writer left behind; returns how many were fixed.
+
+        Only abandoned writes are touched (see ``_abandoned``): another writer's
+        article in flight keeps its chunks.
+        """
         articles = self._collection("articles", False)
         chunks = self._collection("chunks", False)
         if articles is None:
             return 0
+        self._writable()
         fixed = 0
+        now = time.time()
         pending = self._call("read the catalogue", articles.get, where={"$or": [{"status": "pending"}, {"pending_hash": {"$ne": ""}}]}, include=["metadatas"])
         for id, meta in zip(pending["ids"], pending["metadatas"]):
+            if not self._abandoned(meta, now):
+                continue
             if meta.get("status") == "pending":
                 if chunks is not None:
                     self._call("delete chunks", chunks.delete, where={"article_id": id})
@@ -454,25 +551,48 @@ class Store:
             else:
                 if chunks is not None:
                     self._call("delete chunks", chunks.delete, where={"$and": [{"article_id": id}, {"content_hash": {"$ne": meta.get("content_hash", "")}}]})
-                self._call("write the catalogue", articles.update, ids=[id], metadatas=[{**meta, "pending_hash": ""}])
+                self._call("write the catalogue", articles.update, ids=[id], metadatas=[{**meta, "pending_hash": "", "writer": "", "lease": 0}])
             fixed += 1
         if fixed:
             self._bump()
         return fixed
 
     # -- rebuilding -----------------------------------------------------------
+    # A reindex builds a complete new index under ``<name>__next`` (its chunks
+    # collection marked complete, both collections tagged with one set id),
+    # then moves it in: live -> ``__old``, ``__next`` -> live, ``__old`` dropped.
+    # ``recover`` reads where a killed swap stopped and finishes it (the new set
+    # is complete) or undoes it (it is not), by the same steps.
     STAGING, RETIRED = "__next", "__old"
+    KINDS = ("chunks", "articles")
+
+    def _name_of(self, suffix: str, kind: str) -> str:
+        return f"{self._name}{suffix}_{kind}"
 
     def _names(self) -> set[str]:
         return {c if isinstance(c, str) else c.name for c in self._call("list collections", self.client.list_collections)}
 
+    def _leftovers(self) -> bool:
+        names = self._names()
+        return any(self._name_of(suffix, kind) in names for suffix in (self.STAGING, self.RETIRED) for kind in self.KINDS)
+
+    def _meta_of(self, name: str) -> dict:
+        return dict(self._call("open a collection", self.client.get_collection, name, embedding_function=None).metadata or {})
+
+    def _rename(self, old: str, new: str) -> None:
+        collection = self._call("open a collection", self.client.get_collection, old, embedding_function=None)
+        self._call("rename a collection", collection.modify, name=new)
+
+    def _delete(self, name: str) -> None:
+        self._call("delete a collection", self.client.delete_collection, name)
+
     def drop(self, suffix: str = "") -> None:
         """Delete the collections ``<name><suffix>_chunks`` and ``_articles`` if they exist."""
+        self._writable()
         names = self._names()
-        for kind in ("chunks", "articles"):
-            name = f"{self._name}{suffix}_{kind}"
-            if name in names:
-                self._call("delete a collection", self.client.delete_collection, name)
+        for kind in self.KINDS:
+            if self._name_of(suffix, kind) in names:
+                self._delete(self._name_of(suffix, kind))
         self.forget()
 
     def forget(self) -> None:
@@ -480,38 +600,50 @@ class Store:
             self._collections.clear()
             self._committed = None
 
-    def swap_in_staging(self) -> None:
-        """Replace the index by the staging one built under ``<name>__next``.
+    def mark_complete(self, set_id: str) -> None:
+        """Seal a fully built index: its chunks collection says complete, and both collections carry ``set_id``."""
+        self._writable()
+        for kind in self.KINDS:
+            collection = self._collection(kind, True)
+            extra = {"complete": True} if kind == "chunks" else {}
+            self._call("update the collection", collection.modify, metadata={**self._fresh_meta(collection), **extra, "set": set_id})
 
-        Old collections are renamed aside before the new ones take their names
-        and are deleted last, so a crash at any step leaves a recoverable state
-        (see ``recover``).
-        """
-        client = self.client
-        names = self._names()
-        for kind in ("chunks", "articles"):
-            live = f"{self._name}_{kind}"
-            if live in names:
-                self._call("rename a collection", client.get_collection(live, embedding_function=None).modify, name=f"{self._name}{self.RETIRED}_{kind}")
-        for kind in ("chunks", "articles"):
-            self._call("rename a collection", client.get_collection(f"{self._name}{self.STAGING}_{kind}", embedding_function=None).modify,
-                       name=f"{self._name}_{kind}")
-        self.drop(self.RETIRED)
+    def swap_in_staging(self) -> None:
+        """Replace the index by the complete staging one built under ``<name>__next``."""
+        self._writable()
+        if self._name_of(self.STAGING, "chunks") not in self._names():
+            raise StoreError("no complete new index to swap in — run `newsdesk reindex` again")
+        self.recover()
 
     def recover(self) -> None:
-        """Finish or undo a swap that a killed reindex left half done."""
+        """Finish or undo a swap that a killed reindex left half done (idempotent; each step is one rename or delete)."""
+        self._writable()
         names = self._names()
-        live = f"{self._name}_chunks" in names
-        if live:
-            if f"{self._name}{self.RETIRED}_chunks" in names:
-                self.drop(self.RETIRED)
-            return
-        staged = f"{self._name}{self.STAGING}_chunks" in names
-        if staged and self._call("read the collection", self.client.get_collection, f"{self._name}{self.STAGING}_chunks",
-                                 embedding_function=None).metadata.get("complete"):
-            self.swap_in_staging()
-        elif f"{self._name}{self.RETIRED}_chunks" in names:
-            for kind in ("chunks", "articles"):
-                self._call("rename a collection", self.client.get_collection(f"{self._name}{self.RETIRED}_{kind}", embedding_function=None).modify,
-                           name=f"{self._name}_{kind}")
+        staged = [n for n in (self._name_of(self.STAGING, k) for k in self.KINDS) if n in names]
+        if staged:
+            new_set = self._meta_of(staged[0]).get("set")
+            homes = [self._name_of(suffix, "chunks") for suffix in (self.STAGING, "")]
+            new_chunks = next((n for n in homes if n in names and self._meta_of(n).get("set") == new_set), None)
+            forward = bool(new_set) and new_chunks is not None and self._meta_of(new_chunks).get("complete")
+        else:
+            forward = False
+        for step, kind in enumerate(self.KINDS):
+            live, old, nxt = (self._name_of(suffix, kind) for suffix in ("", self.RETIRED, self.STAGING))
+            if forward and nxt in names:
+                if live in names:
+                    if old in names:
+                        self._delete(old)  # a stale copy from an earlier swap; live is the index in use
+                    self._rename(live, old)
+                    checkpoints.reached(f"swap-{step}-aside")
+                self._rename(nxt, live)
+                checkpoints.reached(f"swap-{step}-in")
+            elif not forward and live not in names and old in names:
+                self._rename(old, live)
+            names = self._names()
+        for kind in self.KINDS:
+            if not forward and self._name_of(self.STAGING, kind) in names:
+                self._delete(self._name_of(self.STAGING, kind))
+            if self._name_of(self.RETIRED, kind) in names and self._name_of("", kind) in names:
+                self._delete(self._name_of(self.RETIRED, kind))
+                checkpoints.reached(f"swap-drop-{kind}")
         self.forget()

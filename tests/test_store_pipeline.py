@@ -154,7 +154,7 @@ def test_killed_write_is_repaired_and_invisible(fake_pipeline):
     half = art("half", "Un article à moitié écrit sur la pêche en mer.")
     emb = p.embedder
     chunks = chunk_article(half, emb.count_tokens)
-    p.store.begin([ArticleRecord(half, n_chunks=len(chunks))])
+    p.store.begin([ArticleRecord(half, n_chunks=len(chunks))], owner="a-writer-that-died")
     p.store.write_chunks(chunks, emb.embed_documents([c.embed_text for c in chunks]))
     # ... the process dies here: no commit.
     assert [h.chunk.article_id for h in p.search("pêche en mer").hits] == ["keep"]
