@@ -17,11 +17,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from . import locking
 from .errors import NewsdeskError
 
 RESERVE_BYTES = 200_000_000  # left free after a restore, so the store can still write
 
-SKIP = {"uploads"}  # transient web uploads
+SKIP = {"uploads", locking.LOCK_NAME}  # transient web uploads, and the writer lock
 
 
 def _export_articles(pipeline, path: Path) -> int:
@@ -61,13 +62,39 @@ def backup(pipeline, destination: Path) -> dict:
     return manifest
 
 
+def _check_contents(data: Path, source: Path) -> None:
+    """Refuse a backup whose conversations or feed list are not what Newsdesk writes (they reach file names and the page)."""
+    from .conversations import parse
+    from .feeds import Feed
+
+    folder = data / "conversations"
+    if folder.exists():
+        for path in folder.rglob("*"):
+            if path.is_dir():
+                continue
+            try:
+                parse(path.read_text(encoding="utf-8"), path.stem)
+            except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+                raise NewsdeskError(f"{source}: conversation file {path.relative_to(data)} is not valid ({exc}) — refusing to restore it") from None
+    feeds = data / "feeds.json"
+    if feeds.exists():
+        try:
+            for item in json.loads(feeds.read_text(encoding="utf-8")):
+                feed = Feed(**item)
+                if not isinstance(feed.url, str) or not isinstance(feed.seen, list):
+                    raise ValueError("bad feed entry")
+        except (OSError, ValueError, TypeError) as exc:
+            raise NewsdeskError(f"{source}: feeds.json is not valid ({exc}) — refusing to restore it") from None
+
+
 def restore(settings, source: Path, force: bool = False) -> dict:
-    """Replace the data directory by the backup's (then re-add articles to a Chroma server)."""
+    """Replace the data directory by the backup's; with a Chroma server, make the server's articles the backup's."""
     from .pipeline import build
 
     data_dir = Path(settings.data_dir)
     if data_dir.exists() and any(p.name not in SKIP for p in data_dir.iterdir()) and not force:
         raise NewsdeskError(f"{data_dir} is not empty — pass --force to replace it with the backup")
+    locking.acquire(data_dir)  # not while another process (the web chat, an add) uses this data directory
     try:
         tar = tarfile.open(source, "r:gz")
     except (OSError, tarfile.TarError) as exc:
@@ -91,20 +118,28 @@ def restore(settings, source: Path, force: bool = False) -> dict:
         manifest = json.loads((staging / "manifest.json").read_text())
         new_data = staging / "data"
         new_data.mkdir(exist_ok=True)
+        _check_contents(new_data, source)
+        shutil.rmtree(new_data / "bm25", ignore_errors=True)  # derived from the store: rebuilt, never trusted
         shutil.copy2(staging / "export" / "articles.jsonl", new_data / ".restored-articles.jsonl")
         retired = None
         if data_dir.exists():
             retired = data_dir.with_name(f".{data_dir.name}-before-restore-{int(time.time())}")
             os.replace(data_dir, retired)
         os.replace(new_data, data_dir)
+        locking.release(data_dir)  # the lock file moved away with the old data
+        locking.acquire(data_dir)
         if retired is not None:
             shutil.rmtree(retired, ignore_errors=True)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     exported = data_dir / ".restored-articles.jsonl"
-    if settings.store.url:  # the server holds the store: put the articles back into it
+    if settings.store.url:  # the server holds the store: make its articles the backup's
         pipeline = build(settings)
         report = pipeline.add([exported])
+        kept = {json.loads(line)["id"] for line in exported.read_text(encoding="utf-8").splitlines() if line.strip()}
+        extra = [r.article.id for r in pipeline.store.list_articles() if r.article.id not in kept]
+        pipeline.store.remove(extra)
         manifest["readded"] = len(report.added) + len(report.updated)
+        manifest["removed"] = len(extra)
     exported.unlink(missing_ok=True)
     return manifest

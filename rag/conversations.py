@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import os
 import re
 import tempfile
@@ -13,6 +15,8 @@ from pathlib import Path
 
 from .llms import Message
 
+log = logging.getLogger(__name__)
+ID = re.compile(r"[0-9a-f]{12}")
 HISTORY_TURNS = 2  # turns given to the model and the query rewriter: enough for "Et la Chine ?"
 
 
@@ -40,12 +44,36 @@ class Conversation:
         return messages
 
 
+def parse(raw: str, expected_id: str) -> Conversation:
+    """A conversation from its saved JSON, every field checked (files come from disk and backups); raises ValueError."""
+    from .types import Answer
+
+    data = json.loads(raw)
+    if not isinstance(data, dict) or data.get("id") != expected_id or not ID.fullmatch(expected_id):
+        raise ValueError("the conversation's id does not match its file name")
+    turns = data.get("turns")
+    if not isinstance(turns, list):
+        raise ValueError("turns must be a list")
+    for turn in turns:
+        if not isinstance(turn, dict) or not isinstance(turn.get("question"), str) or not isinstance(turn.get("answer"), dict):
+            raise ValueError("a turn must hold a question and an answer")
+        Answer.from_dict(turn["answer"])
+    title, created, updated = data.get("title", ""), data.get("created", 0), data.get("updated", 0)
+    if not isinstance(title, str) or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in (created, updated)):
+        raise ValueError("bad title or times")
+    return Conversation(id=expected_id, title=title, created=float(created), updated=float(updated), turns=turns)
+
+
 class ConversationStore:
-    def __init__(self, data_dir: Path):
+    """Saved conversations; with a login, each user has a folder of their own."""
+
+    def __init__(self, data_dir: Path, user: str | None = None):
         self.folder = Path(data_dir) / "conversations"
+        if user:
+            self.folder = self.folder / "users" / hashlib.sha256(user.encode("utf-8")).hexdigest()[:16]
 
     def _path(self, id: str) -> Path:
-        if not re.fullmatch(r"[0-9a-f]{12}", id):
+        if not ID.fullmatch(id or ""):
             raise ValueError(f"invalid conversation id {id!r}")
         return self.folder / f"{id}.json"
 
@@ -57,9 +85,13 @@ class ConversationStore:
         os.replace(tmp, self._path(conversation.id))
 
     def load(self, id: str) -> Conversation | None:
+        """The saved conversation ``id``, or None when it is missing or not a valid conversation file."""
+        if not ID.fullmatch(id or ""):
+            return None
         try:
-            return Conversation(**json.loads(self._path(id).read_text(encoding="utf-8")))
-        except (OSError, ValueError, TypeError):
+            return parse(self._path(id).read_text(encoding="utf-8"), id)
+        except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+            log.warning("conversation %s skipped: %s", id, exc)
             return None
 
     def list(self) -> list[Conversation]:

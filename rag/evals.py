@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import random
+import shutil
 import time
 import tomllib
 from dataclasses import asdict, dataclass, field
@@ -80,6 +81,7 @@ class EvalConfig:
     unanswerable: float = 0.0
     seed: int = 0
     out: Path | None = None
+    keep_index: bool = True  # False for a one-off corpus (a web upload): its index is deleted after the run
 
     def validate(self) -> None:
         if self.mode not in ("retrieval", "answer"):
@@ -239,8 +241,11 @@ def run(config: EvalConfig, settings, out_root: Path, progress: Callable[[str, i
     out = config.out or (out_root / f"{stamp}-{config.name}")
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
+    cleanup: Path | None = None
     if corpora:
         pipeline, articles = run_index(settings, corpora, progress=(lambda d, t, c: progress("indexing", d, t)) if progress else None)
+        if not config.keep_index:
+            cleanup = Path(pipeline.settings.data_dir)
     else:  # the user's own archive, read only
         from .pipeline import build
 
@@ -272,6 +277,9 @@ def run(config: EvalConfig, settings, out_root: Path, progress: Callable[[str, i
     summary = summarize(results_path, config, settings, timings, interrupted, round(time.perf_counter() - started, 1))
     (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
     write_report(out, summary, results_path)
+    if cleanup is not None:
+        pipeline.store.close()
+        shutil.rmtree(cleanup, ignore_errors=True)
     return out
 
 

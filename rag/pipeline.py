@@ -35,6 +35,7 @@ from .types import Answer, Article, Filters, Hit, Retrieval
 log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 2000
 URL_LIKE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+HTTP_URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -120,8 +121,20 @@ class Pipeline:
         report.rejected = rejected + report.rejected
         return report
 
+    def add_url(self, url: str, progress=None) -> IngestReport:
+        """Ingest the web page at an http(s) address: what the web page offers, never a path on this machine."""
+        url = (url or "").strip()
+        if not HTTP_URL.match(url):
+            return IngestReport(rejected=["only web addresses starting with http:// or https:// can be added here — "
+                                          "type the page's full address"])
+        return self.add([url], progress=progress)
+
     def add_text(self, text: str, source: str = "stdin") -> IngestReport:
         """Ingest pasted text as one article."""
+        limit = self.settings.ingest.max_article_chars
+        if len(text) > limit:
+            return IngestReport(rejected=[f"{source}: {len(text):,} characters is over the {limit:,} limit (ingest.max_article_chars) — "
+                                          "split the text into articles"])
         try:
             article = article_from_text(text, source)
         except IngestError as exc:

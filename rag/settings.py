@@ -125,6 +125,7 @@ class UISettings(_Section):
     host: str = Field("127.0.0.1", description="Address the web chat binds to")
     port: int = Field(7860, ge=1, le=65535, description="Port of the web chat")
     auth: str | None = Field(None, description="user:password, or a file of such lines, to require a login")
+    allow_anonymous: bool = Field(False, description="Serve on a non-loopback address without ui.auth (only behind a proxy that authenticates users)")
     concurrency: int = Field(1, ge=1, le=64, description="Questions answered at once; the others wait in a queue")
     upload_limit_mb: float = Field(50.0, gt=0, description="Largest file accepted by the web upload, in MB")
 

@@ -197,3 +197,46 @@ class Answer:
             },
             "model": self.model,
         }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Answer":
+        """An Answer from its JSON form (hits left out), every field type-checked: saved
+        conversations come from disk and from backups, and reach the page; raises ValueError."""
+        citations = tuple(
+            Citation(n=_int(c["n"]), article_id=_str(c["article_id"]), chunk_id=_str(c["chunk_id"]), title=_str(c["title"]),
+                     date=_str(c.get("date"), True), source=_str(c["source"]), url=_str(c.get("url"), True), passage=_str(c["passage"]),
+                     start=_int(c["start"]), end=_int(c["end"]), support=_float(c["support"]),
+                     highlight_start=_int(c.get("highlight_start"), True), highlight_end=_int(c.get("highlight_end"), True))
+            for c in data.get("citations") or [])
+        sentences = tuple(Sentence(_str(s["text"]), tuple(_int(n) for n in s.get("citations") or []), bool(s["supported"]))
+                          for s in data.get("sentences") or [])
+        retrieval = data.get("retrieval") or {}
+        filters = retrieval.get("filters") or {}
+        if not isinstance(filters, dict):
+            raise ValueError("filters must be an object")
+        return cls(question=_str(data["question"]), language=_str(data["language"]), answer=_str(data["answer"]),
+                   refused=bool(data["refused"]), citations=citations, sentences=sentences,
+                   retrieval=Retrieval(query=_str(retrieval.get("query", "")), filters=filters),
+                   timings=dict(data.get("timings") or {}), tokens=dict(data.get("tokens") or {}), model=_str(data.get("model", "")))
+
+
+def _str(value, optional: bool = False) -> str | None:
+    if value is None and optional:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"expected text, got {type(value).__name__}")
+    return value
+
+
+def _int(value, optional: bool = False) -> int | None:
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"expected an integer, got {type(value).__name__}")
+    return value
+
+
+def _float(value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"expected a number, got {type(value).__name__}")
+    return float(value)

@@ -5,7 +5,7 @@ from datetime import date
 from rag.conversations import Conversation, ConversationStore
 from rag.types import Answer, Citation, Retrieval, Sentence
 from ui.app import build_app, parse_auth
-from ui.chat import answer_from_dict, conversation_view, quick_range
+from ui.chat import conversation_view, quick_range
 from ui.i18n import LABELS, browser_lang, t
 from ui.render import answer_html, answer_markdown, example_questions, highlighted_passage, safe_url, sources_html
 
@@ -56,8 +56,8 @@ def test_refusal_has_no_sources_or_chips():
 
 def test_markdown_export_lists_sources_with_passages():
     md = answer_markdown(answer(citations=(citation(url="https://example.org/a"),)), "fr")
-    assert md.startswith("## Q ?\n\nVrai [1]. Inventé.")
-    assert "1. [T](https://example.org/a) — 12 mars 2024, S" in md and "   > Première phrase." in md
+    assert md.startswith("## Q ?\n\nVrai \\[1\\]. ⚠ *Inventé.* (Phrase non étayée par les passages)")  # the mark survives export
+    assert "1. [T](<https://example.org/a>) — 12 mars 2024, S" in md and "   > Première phrase." in md
 
 
 def test_conversation_round_trip(tmp_path):
@@ -67,7 +67,7 @@ def test_conversation_round_trip(tmp_path):
     store.save(conv)
     again = store.load(conv.id)
     assert again.turns == conv.turns and store.list()[0].id == conv.id
-    rebuilt = answer_from_dict(again.turns[0]["answer"])
+    rebuilt = Answer.from_dict(again.turns[0]["answer"])
     assert rebuilt.citations[0] == citation() and rebuilt.sentences[1].supported is False
     messages, panel = conversation_view(again, "fr")
     assert messages[0] == {"role": "user", "content": "Q ?"} and "nd-chip" in messages[1]["content"] and "nd-src-" in panel

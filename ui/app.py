@@ -19,6 +19,7 @@ from rag.errors import ConfigError
 from .chat import build_chat_tab
 from .corpus import build_corpus_tab
 from .evaluate import build_eval_tab
+from .guard import Guard, is_loopback, loopback_hosts
 from .i18n import browser_lang, t
 
 log = logging.getLogger(__name__)
@@ -109,20 +110,57 @@ def parse_auth(value: str | None) -> list[tuple[str, str]] | None:
     return pairs or None
 
 
+def check_exposure(host: str, auth: list | None, allow_anonymous: bool) -> None:
+    """Refuse to serve beyond this machine without a login."""
+    if not is_loopback(host) and not auth and not allow_anonymous:
+        raise ConfigError(f"refusing to serve on {host} without a login — set NEWSDESK_UI_AUTH=user:password (ui.auth), "
+                          "or ui.allow_anonymous=true when a proxy in front authenticates users")
+
+
 def launch(pipeline, block: bool = True) -> gr.Blocks:
     """Serve the app on the configured host and port (127.0.0.1:7860 by default).
 
     With ``block=False`` it returns at once (the server runs in a thread; ``.close()`` stops it).
     """
-    cfg = pipeline.settings.ui
-    uploads = Path(pipeline.settings.data_dir) / "uploads"
+    from starlette.middleware import Middleware
+
+    from rag import locking
+
+    settings = pipeline.settings
+    cfg = settings.ui
+    auth = parse_auth(cfg.auth)
+    check_exposure(cfg.host, auth, cfg.allow_anonymous)
+    if not settings.store.url:
+        locking.acquire(settings.data_dir)  # the page adds and deletes articles: the embedded store's one writer
+    uploads = Path(settings.data_dir) / "uploads"
     uploads.mkdir(parents=True, exist_ok=True)
+    clean_uploads(uploads, max_age_s=0)
     os.environ["GRADIO_TEMP_DIR"] = str(uploads)  # uploads stay inside the data directory
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     app = build_app(pipeline)
     app.queue(default_concurrency_limit=cfg.concurrency)
     theme = gr.themes.Default(font=["system-ui", "Segoe UI", "Roboto", "sans-serif"], font_mono=["ui-monospace", "monospace"])
+    hosts = loopback_hosts(cfg.port) if is_loopback(cfg.host) else None
+    guard = Middleware(Guard, allowed_hosts=hosts, login=auth is not None)
     app.launch(server_name=cfg.host, server_port=cfg.port, share=False, inbrowser=False, show_error=False,
-               auth=parse_auth(cfg.auth), max_file_size=f"{int(cfg.upload_limit_mb)}mb", footer_links=[],
-               theme=theme, css=CSS, head=HEAD, prevent_thread_lock=not block, quiet=not block)
+               auth=auth, max_file_size=f"{int(cfg.upload_limit_mb)}mb", footer_links=[],
+               theme=theme, css=CSS, head=HEAD, prevent_thread_lock=not block, quiet=not block,
+               app_kwargs={"middleware": [guard], "openapi_url": None, "docs_url": None, "redoc_url": None})
     return app
+
+
+def clean_uploads(folder: Path, max_age_s: float) -> int:
+    """Delete web uploads older than ``max_age_s`` (they are copied into the store when added); returns how many."""
+    import shutil
+    import time
+
+    removed = 0
+    now = time.time()
+    for item in folder.iterdir() if folder.is_dir() else ():
+        try:
+            if now - item.stat().st_mtime >= max_age_s:
+                shutil.rmtree(item) if item.is_dir() else item.unlink()
+                removed += 1
+        except OSError as exc:
+            log.warning("could not remove the upload %s (%s)", item, exc)
+    return removed

@@ -11,23 +11,12 @@ import gradio as gr
 
 from rag.conversations import Conversation, ConversationStore
 from rag.errors import NewsdeskError
-from rag.types import Answer, Citation, Filters, Retrieval, Sentence
+from rag.types import Answer, Filters
 
 from .i18n import t
 from .render import answer_html, answer_markdown, example_questions, sources_html
 
 log = logging.getLogger(__name__)
-
-
-def answer_from_dict(data: dict) -> Answer:
-    """Rebuild an Answer from its JSON form (saved conversations)."""
-    return Answer(
-        question=data["question"], language=data["language"], answer=data["answer"], refused=data["refused"],
-        citations=tuple(Citation(**c) for c in data.get("citations", [])),
-        sentences=tuple(Sentence(s["text"], tuple(s["citations"]), s["supported"]) for s in data.get("sentences", [])),
-        retrieval=Retrieval(query=data["retrieval"]["query"], filters=data["retrieval"]["filters"]),
-        timings=data.get("timings", {}), tokens=data.get("tokens", {}), model=data.get("model", ""),
-    )
 
 
 def quick_range(choice: str, today: date) -> tuple[str, str]:
@@ -46,7 +35,7 @@ def conversation_view(conv: Conversation, lang: str) -> tuple[list[dict], str]:
     """Chat messages and the sources panel for a whole conversation (newest sources first)."""
     messages, panels = [], []
     for i, turn in enumerate(conv.turns):
-        answer = answer_from_dict(turn["answer"])
+        answer = Answer.from_dict(turn["answer"])
         messages.append({"role": "user", "content": turn["question"]})
         messages.append({"role": "assistant", "content": answer_html(answer, f"{conv.id}-{i}", lang)})
         panel = sources_html(answer, f"{conv.id}-{i}", lang)
@@ -77,7 +66,11 @@ def _esc(text: str) -> str:
 
 
 def build_chat_tab(pipeline, labels: list, lang_state: gr.State) -> None:
-    store = ConversationStore(Path(pipeline.settings.data_dir))
+    data_dir = Path(pipeline.settings.data_dir)
+
+    def saved_store(request: gr.Request | None) -> ConversationStore:
+        """The signed-in user's conversations (everyone's folder when there is no login)."""
+        return ConversationStore(data_dir, getattr(request, "username", None) if request else None)
     try:
         records = pipeline.store.list_articles()
     except NewsdeskError:
@@ -90,7 +83,9 @@ def build_chat_tab(pipeline, labels: list, lang_state: gr.State) -> None:
     conversation = gr.State(None)
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=420):
-            chat = gr.Chatbot(height=520, sanitize_html=True, buttons=["copy"], elem_id="nd-chat", show_label=False)
+            # Messages are HTML built by render.py from escaped text: no Markdown (a model's ![](url) must stay text), no LaTeX.
+            chat = gr.Chatbot(height=520, sanitize_html=True, render_markdown=False, latex_delimiters=[], buttons=["copy"],
+                              elem_id="nd-chat", show_label=False)
             with gr.Row():
                 question = gr.Textbox(show_label=False, scale=8, elem_id="nd-question", autofocus=True, lines=1, max_lines=4)
                 send = gr.Button(variant="primary", scale=1, min_width=90, elem_id="nd-send")
@@ -123,7 +118,7 @@ def build_chat_tab(pipeline, labels: list, lang_state: gr.State) -> None:
     busy = {"running": 0}
     busy_lock = threading.Lock()
 
-    def respond(text, messages, conv, since_v, until_v, sources_v, langs_v, lang):
+    def respond(text, messages, conv, since_v, until_v, sources_v, langs_v, lang, request: gr.Request):
         text = (text or "").strip()
         if not text:
             yield gr.update(), gr.update(), conv, gr.update(), gr.update(visible=False)
@@ -131,12 +126,12 @@ def build_chat_tab(pipeline, labels: list, lang_state: gr.State) -> None:
         with busy_lock:
             busy["running"] += 1
         try:
-            yield from _respond(text, messages, conv, since_v, until_v, sources_v, langs_v, lang)
+            yield from _respond(text, messages, conv, since_v, until_v, sources_v, langs_v, lang, saved_store(request))
         finally:
             with busy_lock:
                 busy["running"] -= 1
 
-    def _respond(text, messages, conv, since_v, until_v, sources_v, langs_v, lang):
+    def _respond(text, messages, conv, since_v, until_v, sources_v, langs_v, lang, store: ConversationStore):
         conv = conv or Conversation()
         filters = Filters(since=since_v or None, until=until_v or None, sources=tuple(sources_v or ()), langs=tuple(langs_v or ()))
         messages = list(messages or []) + [{"role": "user", "content": text}, {"role": "assistant", "content": t(lang, "thinking")}]
@@ -188,7 +183,7 @@ def build_chat_tab(pipeline, labels: list, lang_state: gr.State) -> None:
     def do_export(conv, lang):
         if not conv or not conv.turns:
             return gr.update(visible=False)
-        answer = answer_from_dict(conv.turns[-1]["answer"])
+        answer = Answer.from_dict(conv.turns[-1]["answer"])
         folder = Path(pipeline.settings.data_dir) / "exports"
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"newsdesk-{conv.id}-{len(conv.turns)}.md"
@@ -197,13 +192,13 @@ def build_chat_tab(pipeline, labels: list, lang_state: gr.State) -> None:
 
     export.click(do_export, [conversation, lang_state], [exported])
 
-    def list_saved():
-        return gr.update(choices=[(c.title, c.id) for c in store.list()])
+    def list_saved(request: gr.Request):
+        return gr.update(choices=[(c.title, c.id) for c in saved_store(request).list()])
 
     conv_box.expand(list_saved, None, [saved])
 
-    def reopen(conv_id, lang):
-        conv = store.load(conv_id) if conv_id else None
+    def reopen(conv_id, lang, request: gr.Request):
+        conv = saved_store(request).load(conv_id) if conv_id else None
         if conv is None:
             return gr.update(), gr.update(), None
         shown, panel = conversation_view(conv, lang)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import html
+import shutil
 from pathlib import Path
 
 import gradio as gr
 
 from rag.errors import NewsdeskError
 from rag.feeds import FeedList, opml_feeds
+from rag.pipeline import HTTP_URL
 from rag.sources import SUPPORTED_SUFFIXES
 
 from .i18n import t
@@ -95,15 +97,23 @@ def build_corpus_tab(pipeline, labels: list, lang_state: gr.State) -> None:
             return f"⚠ {html.escape(str(exc))}", refresh()
         return report_markdown(report, lang), refresh()
 
+    uploads = Path(pipeline.settings.data_dir) / "uploads"
+
     def on_files(paths, lang, progress=gr.Progress()):
-        paths = [Path(p) for p in (paths or [])]
-        return run_add(lambda cb: pipeline.add(paths, progress=cb), lang, progress)
+        # Gradio only hands over files uploaded through it (in the data directory's uploads/): never another server path.
+        paths = [Path(p) for p in (paths or []) if Path(p).resolve().is_relative_to(uploads.resolve())]
+        try:
+            return run_add(lambda cb: pipeline.add(paths, progress=cb), lang, progress)
+        finally:
+            for path in paths:  # the text is in the store now
+                shutil.rmtree(path.parent, ignore_errors=True) if path.parent != uploads else path.unlink(missing_ok=True)
 
     def on_text(text, lang, progress=gr.Progress()):
         return run_add(lambda cb: pipeline.add_text(text or "", source="web"), lang, progress)
 
     def on_url(address, lang, progress=gr.Progress()):
-        return run_add(lambda cb: pipeline.add([address.strip()], progress=cb), lang, progress)
+        # Only http(s) addresses: local paths are for the command line, never for whoever reaches the page.
+        return run_add(lambda cb: pipeline.add_url(address or "", progress=cb), lang, progress)
 
     add_files.click(on_files, [files, lang_state], [summary, table], concurrency_id="ingest")
     add_text.click(on_text, [pasted, lang_state], [summary, table], concurrency_id="ingest")
@@ -135,9 +145,14 @@ def build_corpus_tab(pipeline, labels: list, lang_state: gr.State) -> None:
         if path:
             try:
                 for address, title in opml_feeds(Path(path)):
-                    feeds.add(address, title)
+                    if HTTP_URL.match(address):
+                        feeds.add(address, title)
+                    else:
+                        gr.Warning(f"skipped {address[:80]}: not an http(s) address")
             except NewsdeskError as exc:
                 gr.Warning(str(exc))
+            finally:
+                Path(path).unlink(missing_ok=True)
         return feed_rows()
 
     follow.click(on_follow, [feed_url], [feeds_table])

@@ -10,11 +10,13 @@ from pathlib import Path
 
 import gradio as gr
 
-from rag.errors import NewsdeskError
+from rag.errors import ConfigError, NewsdeskError
 from rag.evals import EvalConfig, load_suite, run
 from rag.report import plots, read_results
 
 PROJECT = Path(__file__).resolve().parent.parent
+# A run shares the model with the chat: questions per run from the page (the command line has no cap).
+MAX_QUESTIONS = {"retrieval": 1000, "answer": 30}
 MAIN_KEYS = ["hit@1", "hit@5", "recall@5", "mrr@10", "ndcg@10", "exact_match", "f1", "answer_contains", "language_match",
              "citation_validity", "citation_precision", "refusal_accuracy", "false_refusal_rate", "supported_sentences",
              "latency_retrieval_ms_p50", "ttft_s_p50", "total_s_p50"]
@@ -63,7 +65,7 @@ def build_eval_tab(pipeline, labels: list, lang_state: gr.State) -> None:
         corpus = gr.File(file_types=[".jsonl"], elem_id="nd-eval-corpus", height=110)
     with gr.Row():
         mode = gr.Radio(choices=["retrieval", "answer"], value="retrieval", elem_id="nd-eval-mode")
-        limit = gr.Number(value=20, precision=0, minimum=0, elem_id="nd-eval-limit")
+        limit = gr.Number(value=20, precision=0, minimum=1, maximum=MAX_QUESTIONS["retrieval"], elem_id="nd-eval-limit")
         go = gr.Button(variant="primary", elem_id="nd-eval-run")
     status = gr.Markdown()
     table = gr.Dataframe(headers=["metric", "default"], interactive=False, elem_id="nd-eval-metrics")
@@ -77,22 +79,30 @@ def build_eval_tab(pipeline, labels: list, lang_state: gr.State) -> None:
                (per_question, "label", "per_question")]
 
     def on_run(chosen, uploaded_path, corpus_path, mode_v, limit_v, progress=gr.Progress()):
+        cap = MAX_QUESTIONS.get(mode_v, 0)
         try:
+            if not isinstance(limit_v, (int, float)) or not 1 <= int(limit_v) <= cap:
+                raise ConfigError(f"choose between 1 and {cap} questions for a {mode_v} run here "
+                                  "(`newsdesk eval` on the command line runs whole sets)")
             if uploaded_path:
                 config = EvalConfig(name=Path(uploaded_path).stem, questions=Path(uploaded_path),
-                                    corpora=[Path(corpus_path)] if corpus_path else [])
+                                    corpora=[Path(corpus_path)] if corpus_path else [], keep_index=False)
             elif chosen and chosen.endswith(".toml"):
                 config = load_suite(Path(chosen))
             else:
                 config = EvalConfig(name=Path(chosen).stem, questions=Path(chosen))
             config.mode = mode_v
             config.presets = ["default"] if mode_v == "answer" else ["bm25", "dense", "rrf", "default"]
-            config.limit = int(limit_v) or None
+            config.limit = int(limit_v)
             out = run(config, pipeline.settings, Path(pipeline.settings.data_dir) / "eval-runs",
                       progress=lambda stage, done, total: progress(done / total if total else 0, desc=f"{stage} {done}/{total}"))
         except NewsdeskError as exc:
             gr.Warning(str(exc))
             return f"⚠ {html.escape(str(exc))}", None, None, None, None
+        finally:
+            for path in (uploaded_path, corpus_path):  # uploads are read once
+                if path:
+                    Path(path).unlink(missing_ok=True)
         summary = json.loads((out / "summary.json").read_text())
         rows = read_results(out / "results.jsonl")
         images = [_image(uri) for _, uri in plots(summary, rows)]

@@ -24,7 +24,13 @@ def safe_url(url: str | None) -> str | None:
 
 
 def chip(answer_id: str, n: int) -> str:
+    n = int(n)
     return f"<a class='nd-chip' href='#nd-src-{_esc(answer_id)}-{n}' data-src='nd-src-{_esc(answer_id)}-{n}'>{n}</a>"
+
+
+def markdown_text(text: str) -> str:
+    """``text`` as literal Markdown: a model's ``![](https://…)`` or link in an export stays text."""
+    return re.sub(r"([\\`*_{}\[\]()<>#+!|~])", r"\\\1", text)
 
 
 def answer_html(answer: Answer, answer_id: str, lang: str) -> str:
@@ -84,17 +90,28 @@ def sources_html(answer: Answer, answer_id: str, lang: str) -> str:
 
 
 def answer_markdown(answer: Answer, lang: str) -> str:
-    """An answer and its sources as Markdown, for export."""
-    lines = [f"## {answer.question}", "", answer.answer, ""]
+    """An answer and its sources as Markdown, for export; unsupported sentences keep their mark."""
+    if answer.refused or not answer.sentences:
+        body = markdown_text(answer.answer)
+    else:
+        parts = []
+        for sentence in answer.sentences:
+            marks = "".join(f"\\[{int(n)}\\]" for n in sentence.citations) if sentence.supported else ""
+            body_text, end = re.match(r"(.*?)([.!?…]*)$", sentence.text, re.S).groups()
+            text = markdown_text(body_text) + (f" {marks}" if marks else "") + end
+            parts.append(text if sentence.supported else f"⚠ *{text}* ({t(lang, 'unsupported')})")
+        body = " ".join(parts)
+    lines = [f"## {markdown_text(answer.question)}", "", body, ""]
     if answer.citations:
         lines.append(f"### {t(lang, 'sources')}")
         lines.append("")
         for c in answer.citations:
             meta = ", ".join(p for p in (format_date(c.date, lang), c.source) if p)
-            title = f"[{c.title or c.article_id}]({c.url})" if safe_url(c.url) else (c.title or c.article_id)
-            lines.append(f"{c.n}. {title}" + (f" — {meta}" if meta else ""))
+            name = markdown_text(c.title or c.article_id)
+            title = f"[{name}](<{c.url}>)" if safe_url(c.url) else name
+            lines.append(f"{int(c.n)}. {title}" + (f" — {markdown_text(meta)}" if meta else ""))
             lines.append("")
-            lines.extend(f"   > {line}" for line in c.passage.splitlines() if line.strip())
+            lines.extend(f"   > {markdown_text(line)}" for line in c.passage.splitlines() if line.strip())
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
