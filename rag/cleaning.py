@@ -47,11 +47,20 @@ _COMMENTS_START = re.compile(
 )
 
 
+# Control characters (terminal escapes, C1 codes); tabs and line breaks are white space, handled apart.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def strip_controls(text: str) -> str:
+    """``text`` without control characters: an article's ESC sequences must never reach a terminal."""
+    return CONTROL.sub("", text)
+
+
 def normalize(text: str) -> str:
-    """NFC, unified line endings and spaces, no trailing blanks, at most one blank line."""
+    """NFC, unified line endings and spaces, no control characters or trailing blanks, at most one blank line."""
     text = unicodedata.normalize("NFC", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
-    text = re.sub(r"[\u200b\u200c\u200d\u2060]", "", text)
+    text = strip_controls(re.sub(r"[\u200b\u200c\u200d\u2060]", "", text))
     text = re.sub(r"[ \t\f\v]+", " ", text)
     lines = [line.strip() for line in text.split("\n")]
     text = "\n".join(lines)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -54,10 +55,10 @@ class Group(click.Group):
         except NewsdeskError as exc:
             if ctx.obj and ctx.obj.debug:
                 raise
-            click.echo(f"error: {exc}", err=True)
+            echo(f"error: {exc}", err=True)
             sys.exit(1)
         except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
+            echo("interrupted", err=True)
             sys.exit(130)
 
 
@@ -93,8 +94,16 @@ def main(ctx, data_dir, models_dir, store_url, config, sets, verbose, debug):
     ctx.obj = App({k: v for k, v in overrides.items() if v is not None}, config, debug)
 
 
+def echo(text: str = "", **kwargs) -> None:
+    """``click.echo`` without control characters: text from articles and feeds never drives the terminal."""
+    from .cleaning import strip_controls
+
+    click.echo(strip_controls(str(text)).replace("\r", ""), **kwargs)
+
+
 def emit_json(data) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    # json escapes C0 controls itself; C1 controls (a terminal may read 0x9b as ESC[) are escaped here.
+    click.echo(re.sub(r"[\x7f-\x9f]", lambda m: f"\\u{ord(m.group()):04x}", json.dumps(data, ensure_ascii=False, indent=2, default=str)))
 
 
 @main.command("config")
@@ -108,7 +117,7 @@ def config_cmd(app: App, as_json):
         return
     width = max(len(r["key"]) for r in rows)
     for r in rows:
-        click.echo(f"{r['key']:<{width}}  {r['value']!s:<40}  [{r['origin']}]")
+        echo(f"{r['key']:<{width}}  {r['value']!s:<40}  [{r['origin']}]")
 
 
 
@@ -126,11 +135,11 @@ def models_cmd(ctx, as_json):
     if as_json:
         emit_json(rows)
         return
-    click.echo(f"models directory: {settings.models_dir}")
+    echo(f"models directory: {settings.models_dir}")
     for r in rows:
         state = "provisioned" if r["provisioned"] else "missing"
         size = f"{r['size'] / 1e6:,.0f} MB" if r["size"] else "?"
-        click.echo(f"  {r['kind']:<8} {r['name']:<30} {state:<12} {size:>9}  {r['source']}  ({r['licence']}) — {r['note']}")
+        echo(f"  {r['kind']:<8} {r['name']:<30} {state:<12} {size:>9}  {r['source']}  ({r['licence']}) — {r['note']}")
 
 
 @models_cmd.command("provision")
@@ -161,7 +170,7 @@ def provision_cmd(app: App, names, force):
             path = provision_rescorer(models_dir, name, force)
         else:
             raise ModelError(f"unknown preset {name!r} — choose one of {', '.join([*EMBEDDER_PRESETS, *LLM_PRESETS, *RESCORER_PRESETS])}")
-        click.echo(f"{name}: {path}", err=True)
+        echo(f"{name}: {path}", err=True)
 
 
 @main.command("ui")

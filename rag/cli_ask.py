@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from .cli import App, emit_json, main
+from .cli import App, echo, emit_json, main
 
 
 def _filters(since, until, sources, langs):
@@ -50,8 +50,8 @@ def search_cmd(app: App, query, k, since, until, sources, langs, as_json):
     for rank, hit in enumerate(retrieval.hits, 1):
         dense = f"{hit.dense:.3f}" if hit.dense is not None else "—"
         bm25 = f"{hit.bm25:.2f}" if hit.bm25 is not None else "—"
-        click.echo(f"{rank:>2}. {hit.chunk.title or hit.chunk.article_id}  [{hit.chunk.id}]  fused {hit.fused:.4f}  dense {dense}  bm25 {bm25}")
-        click.echo(f"    {hit.chunk.text[:200].replace(chr(10), ' ')}…")
+        echo(f"{rank:>2}. {hit.chunk.title or hit.chunk.article_id}  [{hit.chunk.id}]  fused {hit.fused:.4f}  dense {dense}  bm25 {bm25}")
+        echo(f"    {hit.chunk.text[:200].replace(chr(10), ' ')}…")
 
 
 def format_sources(answer) -> list[str]:
@@ -96,28 +96,28 @@ def show_answer(events, live: bool):
     for event in events:
         if event.kind == "token" and live:
             streamed += event.text
-            click.echo(event.text, nl=False)
+            echo(event.text, nl=False)
         elif event.kind == "reset" and live:
-            click.echo("\n(rewriting the answer in the question's language)", err=True)
+            echo("\n(rewriting the answer in the question's language)", err=True)
             streamed = ""
         elif event.kind == "answer":
             answer = event.answer
     if live:
-        click.echo("")
+        echo("")
         if streamed.strip() != answer.answer.strip():
-            click.echo("\n" + ("Réponse vérifiée :" if answer.language == "fr" else "Checked answer:"))
-            click.echo(answer.answer)
+            echo("\n" + ("Réponse vérifiée :" if answer.language == "fr" else "Checked answer:"))
+            echo(answer.answer)
     else:
-        click.echo(answer.answer)
+        echo(answer.answer)
     if answer.citations:
-        click.echo("\n" + ("Sources :" if answer.language == "fr" else "Sources:"))
+        echo("\n" + ("Sources :" if answer.language == "fr" else "Sources:"))
         for line in format_sources(answer):
-            click.echo(line)
+            echo(line)
     unsupported = [s.text for s in answer.sentences if not s.supported]
     if unsupported and not answer.refused:
         label = "Non étayé par les passages" if answer.language == "fr" else "Not supported by the passages"
         for text in unsupported:
-            click.echo(f"  ⚠ {label}: {text}", err=True)
+            echo(f"  ⚠ {label}: {text}", err=True)
     return answer
 
 
@@ -151,14 +151,14 @@ def chat_cmd(app: App, since, until, sources, langs, backend):
             break
         if question == "/new":
             conversation = Conversation()
-            click.echo("(new conversation)", err=True)
+            echo("(new conversation)", err=True)
             continue
         if not question:
             continue
         try:
             answer = show_answer(pipeline.ask_stream(question, conversation.history(), filters), live=sys.stdout.isatty())
         except NewsdeskError as exc:
-            click.echo(f"error: {exc}", err=True)
+            echo(f"error: {exc}", err=True)
             continue
         conversation.add(question, answer.to_dict())
         store.save(conversation)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .cli import App, emit_json, main
+from .cli import App, echo, emit_json, main
 
 
 def progress_printer(label: str):
@@ -25,7 +25,7 @@ def progress_printer(label: str):
                 f"{chunks / elapsed:.1f} chunks/s, ETA {int(eta // 60)}m{int(eta % 60):02d}s")
         click.echo("\r" + line.ljust(100), nl=False, err=True)
         if done == total:
-            click.echo("", err=True)
+            echo("", err=True)
 
     return report
 
@@ -34,11 +34,11 @@ def print_report(report, as_json: bool) -> None:
     if as_json:
         emit_json(report.to_dict())
         return
-    click.echo(report.summary())
+    echo(report.summary())
     for article, original in report.duplicates:
-        click.echo(f"  near-duplicate: {article} copies {original} (both kept, linked)", err=True)
+        echo(f"  near-duplicate: {article} copies {original} (both kept, linked)", err=True)
     for problem in report.rejected:
-        click.echo(f"  rejected: {problem}", err=True)
+        echo(f"  rejected: {problem}", err=True)
 
 
 @main.command("add")
@@ -64,7 +64,7 @@ def add_cmd(app: App, inputs, include, exclude, if_empty, as_json):
     """
     pipeline = app.pipeline()
     if if_empty and not pipeline.is_empty():
-        click.echo("the index already holds articles; nothing to do", err=True)
+        echo("the index already holds articles; nothing to do", err=True)
         return
     from .ingest import IngestReport
 
@@ -106,8 +106,8 @@ def list_cmd(app: App, since, until, sources, langs, as_json):
         emit_json(rows)
         return
     for row in rows:
-        click.echo(f"{(row['date'] or '')[:10]:<10}  {row['lang']:<2}  {row['id']:<28}  {row['source'][:18]:<18}  {row['title'][:70]}")
-    click.echo(f"{len(rows)} articles", err=True)
+        echo(f"{(row['date'] or '')[:10]:<10}  {row['lang']:<2}  {row['id']:<28}  {row['source'][:18]:<18}  {row['title'][:70]}")
+    echo(f"{len(rows)} articles", err=True)
 
 
 @main.command("show")
@@ -130,9 +130,9 @@ def show_cmd(app: App, article_id, as_json):
         return
     for key in ("id", "title", "date", "source", "url", "lang", "authors", "chunks", "duplicate_of"):
         if data[key]:
-            click.echo(f"{key}: {', '.join(data[key]) if isinstance(data[key], list) else data[key]}")
-    click.echo("")
-    click.echo(a.text)
+            echo(f"{key}: {', '.join(data[key]) if isinstance(data[key], list) else data[key]}")
+    echo("")
+    echo(a.text)
 
 
 @main.command("remove")
@@ -142,9 +142,9 @@ def remove_cmd(app: App, article_ids):
     """Remove articles (and their chunks) from the index."""
     removed = app.pipeline().store.remove(list(article_ids))
     missing = sorted(set(article_ids) - set(removed))
-    click.echo(f"{len(removed)} removed")
+    echo(f"{len(removed)} removed")
     for id in missing:
-        click.echo(f"  not found: {id}", err=True)
+        echo(f"  not found: {id}", err=True)
 
 
 @main.command("reindex")
@@ -157,7 +157,7 @@ def reindex_cmd(app: App):
     """
     pipeline = app.pipeline()
     report = pipeline.reindex(progress=progress_printer("reindexing"))
-    click.echo(report.summary())
+    echo(report.summary())
 
 
 @main.command("stats")
@@ -171,9 +171,9 @@ def stats_cmd(app: App, as_json):
         return
     for key, value in data.items():
         if isinstance(value, dict):
-            click.echo(f"{key}: " + ", ".join(f"{k or '?'} {v}" for k, v in value.items()))
+            echo(f"{key}: " + ", ".join(f"{k or '?'} {v}" for k, v in value.items()))
         else:
-            click.echo(f"{key}: {value}")
+            echo(f"{key}: {value}")
 
 
 @main.group("feed")
@@ -187,7 +187,7 @@ def feed_group():
 def feed_add(app: App, url):
     """Follow the feed at URL (checked now; its entries come with `newsdesk feed update`)."""
     title = app.pipeline().add_feed(url)
-    click.echo(f"following {url}" + (f" ({title})" if title else ""))
+    echo(f"following {url}" + (f" ({title})" if title else ""))
 
 
 @feed_group.command("list")
@@ -205,7 +205,7 @@ def feed_list(app: App, as_json):
         emit_json(rows)
         return
     for row in rows:
-        click.echo(f"{row['url']}  {row['title']}  ({row['entries_seen']} entries, checked {row['last_checked'] or 'never'})"
+        echo(f"{row['url']}  {row['title']}  ({row['entries_seen']} entries, checked {row['last_checked'] or 'never'})"
                    + (f"  error: {row['last_error']}" if row["last_error"] else ""))
 
 
@@ -219,7 +219,7 @@ def feed_remove(app: App, url):
 
     if not FeedList(app.settings().data_dir).remove(url):
         raise IngestError(f"not following {url} — see `newsdesk feed list`")
-    click.echo(f"stopped following {url}")
+    echo(f"stopped following {url}")
 
 
 @feed_group.command("import")
@@ -233,7 +233,7 @@ def feed_import(app: App, opml):
     found = opml_feeds(opml)
     for url, title in found:
         feeds.add(url, title)
-    click.echo(f"{len(found)} feeds imported")
+    echo(f"{len(found)} feeds imported")
 
 
 def parse_interval(text: str) -> float:
@@ -261,10 +261,15 @@ def feed_update(app: App, every, as_json):
     """
     pipeline = app.pipeline()
     interval = parse_interval(every) if every else None
-    while True:
+    if interval is None:
         print_report(pipeline.update_feeds(progress=progress_printer("feeds")), as_json)
-        if interval is None:
-            return
+        return
+    while True:  # polling outlives any one failed update: it says what went wrong and tries again next time
+        try:
+            print_report(pipeline.update_feeds(progress=progress_printer("feeds")), as_json)
+        except Exception as exc:  # noqa: BLE001 — a network, store or disk error must not end the polling
+            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            echo(f"{time.strftime('%Y-%m-%d %H:%M:%S')} feed update failed: {message} — trying again in {every}", err=True)
         time.sleep(interval)
 
 
@@ -276,7 +281,7 @@ def backup_cmd(app: App, destination):
     from .backup import backup
 
     manifest = backup(app.pipeline(), destination)
-    click.echo(f"{manifest['articles']} articles saved to {destination}")
+    echo(f"{manifest['articles']} articles saved to {destination}")
 
 
 @main.command("restore")
@@ -288,4 +293,4 @@ def restore_cmd(app: App, source, force):
     from .backup import restore
 
     manifest = restore(app.settings(), source, force)
-    click.echo(f"restored {manifest['articles']} articles from {source} ({manifest['created']})")
+    echo(f"restored {manifest['articles']} articles from {source} ({manifest['created']})")

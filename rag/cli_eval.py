@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .cli import App, emit_json, main
+from .cli import App, echo, emit_json, main
 
 DEFAULT_RUNS = Path("evals") / "runs"
 
@@ -26,7 +26,7 @@ def _progress():
         eta = (total - done) * elapsed / done if done else 0
         click.echo(f"\r{stage}: {done}/{total} ({100 * done / total:.0f}%) ETA {int(eta // 60)}m{int(eta % 60):02d}s".ljust(70), nl=False, err=True)
         if done == total:
-            click.echo("", err=True)
+            echo("", err=True)
 
     return report
 
@@ -83,13 +83,13 @@ def eval_cmd(app: App, questions, corpora, suite, mode, presets, sets, limit, un
     import json
 
     summary = json.loads((run_dir / "summary.json").read_text())
-    click.echo(f"run: {run_dir}")
+    echo(f"run: {run_dir}")
     for preset, data in summary["presets"].items():
         shown = ", ".join(f"{k} {v:.3f}" for k, v in data["metrics"].items()
                           if v is not None and (k in ("hit@1", "hit@5", "recall@5", "mrr@10", "ndcg@10", "exact_match", "f1", "language_match",
                                                       "citation_precision", "refusal_accuracy", "false_refusal_rate", "supported_sentences")
                                                 or k.endswith("_p50")))
-        click.echo(f"  {preset:<17} {shown}  ({data.get('wall_s')} s)")
+        echo(f"  {preset:<17} {shown}  ({data.get('wall_s')} s)")
 
 
 @main.command("compare")
@@ -105,11 +105,11 @@ def compare_cmd(run_a, run_b, preset, as_json):
     if as_json:
         emit_json(result)
         return
-    click.echo(f"{result['questions']} common questions; preset {result['preset'][0]} vs {result['preset'][1]}")
+    echo(f"{result['questions']} common questions; preset {result['preset'][0]} vs {result['preset'][1]}")
     for row in result["metrics"]:
         lo, hi = row["ci"]
         sig = " *" if lo > 0 or hi < 0 else ""
-        click.echo(f"  {row['metric']:<24} {row['a']:.3f} -> {row['b']:.3f}  delta {row['delta']:+.3f} [{lo:+.3f}, {hi:+.3f}]{sig}")
-    click.echo(f"{len(result['flipped'])} questions flipped on {result['flip_metric']}")
+        echo(f"  {row['metric']:<24} {row['a']:.3f} -> {row['b']:.3f}  delta {row['delta']:+.3f} [{lo:+.3f}, {hi:+.3f}]{sig}")
+    echo(f"{len(result['flipped'])} questions flipped on {result['flip_metric']}")
     for flip in result["flipped"][:20]:
-        click.echo(f"  {flip['id']}: {flip[result['flip_metric']][0]} -> {flip[result['flip_metric']][1]}  {flip['question'][:80]}")
+        echo(f"  {flip['id']}: {flip[result['flip_metric']][0]} -> {flip[result['flip_metric']][1]}  {flip['question'][:80]}")

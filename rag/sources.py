@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from .cleaning import clean_text, content_hash
+from .cleaning import clean_text, content_hash, strip_controls
 from .dates import date_in_text, normalize_date
 from .errors import IngestError
 from .language import detect
@@ -97,7 +97,9 @@ def make_article(
     body = clean_text(text) if clean else text
     if not body.strip():
         raise IngestError("no article text")
-    title = re.sub(r"\s+", " ", title or "").strip()
+    title = re.sub(r"\s+", " ", strip_controls(title or "")).strip()
+    source = strip_controls(source or "").strip()
+    authors = tuple(strip_controls(a) for a in authors)
     digest = content_hash(body)
     if not id:
         id = "url-" + hashlib.sha256(url.encode()).hexdigest()[:16] if url else "doc-" + digest[:16]
