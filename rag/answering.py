@@ -50,9 +50,13 @@ def format_date(iso: str | None, lang: str) -> str:
     return f"{d.day} {MONTHS.get(lang, MONTHS['en'])[d.month - 1]} {d.year}"
 
 
-def refusal_text(lang: str, filters: Filters | None = None) -> str:
-    """The archive-does-not-say reply; names the active filters so the reader can widen them."""
+def refusal_text(lang: str, filters: Filters | None = None, closest: Sequence[str] = ()) -> str:
+    """The archive-does-not-say reply; names the active filters so the reader can widen them, and the
+    closest articles when relevant passages were found (a refusal never hides what retrieval found)."""
     text = prompts.render(f"refusal.{lang}")
+    if closest:
+        quoted = ", ".join(f"« {t} »" if lang == "fr" else f"“{t}”" for t in dict.fromkeys(closest))
+        text += " " + prompts.render(f"refusal_found.{lang}", titles=quoted)
     if filters is not None and not filters.is_empty():
         active = []
         if filters.since or filters.until:
@@ -148,10 +152,55 @@ def passages_language(passages: Sequence[Passage]) -> str | None:
     return counts.most_common(1)[0][0] if counts else None
 
 
+# Chat-template control sequences (ChatML/Qwen, Llama 3, Gemma, Mistral, sentence markers). In an article or a
+# question they are text: llama.cpp and model servers parse them in a prompt as real turn markers, so they are broken up.
+_CONTROL_SEQUENCE = re.compile(r"<\|[^<>|\n]{0,40}\|>|</?s>|\[/?INST\]|<(?:start|end)_of_turn>|<(?:bos|eos|pad)>", re.IGNORECASE)
+# The fence around each passage: a passage cannot close it and speak outside it.
+_FENCE = re.compile(r"<{3,}|>{3,}")
+
+
+# Sentences that address the assistant instead of reporting news ("ignore previous instructions", "réponds uniquement…").
+# A passage is quoted to the model without them, and they never count as support.
+_ADDRESSED = re.compile(
+    r"\b(?:ignore[zs]?|disregard|forget|oublie[zs]?)\s+(?:all\s+|toutes?\s+)?(?:the\s+|your\s+|les\s+|tes\s+|vos\s+)?"
+    r"(?:previous|prior|above|earlier|précédentes?|instructions?|consignes?)\b(?!\s+(?:du|de la|des|of the)\b)"
+    r"|(?<!\bwould\s)\b(?:réponds|répondez|answer|reply)\s+(?:only|uniquement|seulement|just)\b"
+    r"|\b(?:réponds|répondez)\s+que\b|\b(?:answer|reply)\s+that\s+(?:you|the\s+articles?)\b"
+    r"|\b(?:you\s+are\s+now|tu\s+es\s+(?:maintenant|désormais)|system\s+prompt|prompt\s+système|as\s+an\s+(?:ai|assistant|language\s+model))\b"
+    r"|\b(?:new|nouvelles?)\s+(?:instructions?|consignes?)\s*:",
+    re.IGNORECASE,
+)
+MASK = "[…]"
+
+
+def addressed_to_assistant(sentence: str) -> bool:
+    return bool(_ADDRESSED.search(sentence))
+
+
+def shown_text(text: str) -> str:
+    """A passage as the model reads it: sentences addressed to the assistant replaced by ``[…]``."""
+    spans = split_sentences(text)
+    if not any(addressed_to_assistant(text[s:e]) for s, e in spans):
+        return text
+    out, last = [], 0
+    for s, e in spans:
+        if addressed_to_assistant(text[s:e]):
+            out += [text[last:s], MASK]
+            last = e
+    return "".join(out) + text[last:]
+
+
+def neutralize(text: str) -> str:
+    """Untrusted text made inert in a prompt: no control sequence, no passage fence."""
+    text = _CONTROL_SEQUENCE.sub(lambda m: m.group().replace("<", "‹").replace(">", "›").replace("[", "⟦").replace("]", "⟧"), text)
+    return _FENCE.sub(lambda m: ("‹" if m.group()[0] == "<" else "›") * len(m.group()), text)
+
+
 def passage_block(n: int, passage: Passage, lang: str) -> str:
     chunk = passage.chunk
     meta = ", ".join(p for p in (chunk.source, format_date(chunk.date, lang)) if p) or "—"
-    return prompts.render(f"passage.{lang}", n=n, title=chunk.title or chunk.source or chunk.article_id, meta=meta, text=passage.text)
+    return prompts.render(f"passage.{lang}", n=n, title=neutralize(shown_text(chunk.title or chunk.source or chunk.article_id)),
+                          meta=neutralize(meta), text=neutralize(shown_text(passage.text)))
 
 
 @dataclass(frozen=True)
@@ -166,9 +215,10 @@ def build_messages(question: str, lang: str, passages: Sequence[Passage], today:
     """The chat messages for ``question``, keeping as many passages as fit ``budget`` tokens."""
     system = prompts.render(f"system.{lang}", today=format_date(today.isoformat(), lang), example=example_answer(lang))
     kept = list(passages)
+    history = [Message(m.role, neutralize(m.content)) for m in history]
     while True:
         blocks = "\n\n".join(passage_block(i, p, lang) for i, p in enumerate(kept, 1))
-        user = prompts.render(f"user.{lang}", passages=blocks, question=question)
+        user = prompts.render(f"user.{lang}", passages=blocks, question=neutralize(question))
         messages = [Message("system", system), *history, Message("user", user)]
         tokens = sum(count_tokens(m.content) + 4 for m in messages)
         if tokens <= budget or len(kept) <= 1:
@@ -241,9 +291,11 @@ class SupportScorer:
         self._question = set(analyze(question, lang))
         self.passages = list(passages)
         self.lang = lang
-        self._stems = [set(analyze(p.text, p.chunk.lang or lang)) | set(analyze(p.chunk.title, p.chunk.lang or lang)) for p in self.passages]
-        self._numbers = [numbers(f"{p.chunk.title} {p.chunk.date or ''} {p.text}") for p in self.passages]
-        self._pvecs = embedder.embed_documents([p.text for p in self.passages]) if self.passages else None
+        texts = [shown_text(p.text) for p in self.passages]  # what the model was shown: no sentence addressed to it
+        self._stems = [set(analyze(t, p.chunk.lang or lang)) | set(analyze(shown_text(p.chunk.title), p.chunk.lang or lang))
+                       for p, t in zip(self.passages, texts)]
+        self._numbers = [numbers(f"{p.chunk.title} {p.chunk.date or ''} {t}") for p, t in zip(self.passages, texts)]
+        self._pvecs = embedder.embed_documents(texts) if self.passages else None
         self._qvecs: dict[str, np.ndarray] = {}
 
     def lexical(self, sentence: str, n: int) -> float:
@@ -293,9 +345,13 @@ class Finished:
 
 
 def finish(raw: str, lang: str, passages: Sequence[Passage], scorer: SupportScorer, filters: Filters | None = None) -> Finished:
-    """Verify the model's answer: keep valid markers, check support, map citations."""
+    """Verify the model's answer: keep valid markers, check support, map citations.
+
+    Passages were relevant enough to be shown to the model, so a refusal here names their articles.
+    """
+    closest = [p.chunk.title or p.chunk.article_id for p in passages][:3]
     if is_refusal(raw):
-        return Finished(refusal_text(lang, filters), True, (), ())
+        return Finished(refusal_text(lang, filters, closest), True, (), ())
     text = keep_valid_markers(unicodedata.normalize("NFC", raw.strip()), range(1, len(passages) + 1))
     # A sentence copied from the instructions' example, and not backed by a passage, is dropped rather than shown.
     attributed = [a for a in attribute(sentences_with_markers(text), len(passages), scorer) if a.supported or not copies_example(a.text)]
@@ -316,5 +372,5 @@ def finish(raw: str, lang: str, passages: Sequence[Passage], scorer: SupportScor
     sentences = tuple(Sentence(a.text, a.citations, a.supported) for a in attributed)
     if not any(s.supported for s in sentences):
         # Nothing the model said is backed by a passage: say the archive does not say it.
-        return Finished(refusal_text(lang, filters), True, (), sentences)
+        return Finished(refusal_text(lang, filters, closest), True, (), sentences)
     return Finished(render_answer(attributed), False, tuple(citations[n] for n in sorted(citations)), sentences)

@@ -81,7 +81,7 @@ class ScriptedLLM:
             text = self.reply
         else:
             user = messages[-1].content
-            m = re.search(r"<<<\n(.+?)(?:\n|$)", user)
+            m = re.search(r"<<<\n[^\n]*\n(.+?)(?:\n|$)", user)  # the line after the passage's title
             first = re.split(r"(?<=[.!?])\s", m.group(1))[0] if m else "Nothing."
             text = f"{first} [1]"
         for word in re.findall(r"\S+\s*", text):
