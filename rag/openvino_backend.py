@@ -9,6 +9,7 @@ cores, with cosine > 0.99 to it; see the README for its evaluation figures.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -30,18 +31,10 @@ CALIBRATION_TOKENS = 256
 
 
 def _calibration_texts() -> list[str]:
-    """French and English news text shipped with the project (sample corpus, background)."""
-    root = Path(__file__).resolve().parent
-    texts: list[str] = []
-    for lang in ("fr", "en"):
-        texts += [l for l in (root / "data" / f"background.{lang}.txt").read_text(encoding="utf-8").splitlines() if l.strip()]
-    sample = root.parent / "corpus" / "wikinews_fr.jsonl"
-    if sample.is_file():
-        for line in sample.read_text(encoding="utf-8").splitlines():
-            record = json.loads(line)
-            paragraphs = [p for p in record["text"].split("\n") if len(p) > 80]
-            texts += ["\n".join(paragraphs[i : i + 3]) for i in range(0, len(paragraphs), 3)]
-    return texts[:CALIBRATION_TEXTS]
+    """French and English news text shipped inside the package (``data/calibration.jsonl``): the same texts on every
+    machine and install, so the int8 build depends on nothing outside the package (its hash is in PROVISIONED.json)."""
+    path = Path(__file__).resolve().parent / "data" / "calibration.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()][:CALIBRATION_TEXTS]
 
 
 def build(st_folder: Path, force: bool = False) -> Path:
@@ -82,7 +75,8 @@ def build(st_folder: Path, force: bool = False) -> Path:
     tmp = Path(tempfile.mkdtemp(dir=st_folder, prefix=".ov-"))
     try:
         ov.save_model(quantized, str(tmp / "model.xml"))
-        (tmp / "PROVISIONED.json").write_text(json.dumps({"version": BUILD_VERSION, "calibration": len(items)}))
+        digest = hashlib.sha256((tmp / "model.bin").read_bytes()).hexdigest()
+        (tmp / "PROVISIONED.json").write_text(json.dumps({"version": BUILD_VERSION, "calibration": len(items), "model_sha256": digest}))
         if target.exists():
             shutil.rmtree(target)
         os.replace(tmp, target)
