@@ -11,18 +11,25 @@ export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run test test-fast test-slow install models browser clean
+.PHONY: run test test-fast test-slow check install models browser clean
 
 ## run: install, provision the models, ingest corpus/ if the index is empty, open the web chat on 127.0.0.1:7860
 run: models
 	$(BIN)/newsdesk add corpus/ --if-empty
 	$(BIN)/newsdesk ui
 
-## test: install, provision, run the fast suite then the slow real-model suite
+## test: the fast suite first (no model needed), then provision and run the slow real-model suite
 test: test-fast test-slow
 
-test-fast: models
+test-fast: install
 	$(BIN)/python -m pytest -m "not slow" --timeout=600
+
+## check: the quality gate (format, lint, types, layers)
+check: install
+	$(BIN)/ruff format --check rag ui tests bench
+	$(BIN)/ruff check rag ui tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 test-slow: models browser
 	$(BIN)/python -m pytest -m slow --timeout=1200

@@ -35,7 +35,9 @@ def peak_rss_mb() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
-    parser.add_argument("--limit", type=int, default=2000, help="articles (the whole 19,043 takes about half an hour with torch)")
+    parser.add_argument(
+        "--limit", type=int, default=2000, help="articles (the whole 19,043 takes about half an hour with torch)"
+    )
     parser.add_argument("--backend", action="append", help="embedder backend(s), default: torch and openvino-int8")
     args = parser.parse_args()
     if not args.corpus.exists():
@@ -44,8 +46,21 @@ def main() -> None:
     if len(backends) > 1:  # one process per backend, so each peak RSS is its own
         results = {}
         for backend in backends:
-            out = subprocess.run([sys.executable, __file__, "--corpus", str(args.corpus), "--limit", str(args.limit), "--backend", backend],
-                                 check=True, stdout=subprocess.PIPE, text=True).stdout.splitlines()
+            out = subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--corpus",
+                    str(args.corpus),
+                    "--limit",
+                    str(args.limit),
+                    "--backend",
+                    backend,
+                ],
+                check=True,
+                stdout=subprocess.PIPE,
+                text=True,
+            ).stdout.splitlines()
             print("\n".join(out[:-1]), flush=True)
             results.update(json.loads(out[-1]))
         a, b = list(results.values())[:2]
@@ -53,10 +68,10 @@ def main() -> None:
         print(json.dumps(results))
         return
 
-    from rag.chunking import chunk_article
-    from rag.evals import read_corpora
+    from rag.config import load_settings
+    from rag.evals.harness import read_corpora
+    from rag.ingest.chunking import chunk_article
     from rag.pipeline import build
-    from rag.settings import load_settings
 
     lines = args.corpus.read_text(encoding="utf-8").splitlines()[: args.limit]
     tmp = Path(tempfile.mkdtemp(prefix="nd-bench-"))
@@ -66,14 +81,21 @@ def main() -> None:
     print(f"{len(articles)} articles from {args.corpus.name}; load average {os.getloadavg()[0]:.2f}", flush=True)
     results = {}
     for backend in backends:
-        settings = load_settings({"embedder.backend": backend, "embedder.cache": False, "data_dir": str(tmp / backend)}, environ={})
+        settings = load_settings(
+            {"embedder.backend": backend, "embedder.cache": False, "data_dir": str(tmp / backend)}, environ={}
+        )
         pipeline = build(settings)
         embedder = pipeline.embedder
         embedder.embed_documents(["warm-up passage"])  # load the model outside both timings
         pipeline.store.counts()  # and open the store (imports, connection): start-up, not throughput
         limit = min(embedder.max_tokens, settings.embedder.max_seq_length)
-        chunks = [c for a in articles for c in chunk_article(a, embedder.count_tokens, settings.chunking.target_tokens,
-                                                            settings.chunking.overlap_tokens, limit)]
+        chunks = [
+            c
+            for a in articles
+            for c in chunk_article(
+                a, embedder.count_tokens, settings.chunking.target_tokens, settings.chunking.overlap_tokens, limit
+            )
+        ]
         texts = [c.embed_text for c in chunks]
         started = time.perf_counter()
         embedder.embed_documents(texts)
@@ -83,14 +105,20 @@ def main() -> None:
         e2e_s = time.perf_counter() - started
         assert report.chunks == len(chunks), (report.chunks, len(chunks))
         results[backend] = {
-            "articles": len(articles), "chunks": len(chunks),
+            "articles": len(articles),
+            "chunks": len(chunks),
             "raw_chunks_per_s": round(len(chunks) / raw_s, 2),
-            "articles_per_s": round(len(articles) / e2e_s, 2), "chunks_per_s": round(len(chunks) / e2e_s, 2),
-            "ratio_to_raw": round(raw_s / e2e_s, 3), "peak_rss_mb": round(peak_rss_mb()),
+            "articles_per_s": round(len(articles) / e2e_s, 2),
+            "chunks_per_s": round(len(chunks) / e2e_s, 2),
+            "ratio_to_raw": round(raw_s / e2e_s, 3),
+            "peak_rss_mb": round(peak_rss_mb()),
         }
         r = results[backend]
-        print(f"{backend:>14}: raw encoder {r['raw_chunks_per_s']} chunks/s | pipeline {r['articles_per_s']} articles/s, "
-              f"{r['chunks_per_s']} chunks/s = {100 * r['ratio_to_raw']:.1f}% of raw | peak RSS {r['peak_rss_mb']} MB", flush=True)
+        print(
+            f"{backend:>14}: raw encoder {r['raw_chunks_per_s']} chunks/s | pipeline {r['articles_per_s']} articles/s, "
+            f"{r['chunks_per_s']} chunks/s = {100 * r['ratio_to_raw']:.1f}% of raw | peak RSS {r['peak_rss_mb']} MB",
+            flush=True,
+        )
     print(json.dumps(results))
 
 

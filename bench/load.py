@@ -91,25 +91,40 @@ def run_load(url: str, sessions: int, seconds: float) -> dict:
         t.join(timeout=seconds + 600)
     import numpy as np
 
-    return {"sessions": sessions, "seconds": seconds, "answered": sum(answered), "per_session": answered, "errors": errors,
-            "crossings": crossings, "latency_p50_s": float(np.percentile(latencies, 50)) if latencies else None,
-            "latency_p95_s": float(np.percentile(latencies, 95)) if latencies else None}
+    return {
+        "sessions": sessions,
+        "seconds": seconds,
+        "answered": sum(answered),
+        "per_session": answered,
+        "errors": errors,
+        "crossings": crossings,
+        "latency_p50_s": float(np.percentile(latencies, 50)) if latencies else None,
+        "latency_p95_s": float(np.percentile(latencies, 95)) if latencies else None,
+    }
 
 
 def serve(fake: bool, data: Path, port: int):
+    from rag.config import load_settings
     from rag.pipeline import build
-    from rag.settings import load_settings
     from ui.app import launch
 
     cli = {"data_dir": str(data), "ui.port": port, "llm.max_tokens": 120}
     if fake:
         sys.path.insert(0, str(ROOT / "tests"))
+        from rag.models import embedders, llms
+
         import conftest
-        from rag import embedders, llms
 
         embedders.REGISTRY["fake"] = lambda s: conftest.HashingEmbedder()
         llms.REGISTRY["fake"] = lambda s: conftest.ScriptedLLM()
-        cli.update({"embedder.backend": "fake", "llm.backend": "fake", "retrieval.min_relevance": -100.0, "models_dir": str(data / "models")})
+        cli.update(
+            {
+                "embedder.backend": "fake",
+                "llm.backend": "fake",
+                "retrieval.min_relevance": -100.0,
+                "models_dir": str(data / "models"),
+            }
+        )
     else:
         cli.update({"llm.backend": "llamacpp", "llm.model": "qwen2.5-coder-0.5b-instruct"})
     pipeline = build(load_settings(cli, environ={}))
@@ -133,9 +148,12 @@ def main() -> None:
         result = run_load(f"http://127.0.0.1:{port}/", args.sessions, args.seconds)
     finally:
         app.close()
-    print(f"{result['sessions']} sessions for {result['seconds']:.0f} s: {result['answered']} answers "
-          f"(per session {result['per_session']}), {len(result['errors'])} errors, {len(result['crossings'])} crossings, "
-          f"latency p50 {result['latency_p50_s'] or 0:.1f} s, p95 {result['latency_p95_s'] or 0:.1f} s (queue wait included)")
+    print(
+        f"{result['sessions']} sessions for {result['seconds']:.0f} s: {result['answered']} answers "
+        f"(per session {result['per_session']}), {len(result['errors'])} errors, {len(result['crossings'])} crossings, "
+        f"latency p50 {result['latency_p50_s'] or 0:.1f} s, p95 {result['latency_p95_s'] or 0:.1f} s (queue wait "
+        f"included)"
+    )
     print(json.dumps(result))
 
 

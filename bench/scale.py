@@ -46,7 +46,7 @@ def du_mb(path: Path) -> float:
 def time_queries(pipeline, queries: list[str]) -> dict:
     import numpy as np
 
-    from rag.language import detect_question
+    from rag.text.language import detect_question
 
     pipeline.search(queries[0])  # warm: BM25 index, catalogue, model
     times = []
@@ -54,8 +54,11 @@ def time_queries(pipeline, queries: list[str]) -> dict:
         started = time.perf_counter()
         pipeline.retriever.search(q, detect_question(q), None, 10)
         times.append((time.perf_counter() - started) * 1000)
-    return {"p50_ms": round(float(np.percentile(times, 50)), 1), "p95_ms": round(float(np.percentile(times, 95)), 1),
-            "mean_ms": round(float(np.mean(times)), 1)}
+    return {
+        "p50_ms": round(float(np.percentile(times, 50)), 1),
+        "p95_ms": round(float(np.percentile(times, 95)), 1),
+        "mean_ms": round(float(np.mean(times)), 1),
+    }
 
 
 def main() -> None:
@@ -66,16 +69,19 @@ def main() -> None:
     args = parser.parse_args()
     if not args.corpus.exists():
         sys.exit(f"corpus {args.corpus} not found (the shared data folder is needed for this benchmark)")
-    from rag.evals import read_corpora
+    from rag.config import load_settings
+    from rag.evals.harness import read_corpora
     from rag.pipeline import build
-    from rag.settings import load_settings
+
     from servers import chroma_server
 
     tmp = Path(tempfile.mkdtemp(prefix="nd-scale-"))
     source = args.corpus
     if args.limit:
         source = tmp / "sample.jsonl"
-        source.write_text("\n".join(args.corpus.read_text(encoding="utf-8").splitlines()[: args.limit]), encoding="utf-8")
+        source.write_text(
+            "\n".join(args.corpus.read_text(encoding="utf-8").splitlines()[: args.limit]), encoding="utf-8"
+        )
     articles = read_corpora([source])
     rng = random.Random(0)
     queries = [a.title for a in rng.sample(articles, min(args.queries, len(articles))) if a.title]
@@ -84,7 +90,11 @@ def main() -> None:
     embedded = build(load_settings({"data_dir": str(tmp / "embedded")}, environ={}))
     started = time.perf_counter()
     report = embedded.add_articles(articles)
-    print(f"indexed {report.chunks} chunks in {time.perf_counter() - started:.0f} s (vectors cached by text: later runs skip embedding)", flush=True)
+    print(
+        f"indexed {report.chunks} chunks in {time.perf_counter() - started:.0f} s (vectors cached by text: later "
+        f"runs skip embedding)",
+        flush=True,
+    )
     results = {"chunks": report.chunks}
     results["embedded"] = time_queries(embedded, queries)
     results["embedded"]["store_mb"] = round(du_mb(tmp / "embedded" / "store"), 1)
@@ -103,15 +113,27 @@ def main() -> None:
     n = report.chunks
     e, s = results["embedded"], results["server"]
     print(f"retrieval latency, {len(queries)} queries (query embedding + dense + BM25 + fusion, top 10):")
-    print(f"  embedded store : p50 {e['p50_ms']} ms, p95 {e['p95_ms']} ms | store {e['store_mb']} MB on disk, BM25 {e['bm25_mb']} MB, peak RSS {e['peak_rss_mb']} MB")
-    print(f"  Chroma server  : p50 {s['p50_ms']} ms, p95 {s['p95_ms']} ms | server peak RSS {s['server_peak_rss_mb']} MB, store {s['server_store_mb']} MB")
+    print(
+        f"  embedded store : p50 {e['p50_ms']} ms, p95 {e['p95_ms']} ms | store {e['store_mb']} MB on disk, BM25 "
+        f"{e['bm25_mb']} MB, peak RSS {e['peak_rss_mb']} MB"
+    )
+    print(
+        f"  Chroma server  : p50 {s['p50_ms']} ms, p95 {s['p95_ms']} ms | server peak RSS {s['server_peak_rss_mb']} "
+        f"MB, store {s['server_store_mb']} MB"
+    )
     per_chunk_kb = e["store_mb"] * 1000 / n
-    print(f"per chunk: {per_chunk_kb:.1f} KB on disk; projection (384-d, Chroma's published single-node figures scaled by dimension):")
+    print(
+        f"per chunk: {per_chunk_kb:.1f} KB on disk; projection (384-d, Chroma's published single-node figures scaled "
+        f"by dimension):"
+    )
     links = load_settings().store.hnsw_max_neighbors
     for target in (1_000_000, 10_000_000):
         vectors_gb = target * (384 * 4 + links * 2 * 4) / 1e9  # float32 vector + the HNSW graph's bottom-layer links
-        print(f"  {target:>10,} chunks: ~{vectors_gb:.1f} GB of HNSW in RAM, ~{per_chunk_kb * target / 1e6:.0f} GB on disk, "
-              f"BM25 ~{e['bm25_mb'] / n * target / 1000:.1f} GB")
+        print(
+            f"  {target:>10,} chunks: ~{vectors_gb:.1f} GB of HNSW in RAM, ~{per_chunk_kb * target / 1e6:.0f} GB on "
+            f"disk, "
+            f"BM25 ~{e['bm25_mb'] / n * target / 1000:.1f} GB"
+        )
     print(json.dumps(results))
 
 

@@ -1,24 +1,19 @@
-"""One typed settings tree, loaded once in the entry point.
+"""One typed settings tree: a section per concern, a description on every field.
 
-Precedence: defaults < ``newsdesk.toml`` < ``NEWSDESK_*`` environment < CLI flags.
-Nested fields read ``NEWSDESK_<SECTION>__<FIELD>``; the documented shortcuts
-``NEWSDESK_STORE_URL``, ``NEWSDESK_UI_AUTH`` and ``OLLAMA_HOST`` work too.
-``load_settings`` records where each value came from (``newsdesk config``).
+Loaded once, in the entry point, by ``config.load_settings`` (defaults <
+``newsdesk.toml`` < ``NEWSDESK_*`` environment < CLI flags), which records
+where each value came from (``newsdesk config``).
 """
 
 from __future__ import annotations
 
-import os
-import tomllib
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
-
-from .errors import ConfigError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "NEWSDESK_"
 # Shortcut variables: name -> dotted setting path.
@@ -27,7 +22,6 @@ ENV_SHORTCUTS = {
     "NEWSDESK_UI_AUTH": "ui.auth",
     "OLLAMA_HOST": "llm.ollama_host",
 }
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 class _Section(BaseModel):
@@ -35,89 +29,180 @@ class _Section(BaseModel):
 
 
 class StoreSettings(_Section):
-    url: str | None = Field(None, description="Chroma server URL (http://host:port); empty = embedded store in the data directory (single process only)")
+    url: str | None = Field(
+        None,
+        description=(
+            "Chroma server URL (http://host:port); empty = embedded store in the data directory (single process only)"
+        ),
+    )
     collection: str = Field("newsdesk", description="Name prefix of the Chroma collections")
-    batch_size: int = Field(256, ge=1, le=5000, description="Chunks written to Chroma per call (50-500 is Chroma's sweet spot)")
-    write_lease_s: float = Field(600.0, gt=0, description="Seconds a writer's unfinished batch stays reserved on a Chroma server before another writer may undo it as abandoned")
-    hnsw_ef_search: int = Field(400, ge=10, le=10000, description="Breadth of Chroma's HNSW search: higher finds more of the true nearest chunks, slower (at Chroma's 100, ~2% of the true top 5 were missed)")
-    hnsw_max_neighbors: int = Field(32, ge=4, le=128, description="Links per vector in Chroma's HNSW graph (set when the store is created; `newsdesk reindex` applies a change)")
-    hnsw_ef_construction: int = Field(200, ge=10, le=10000, description="Breadth of the search that builds Chroma's HNSW graph (set when the store is created)")
+    batch_size: int = Field(
+        256, ge=1, le=5000, description="Chunks written to Chroma per call (50-500 is Chroma's sweet spot)"
+    )
+    write_lease_s: float = Field(
+        600.0,
+        gt=0,
+        description=(
+            "Seconds a writer's unfinished batch stays reserved on a Chroma server before another writer may "
+            "undo it as abandoned"
+        ),
+    )
+    hnsw_ef_search: int = Field(
+        400,
+        ge=10,
+        le=10000,
+        description=(
+            "Breadth of Chroma's HNSW search: higher finds more of the true nearest chunks, slower (at "
+            "Chroma's 100, ~2% of the true top 5 were missed)"
+        ),
+    )
+    hnsw_max_neighbors: int = Field(
+        32,
+        ge=4,
+        le=128,
+        description=(
+            "Links per vector in Chroma's HNSW graph (set when the store is created; `newsdesk reindex` "
+            "applies a change)"
+        ),
+    )
+    hnsw_ef_construction: int = Field(
+        200,
+        ge=10,
+        le=10000,
+        description="Breadth of the search that builds Chroma's HNSW graph (set when the store is created)",
+    )
 
 
 class EmbedderSettings(_Section):
-    model: str = Field("multilingual-e5-small", description="Embedder preset, sentence-transformers model id, or local folder")
-    backend: str = Field("openvino-int8", description="Inference backend for the embedder: openvino-int8 (about 3x faster) or torch (fp32)")
+    model: str = Field(
+        "multilingual-e5-small", description="Embedder preset, sentence-transformers model id, or local folder"
+    )
+    backend: str = Field(
+        "openvino-int8",
+        description="Inference backend for the embedder: openvino-int8 (about 3x faster) or torch (fp32)",
+    )
     batch_size: int = Field(16, ge=1, le=1024, description="Texts per encoder call")
-    max_seq_length: int = Field(512, ge=16, le=8192, description="Token window of the encoder; chunks are sized to fit it")
+    max_seq_length: int = Field(
+        512, ge=16, le=8192, description="Token window of the encoder; chunks are sized to fit it"
+    )
     threads: int | None = Field(None, ge=1, description="CPU threads for the encoder (empty = all cores)")
     cache: bool = Field(True, description="Keep document vectors on disk by text, so nothing is embedded twice")
 
-    @field_validator("backend")
-    @classmethod
-    def _known_backend(cls, value: str) -> str:
-        from .embedders import REGISTRY
-
-        if value not in REGISTRY:
-            raise ValueError(f"unknown embedder backend {value!r}; choose one of {', '.join(sorted(REGISTRY))}")
-        return value
-
 
 class LLMSettings(_Section):
-    backend: str = Field("auto", description="auto | llamacpp | ollama | openai (auto: configured server > reachable Ollama > embedded llama.cpp)")
-    model: str = Field("qwen2.5-coder-1.5b-instruct", description="Embedded llama.cpp model: preset name or path to a GGUF file")
+    backend: str = Field(
+        "auto",
+        description=(
+            "auto | llamacpp | ollama | openai (auto: configured server > reachable Ollama > embedded llama.cpp)"
+        ),
+    )
+    model: str = Field(
+        "qwen2.5-coder-1.5b-instruct", description="Embedded llama.cpp model: preset name or path to a GGUF file"
+    )
     ollama_host: str | None = Field(None, description="Ollama server (host:port or URL); also read from OLLAMA_HOST")
     ollama_model: str = Field("qwen2.5:7b", description="Model name on the Ollama server")
-    openai_base_url: str | None = Field(None, description="Base URL of an OpenAI-compatible server (vLLM, llama.cpp server, Ollama /v1)")
+    openai_base_url: str | None = Field(
+        None, description="Base URL of an OpenAI-compatible server (vLLM, llama.cpp server, Ollama /v1)"
+    )
     openai_model: str = Field("default", description="Model name on the OpenAI-compatible server")
     openai_api_key: str = Field("none", description="API key for the OpenAI-compatible server")
-    context_window: int = Field(4096, ge=512, le=131072, description="Context window in tokens; prompts are fitted to it")
+    context_window: int = Field(
+        4096, ge=512, le=131072, description="Context window in tokens; prompts are fitted to it"
+    )
     max_tokens: int = Field(384, ge=16, le=8192, description="Maximum tokens generated per answer")
     temperature: float = Field(0.1, ge=0.0, le=2.0, description="Sampling temperature")
     timeout_s: float = Field(180.0, gt=0, description="Seconds to wait for a model server")
     threads: int | None = Field(None, ge=1, description="CPU threads for the embedded model (empty = all cores)")
     seed: int = Field(0, description="Sampling seed for reproducible answers")
-    cross_lingual: Literal["translate", "direct"] = Field("translate", description="When the passages are in another language than the question: answer in theirs, then translate (translate), or answer directly (direct)")
-
-    @field_validator("backend")
-    @classmethod
-    def _known_backend(cls, value: str) -> str:
-        from .llms import REGISTRY
-
-        if value != "auto" and value not in REGISTRY:
-            raise ValueError(f"unknown LLM backend {value!r}; choose one of auto, {', '.join(sorted(REGISTRY))}")
-        return value
+    cross_lingual: Literal["translate", "direct"] = Field(
+        "translate",
+        description=(
+            "When the passages are in another language than the question: answer in theirs, then translate "
+            "(translate), or answer directly (direct)"
+        ),
+    )
 
 
 class ChunkingSettings(_Section):
     target_tokens: int = Field(256, ge=16, le=4096, description="Target chunk size in embedder tokens")
-    overlap_tokens: int = Field(32, ge=0, le=1024, description="Overlap between consecutive chunks, in whole sentences up to this many tokens")
+    overlap_tokens: int = Field(
+        32, ge=0, le=1024, description="Overlap between consecutive chunks, in whole sentences up to this many tokens"
+    )
 
 
 class IngestSettings(_Section):
     max_file_mb: float = Field(50.0, gt=0, description="Largest file accepted for ingestion, in MB")
-    max_article_chars: int = Field(2_000_000, gt=0, description="Longest article text accepted, in characters (a long news article is ~50,000)")
+    max_article_chars: int = Field(
+        2_000_000, gt=0, description="Longest article text accepted, in characters (a long news article is ~50,000)"
+    )
     fetch_timeout_s: float = Field(20.0, gt=0, description="Time limit for fetching a web page or feed")
     max_fetch_mb: float = Field(10.0, gt=0, description="Largest web page or feed fetched, in MB")
     allow_private_urls: bool = Field(False, description="Allow fetching from loopback and private network addresses")
-    max_feed_entries: int = Field(50, ge=1, le=10000, description="New entries taken from one feed per update (the rest come with the next update)")
-    feed_budget_s: float = Field(300.0, gt=0, description="Seconds one feed's update may spend fetching its entries' pages (the rest come with the next update)")
+    max_feed_entries: int = Field(
+        50,
+        ge=1,
+        le=10000,
+        description="New entries taken from one feed per update (the rest come with the next update)",
+    )
+    feed_budget_s: float = Field(
+        300.0,
+        gt=0,
+        description=(
+            "Seconds one feed's update may spend fetching its entries' pages (the rest come with the next update)"
+        ),
+    )
 
 
 class RetrievalSettings(_Section):
     top_k: int = Field(4, ge=1, le=50, description="Passages given to the model")
     dense_k: int = Field(40, ge=1, le=1000, description="Candidates from the dense (Chroma) retriever")
     bm25_k: int = Field(40, ge=1, le=1000, description="Candidates from the BM25 retriever")
-    fusion: Literal["zscore", "rrf"] = Field("zscore", description="How dense and BM25 rankings are combined: z-normalised scores, or reciprocal ranks")
-    dense_weight: float = Field(0.5, ge=0.0, le=1.0, description="Weight of the dense scores in z-score fusion (BM25 gets the rest)")
+    fusion: Literal["zscore", "rrf"] = Field(
+        "zscore", description="How dense and BM25 rankings are combined: z-normalised scores, or reciprocal ranks"
+    )
+    dense_weight: float = Field(
+        0.5, ge=0.0, le=1.0, description="Weight of the dense scores in z-score fusion (BM25 gets the rest)"
+    )
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant (fusion = rrf)")
-    bm25_cross_lingual_weight: float = Field(0.0, ge=0.0, le=1.0, description="BM25's fusion weight for chunks not in the question's language, where it reads only the question's names and numbers (0 = BM25 only in the question's language; 0.5 measured no better on the NTREX sets)")
-    llm_rewrite: bool = Field(False, description="Let the model rewrite follow-up questions into stand-alone ones (better, a few seconds slower on CPU)")
-    rerank: Literal["none", "embedder", "cross-encoder"] = Field("none", description="Optional second stage over the top hits (seconds per question on CPU)")
-    rerank_model: str = Field("embeddinggemma-300m", description="Reranker: the embeddinggemma-300m preset, a sentence-transformers model, or a cross-encoder id/path")
+    bm25_cross_lingual_weight: float = Field(
+        0.0,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "BM25's fusion weight for chunks not in the question's language, where it reads only the question's "
+            "names and numbers (0 = BM25 only in the question's language; 0.5 measured no better on the NTREX sets)"
+        ),
+    )
+    llm_rewrite: bool = Field(
+        False,
+        description=(
+            "Let the model rewrite follow-up questions into stand-alone ones (better, a few seconds slower on CPU)"
+        ),
+    )
+    rerank: Literal["none", "embedder", "cross-encoder"] = Field(
+        "none", description="Optional second stage over the top hits (seconds per question on CPU)"
+    )
+    rerank_model: str = Field(
+        "embeddinggemma-300m",
+        description=(
+            "Reranker: the embeddinggemma-300m preset, a sentence-transformers model, or a cross-encoder id/path"
+        ),
+    )
     rerank_depth: int = Field(10, ge=2, le=100, description="Hits rescored by the second stage")
     rerank_weight: float = Field(0.5, ge=0.0, le=1.0, description="Weight of the second-stage score against the first")
-    min_relevance: float = Field(3.0, description="Refuse without asking the model when no passage's similarity stands this many standard deviations above chance (calibrated: ~3% of answerable piaf_dev questions fall below 3)")
-    passage_tokens: int = Field(150, ge=32, le=2048, description="Longest passage shown to the model, in its tokens (the most relevant sentences of a chunk)")
+    min_relevance: float = Field(
+        3.0,
+        description=(
+            "Refuse without asking the model when no passage's similarity stands this many standard "
+            "deviations above chance (calibrated: ~3% of answerable piaf_dev questions fall below 3)"
+        ),
+    )
+    passage_tokens: int = Field(
+        150,
+        ge=32,
+        le=2048,
+        description="Longest passage shown to the model, in its tokens (the most relevant sentences of a chunk)",
+    )
     reference_date: date | None = Field(None, description="Date that 'today' means in questions (empty = today)")
 
 
@@ -125,7 +210,10 @@ class UISettings(_Section):
     host: str = Field("127.0.0.1", description="Address the web chat binds to")
     port: int = Field(7860, ge=1, le=65535, description="Port of the web chat")
     auth: str | None = Field(None, description="user:password, or a file of such lines, to require a login")
-    allow_anonymous: bool = Field(False, description="Serve on a non-loopback address without ui.auth (only behind a proxy that authenticates users)")
+    allow_anonymous: bool = Field(
+        False,
+        description="Serve on a non-loopback address without ui.auth (only behind a proxy that authenticates users)",
+    )
     concurrency: int = Field(1, ge=1, le=64, description="Questions answered at once; the others wait in a queue")
     upload_limit_mb: float = Field(50.0, gt=0, description="Largest file accepted by the web upload, in MB")
 
@@ -154,7 +242,9 @@ class Settings(BaseSettings):
     _origins: dict[str, str] = PrivateAttr(default_factory=dict)
 
     @classmethod
-    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings):
+    def settings_customise_sources(
+        cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
+    ):
         # load_settings() merges the layers itself so that it can report origins.
         return (init_settings,)
 
@@ -182,120 +272,3 @@ def _row(path: str, value: Any, origin: str, description: str | None) -> dict[st
     if path in {"ui.auth", "llm.openai_api_key"} and value not in (None, "none"):
         value = "***"
     return {"key": path, "value": value, "origin": origin, "description": description or ""}
-
-
-class _EnvSource(EnvSettingsSource):
-    """pydantic-settings' env source reading a given mapping (testable)."""
-
-    def __init__(self, environ: Mapping[str, str]):
-        self._environ = environ
-        super().__init__(Settings)
-
-    def _load_env_vars(self):
-        return {k.lower(): v for k, v in self._environ.items()}
-
-
-def _leaves(data: Mapping[str, Any], prefix: str = "") -> list[str]:
-    paths = []
-    for key, value in data.items():
-        path = f"{prefix}{key}"
-        if isinstance(value, Mapping) and key in Settings.model_fields:
-            paths.extend(_leaves(value, path + "."))
-        else:
-            paths.append(path)
-    return paths
-
-
-def _set_path(target: dict[str, Any], path: str, value: Any) -> None:
-    parts = path.split(".")
-    for part in parts[:-1]:
-        target = target.setdefault(part, {})
-    target[parts[-1]] = value
-
-
-def find_config_file(environ: Mapping[str, str]) -> Path | None:
-    """``NEWSDESK_CONFIG``, else ./newsdesk.toml, else the user config dir."""
-    if environ.get("NEWSDESK_CONFIG"):
-        return Path(environ["NEWSDESK_CONFIG"])
-    for candidate in (Path.cwd() / "newsdesk.toml", Path(platformdirs.user_config_dir("newsdesk")) / "newsdesk.toml"):
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-def load_settings(
-    cli: Mapping[str, Any] | None = None,
-    *,
-    environ: Mapping[str, str] | None = None,
-    config_file: Path | None = None,
-) -> Settings:
-    """Build the effective settings from all layers.
-
-    ``cli`` maps dotted paths (``"llm.backend"``) to values given as flags.
-    """
-    environ = dict(os.environ if environ is None else environ)
-    layers: list[tuple[str, dict[str, Any]]] = []
-    path = config_file or find_config_file(environ)
-    if path is not None:
-        if not path.is_file():
-            raise ConfigError(f"config file {path} not found — create it or unset NEWSDESK_CONFIG")
-        try:
-            layers.append((f"newsdesk.toml ({path})", tomllib.loads(path.read_text(encoding="utf-8"))))
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path} is not valid TOML ({exc}) — fix the file") from exc
-    try:
-        env_values = _EnvSource(environ)()
-    except Exception as exc:  # pydantic-settings raises SettingsError on unparsable nested values
-        raise ConfigError(f"invalid NEWSDESK_* environment variable: {exc}") from exc
-    layers.append(("env", env_values))
-    shortcuts: dict[str, Any] = {}
-    for var, dotted in ENV_SHORTCUTS.items():
-        if environ.get(var):
-            _set_path(shortcuts, dotted, environ[var])
-    layers.append(("env-shortcut", shortcuts))
-    cli_values: dict[str, Any] = {}
-    for dotted, value in (cli or {}).items():
-        if value is not None:
-            _set_path(cli_values, dotted, value)
-    layers.append(("cli", cli_values))
-
-    merged: dict[str, Any] = {}
-    origins: dict[str, str] = {}
-    reverse_shortcuts = {v: k for k, v in ENV_SHORTCUTS.items()}
-    for origin, values in layers:
-        for leaf in _leaves(values):
-            node: Any = values
-            for part in leaf.split("."):
-                node = node[part]
-            _set_path(merged, leaf, node)
-            if origin == "env":
-                origins[leaf] = "env " + ENV_PREFIX + leaf.replace(".", "__").upper()
-            elif origin == "env-shortcut":
-                origins[leaf] = "env " + reverse_shortcuts[leaf]
-            else:
-                origins[leaf] = origin
-    try:
-        settings = Settings(**merged)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
-        source = origins.get(where, "the configuration")
-        raise ConfigError(f"invalid setting {where} (from {source}): {err['msg']} — fix it or remove it") from exc
-    settings._origins = origins
-    return settings
-
-
-def with_overrides(settings: Settings, overrides: Mapping[str, Any], origin: str = "override") -> Settings:
-    """A copy of ``settings`` with dotted-path values replaced (validated like any other layer)."""
-    if not overrides:
-        return settings
-    data = settings.model_dump()
-    for dotted, value in overrides.items():
-        _set_path(data, dotted, value)
-    try:
-        updated = Settings(**data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        raise ConfigError(f"invalid setting {'.'.join(str(p) for p in err['loc'])}: {err['msg']}") from exc
-    updated._origins = {**settings._origins, **{k: origin for k in overrides}}
-    return updated

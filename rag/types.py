@@ -8,9 +8,28 @@ the UI and the evaluation harness; bump ``SCHEMA_VERSION`` on any breaking chang
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from typing import Any
 
 SCHEMA_VERSION = 1
+INT8_SUFFIX = "+ov-int8"  # an embedder id's suffix for its int8 build
+
+
+def vector_space(embedder_id: str) -> str:
+    """The model an embedder id names, without the suffix of its int8 build.
+
+    The int8 build writes vectors in the model's own space (cosine ≥ 0.997 to fp32), so an
+    index built by either can be read and extended by the other.
+    """
+    return embedder_id.removesuffix(INT8_SUFFIX)
+
+
+@dataclass(frozen=True)
+class Message:
+    """One chat message: ``system``, ``user`` or ``assistant``."""
+
+    role: str
+    content: str
 
 
 def iso_to_epoch(date: str | None) -> int | None:
@@ -22,7 +41,7 @@ def iso_to_epoch(date: str | None) -> int | None:
     except ValueError:
         return None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
     return int(parsed.timestamp())
 
 
@@ -88,7 +107,9 @@ class Filters:
     exclude_article_ids: tuple[str, ...] = ()
 
     def is_empty(self) -> bool:
-        return not (self.since or self.until or self.sources or self.langs or self.article_ids or self.exclude_article_ids)
+        return not (
+            self.since or self.until or self.sources or self.langs or self.article_ids or self.exclude_article_ids
+        )
 
     def to_dict(self) -> dict:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(self).items() if v}
@@ -178,8 +199,7 @@ class Answer:
             "refused": self.refused,
             "citations": [asdict(c) for c in self.citations],
             "sentences": [
-                {"text": s.text, "citations": list(s.citations), "supported": s.supported}
-                for s in self.sentences
+                {"text": s.text, "citations": list(s.citations), "supported": s.supported} for s in self.sentences
             ],
             "retrieval": {
                 "query": self.retrieval.query,
@@ -199,44 +219,70 @@ class Answer:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Answer":
+    def from_dict(cls, data: dict[str, Any]) -> Answer:
         """An Answer from its JSON form (hits left out), every field type-checked: saved
         conversations come from disk and from backups, and reach the page; raises ValueError."""
         citations = tuple(
-            Citation(n=_int(c["n"]), article_id=_str(c["article_id"]), chunk_id=_str(c["chunk_id"]), title=_str(c["title"]),
-                     date=_str(c.get("date"), True), source=_str(c["source"]), url=_str(c.get("url"), True), passage=_str(c["passage"]),
-                     start=_int(c["start"]), end=_int(c["end"]), support=_float(c["support"]),
-                     highlight_start=_int(c.get("highlight_start"), True), highlight_end=_int(c.get("highlight_end"), True))
-            for c in data.get("citations") or [])
-        sentences = tuple(Sentence(_str(s["text"]), tuple(_int(n) for n in s.get("citations") or []), bool(s["supported"]))
-                          for s in data.get("sentences") or [])
+            Citation(
+                n=_int(c["n"]),
+                article_id=_str(c["article_id"]),
+                chunk_id=_str(c["chunk_id"]),
+                title=_str(c["title"]),
+                date=_maybe_str(c.get("date")),
+                source=_str(c["source"]),
+                url=_maybe_str(c.get("url")),
+                passage=_str(c["passage"]),
+                start=_int(c["start"]),
+                end=_int(c["end"]),
+                support=_float(c["support"]),
+                highlight_start=_maybe_int(c.get("highlight_start")),
+                highlight_end=_maybe_int(c.get("highlight_end")),
+            )
+            for c in data.get("citations") or []
+        )
+        sentences = tuple(
+            Sentence(_str(s["text"]), tuple(_int(n) for n in s.get("citations") or []), bool(s["supported"]))
+            for s in data.get("sentences") or []
+        )
         retrieval = data.get("retrieval") or {}
         filters = retrieval.get("filters") or {}
         if not isinstance(filters, dict):
             raise ValueError("filters must be an object")
-        return cls(question=_str(data["question"]), language=_str(data["language"]), answer=_str(data["answer"]),
-                   refused=bool(data["refused"]), citations=citations, sentences=sentences,
-                   retrieval=Retrieval(query=_str(retrieval.get("query", "")), filters=filters),
-                   timings=dict(data.get("timings") or {}), tokens=dict(data.get("tokens") or {}), model=_str(data.get("model", "")))
+        return cls(
+            question=_str(data["question"]),
+            language=_str(data["language"]),
+            answer=_str(data["answer"]),
+            refused=bool(data["refused"]),
+            citations=citations,
+            sentences=sentences,
+            retrieval=Retrieval(query=_str(retrieval.get("query", "")), filters=filters),
+            timings=dict(data.get("timings") or {}),
+            tokens=dict(data.get("tokens") or {}),
+            model=_str(data.get("model", "")),
+        )
 
 
-def _str(value, optional: bool = False) -> str | None:
-    if value is None and optional:
-        return None
+def _str(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError(f"expected text, got {type(value).__name__}")
     return value
 
 
-def _int(value, optional: bool = False) -> int | None:
-    if value is None and optional:
-        return None
+def _int(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError(f"expected an integer, got {type(value).__name__}")
     return value
 
 
-def _float(value) -> float:
+def _maybe_str(value: Any) -> str | None:
+    return None if value is None else _str(value)
+
+
+def _maybe_int(value: Any) -> int | None:
+    return None if value is None else _int(value)
+
+
+def _float(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"expected a number, got {type(value).__name__}")
     return float(value)

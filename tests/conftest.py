@@ -38,6 +38,7 @@ def isolated_data_dir(tmp_path, monkeypatch):
 
 # -- fakes, registered like real backends ------------------------------------
 
+
 class HashingEmbedder:
     """Bag of words hashed into 256 dimensions: similar words, similar vectors."""
 
@@ -84,13 +85,12 @@ class ScriptedLLM:
             m = re.search(r"<<<\n[^\n]*\n(.+?)(?:\n|$)", user)  # the line after the passage's title
             first = re.split(r"(?<=[.!?])\s", m.group(1))[0] if m else "Nothing."
             text = f"{first} [1]"
-        for word in re.findall(r"\S+\s*", text):
-            yield word
+        yield from re.findall(r"\S+\s*", text)
 
 
 @pytest.fixture(scope="session", autouse=True)
 def register_fakes():
-    from rag import embedders, llms
+    from rag.models import embedders, llms
 
     embedders.REGISTRY["fake"] = lambda settings: HashingEmbedder()
     llms.REGISTRY["fake"] = lambda settings: ScriptedLLM()
@@ -102,10 +102,17 @@ def register_fakes():
 @pytest.fixture
 def fake_settings(tmp_path):
     """Settings with the fake embedder and LLM, and an embedded store in tmp_path."""
-    from rag.settings import load_settings
+    from rag.config import load_settings
 
-    return load_settings({"embedder.backend": "fake", "llm.backend": "fake", "retrieval.min_relevance": -100.0,
-                          "models_dir": str(tmp_path / "models")}, environ={"NEWSDESK_DATA_DIR": str(tmp_path / "data")})
+    return load_settings(
+        {
+            "embedder.backend": "fake",
+            "llm.backend": "fake",
+            "retrieval.min_relevance": -100.0,
+            "models_dir": str(tmp_path / "models"),
+        },
+        environ={"NEWSDESK_DATA_DIR": str(tmp_path / "data")},
+    )
 
 
 @pytest.fixture

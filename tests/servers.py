@@ -28,7 +28,10 @@ def wait_for(url: str, timeout: float, proc: subprocess.Popen) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}: {proc.stderr.read().decode(errors='replace')[-2000:] if proc.stderr else ''}")
+            raise RuntimeError(
+                f"server exited with {proc.returncode}: "
+                f"{proc.stderr.read().decode(errors='replace')[-2000:] if proc.stderr else ''}"
+            )
         try:
             if httpx.get(url, timeout=1).status_code < 500:
                 return
@@ -48,8 +51,12 @@ class ChromaServer:
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
-        self.proc = subprocess.Popen([str(BIN / "chroma"), "run", "--path", str(self.path), "--host", "127.0.0.1", "--port", str(self.port)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, "ANONYMIZED_TELEMETRY": "False"})
+        self.proc = subprocess.Popen(
+            [str(BIN / "chroma"), "run", "--path", str(self.path), "--host", "127.0.0.1", "--port", str(self.port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+        )
         wait_for(f"{self.url}/api/v2/heartbeat", 60, self.proc)
 
     def stop(self) -> None:
@@ -76,9 +83,27 @@ def chroma_server(path: Path):
 def llama_server(model: Path, n_ctx: int = 2048):
     """llama-cpp-python's OpenAI-compatible server."""
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1", "--port", str(port),
-                             "--n_ctx", str(n_ctx), "--verbose", "False", "--model_alias", "local"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(model),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--n_ctx",
+            str(n_ctx),
+            "--verbose",
+            "False",
+            "--model_alias",
+            "local",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         wait_for(f"http://127.0.0.1:{port}/v1/models", 120, proc)
         yield f"http://127.0.0.1:{port}/v1"

@@ -30,22 +30,25 @@ class Site:
 
             def do_GET(self):
                 site.hits[self.path] = site.hits.get(self.path, 0) + 1
-                if self.path == "/redirect-home":
-                    return self._redirect("/2025/01/21/poutine-xi.html")
-                if self.path == "/redirect-file":
-                    return self._redirect("file:///etc/passwd")
+                special = {
+                    "/redirect-home": lambda: self._redirect("/2025/01/21/poutine-xi.html"),
+                    "/redirect-file": lambda: self._redirect("file:///etc/passwd"),
+                    "/huge.html": lambda: self._send(
+                        200, b"<html><body>" + b"<p>x</p>" * 400_000 + b"</body></html>", "text/html"
+                    ),
+                }
                 if self.path == "/slow":
                     time.sleep(3)
-                if self.path == "/huge.html":
-                    body = b"<html><body>" + b"<p>x</p>" * 400_000 + b"</body></html>"
-                    return self._send(200, body, "text/html")
+                if self.path in special:
+                    return special[self.path]()
                 if self.path in site.extra:
-                    body, ctype = site.extra[self.path]
-                    return self._send(200, body, ctype)
+                    return self._send(200, *site.extra[self.path])
                 if self.path not in ROUTES:
                     return self._send(404, b"not found", "text/plain")
                 name, ctype = ROUTES[self.path]
-                return self._send(200, (SITE / name).read_text(encoding="utf-8").replace("{base}", site.base).encode(), ctype)
+                return self._send(
+                    200, (SITE / name).read_text(encoding="utf-8").replace("{base}", site.base).encode(), ctype
+                )
 
             def _redirect(self, location):
                 self.send_response(302)
@@ -73,5 +76,7 @@ class Site:
 
     def opml(self, tmp_path: Path) -> Path:
         path = tmp_path / "feeds.opml"
-        path.write_text((SITE / "feeds.opml").read_text(encoding="utf-8").replace("{base}", self.base), encoding="utf-8")
+        path.write_text(
+            (SITE / "feeds.opml").read_text(encoding="utf-8").replace("{base}", self.base), encoding="utf-8"
+        )
         return path

@@ -15,11 +15,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from conftest import HashingEmbedder  # noqa: E402
-
-from rag import checkpoints, embedders  # noqa: E402
+from rag.config import load_settings  # noqa: E402
+from rag.models import embedders  # noqa: E402
 from rag.pipeline import build  # noqa: E402
-from rag.settings import load_settings  # noqa: E402
+from rag.store import checkpoints  # noqa: E402
+
+from conftest import HashingEmbedder  # noqa: E402
 
 parser = argparse.ArgumentParser()
 parser.add_argument("data_dir")
@@ -50,8 +51,14 @@ def hook(name):
 
 
 checkpoints.set_hook(hook)
-settings = load_settings({"embedder.backend": "slowfake", "llm.backend": "auto", "data_dir": args.data_dir,
-                          "models_dir": str(Path(args.data_dir) / "models")})  # NEWSDESK_STORE_URL etc. come from the environment
+settings = load_settings(
+    {
+        "embedder.backend": "slowfake",
+        "llm.backend": "auto",
+        "data_dir": args.data_dir,
+        "models_dir": str(Path(args.data_dir) / "models"),
+    }
+)  # NEWSDESK_STORE_URL etc. come from the environment
 
 
 def progress(done, total, chunks):

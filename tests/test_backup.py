@@ -2,11 +2,11 @@ import io
 import json
 import tarfile
 
-import pytest
 from click.testing import CliRunner
 
-from conftest import ROOT
 from rag.cli import main
+
+from conftest import ROOT
 
 FAKES = ["--set", "embedder.backend=fake", "--set", "llm.backend=fake", "--set", "retrieval.min_relevance=-100"]
 
@@ -16,8 +16,8 @@ def cli(data, *args):
 
 
 def test_backup_restore_round_trip(tmp_path):
-    from rag.conversations import Conversation, ConversationStore
-    from rag.feeds import FeedList
+    from rag.answer.conversations import Conversation, ConversationStore
+    from rag.ingest.feeds import FeedList
 
     src = tmp_path / "src"
     cli(src, "add", str(ROOT / "corpus"))

@@ -1,7 +1,6 @@
-import pytest
-
-from rag.chunking import chunk_article, chunk_header, split_sentences
-from rag.sources import make_article
+from rag.ingest.articles import make_article
+from rag.ingest.chunking import chunk_article, chunk_header
+from rag.text.sentences import split_sentences
 
 
 def sentences(text):
@@ -9,9 +8,11 @@ def sentences(text):
 
 
 def test_french_punctuation_abbreviations_and_numbers():
-    text = ("M. Dupont a dit « Non. » Puis il est parti. Le taux est de 3,5 %. Il vaut 3.5 dollars. "
-            "Voir J. K. Rowling et Mme Durand, des pommes, etc. et des poires. Vraiment ? Oui !\nTitre sans point\n"
-            "Dr. Smith arrived in the U.S. Army. He left.")
+    text = (
+        "M. Dupont a dit « Non. » Puis il est parti. Le taux est de 3,5 %. Il vaut 3.5 dollars. "
+        "Voir J. K. Rowling et Mme Durand, des pommes, etc. et des poires. Vraiment ? Oui !\nTitre sans point\n"
+        "Dr. Smith arrived in the U.S. Army. He left."
+    )
     assert sentences(text) == [
         "M. Dupont a dit « Non. »",
         "Puis il est parti.",
@@ -37,7 +38,9 @@ def count_words(text):
 
 
 def article(text, **kw):
-    return make_article(text=text, title=kw.pop("title", "Titre"), id="a1", date="2024-03-12", source="Le Monde", lang="fr", **kw)
+    return make_article(
+        text=text, title=kw.pop("title", "Titre"), id="a1", date="2024-03-12", source="Le Monde", lang="fr", **kw
+    )
 
 
 def test_chunks_cover_text_with_offsets_and_overlap():
@@ -47,7 +50,7 @@ def test_chunks_cover_text_with_offsets_and_overlap():
     assert len(chunks) > 5
     for n, c in enumerate(chunks):
         assert c.id == f"a1:{n}" and c.n == n
-        assert a.text[c.start:c.end] == c.text
+        assert a.text[c.start : c.end] == c.text
         assert count_words(c.header) + count_words(c.text) <= 60
     # consecutive chunks overlap by whole sentences
     assert all(chunks[i + 1].start < chunks[i].end for i in range(len(chunks) - 1))

@@ -1,12 +1,23 @@
 import pytest
 
-from rag.citations import (attribute, keep_valid_markers, marker_numbers, render_answer, sentences_with_markers,
-                           strip_markers)
+from rag.answer.citations import (
+    attribute,
+    keep_valid_markers,
+    marker_numbers,
+    render_answer,
+    sentences_with_markers,
+    strip_markers,
+)
 
 
 @pytest.mark.parametrize(
     "text, numbers",
-    [("A [1]. B [2, 3]. C [1][4].", [1, 2, 3, 1, 4]), ("Rien.", []), ("X [ 2 ; 5 ]", [2, 5]), ("[10] et [1 et 2]", [10, 1, 2])],
+    [
+        ("A [1]. B [2, 3]. C [1][4].", [1, 2, 3, 1, 4]),
+        ("Rien.", []),
+        ("X [ 2 ; 5 ]", [2, 5]),
+        ("[10] et [1 et 2]", [10, 1, 2]),
+    ],
 )
 def test_marker_numbers(text, numbers):
     assert marker_numbers(text) == numbers

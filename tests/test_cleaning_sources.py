@@ -2,15 +2,24 @@ import json
 
 import pytest
 
-from conftest import SEED
-from rag.cleaning import clean_text, content_hash
 from rag.errors import IngestError
-from rag.sources import iter_files, load_path, load_text_file, split_title
+from rag.ingest.articles import split_title
+from rag.ingest.sources import iter_files, load_path, load_text_file
+from rag.text.cleaning import clean_text, content_hash
+
+from conftest import SEED
 
 
 def test_seed_boilerplate_removed_headings_kept():
     text = clean_text(SEED.read_text(encoding="utf-8"))
-    for junk in ("Published", "Partager", "Leave a Reply", "Votre adresse e-mail", "Trending", "Quitter la version mobile"):
+    for junk in (
+        "Published",
+        "Partager",
+        "Leave a Reply",
+        "Votre adresse e-mail",
+        "Trending",
+        "Quitter la version mobile",
+    ):
         assert junk not in text
     assert "La Chine, un pilier économique pour la Russie face aux sanctions" in text  # a heading of the article
     assert text.rstrip().endswith("de plus en plus distants.")
@@ -40,9 +49,19 @@ def test_folder_skips_readme_licence_attribution(tmp_path):
 
 def test_jsonl_bad_lines_are_reported_with_file_and_line(tmp_path):
     path = tmp_path / "a.jsonl"
-    good = {"id": "x1", "title": "T", "text": "Du texte.", "date": "2024-01-02", "source": "S", "url": None, "lang": "fr"}
-    path.write_text("\n".join([json.dumps(good), "{not json", json.dumps({"id": "x2", "title": "no text"}), ""]), encoding="utf-8")
-    (_, loaded), = list(load_path(path))
+    good = {
+        "id": "x1",
+        "title": "T",
+        "text": "Du texte.",
+        "date": "2024-01-02",
+        "source": "S",
+        "url": None,
+        "lang": "fr",
+    }
+    path.write_text(
+        "\n".join([json.dumps(good), "{not json", json.dumps({"id": "x2", "title": "no text"}), ""]), encoding="utf-8"
+    )
+    ((_, loaded),) = list(load_path(path))
     assert [a.id for a in loaded.articles] == ["x1"]
     assert loaded.articles[0].date == "2024-01-02" and loaded.articles[0].epoch == 1704153600
     assert any(f"{path}:2: not valid JSON" in e for e in loaded.errors)
@@ -52,7 +71,9 @@ def test_jsonl_bad_lines_are_reported_with_file_and_line(tmp_path):
 def test_empty_binary_and_latin1_files(tmp_path):
     (tmp_path / "empty.txt").write_text("")
     (tmp_path / "binary.txt").write_bytes(b"\x00\x01\x02binary")
-    (tmp_path / "latin1.txt").write_bytes("Un article écrit en Latin-1\n\nLe député a été élu à Orléans.".encode("latin-1"))
+    (tmp_path / "latin1.txt").write_bytes(
+        "Un article écrit en Latin-1\n\nLe député a été élu à Orléans.".encode("latin-1")
+    )
     results = {p.name: loaded for p, loaded in load_path(tmp_path)}
     assert "empty file" in results["empty.txt"].errors[0]
     assert "binary" in results["binary.txt"].errors[0]
@@ -79,13 +100,18 @@ def test_missing_path_and_unsupported_type(tmp_path):
     ],
 )
 def test_question_language(text, lang):
-    from rag.language import detect_question
+    from rag.text.language import detect_question
 
     assert detect_question(text) == lang
 
 
 def test_answer_language_ignores_quotations():
-    from rag.language import detect_answer
+    from rag.text.language import detect_answer
 
-    assert detect_answer('The article says China is "devenue un acteur central pour la Russie, en particulier dans l\'énergie".') == "en"
+    assert (
+        detect_answer(
+            'The article says China is "devenue un acteur central pour la Russie, en particulier dans l\'énergie".'
+        )
+        == "en"
+    )
     assert detect_answer("La Chine est le premier partenaire commercial de la Russie [1].") == "fr"

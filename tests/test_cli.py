@@ -2,8 +2,9 @@ import json
 
 from click.testing import CliRunner
 
-from conftest import ROOT, SEED
 from rag.cli import main
+
+from conftest import ROOT, SEED
 
 FAKES = ["--set", "embedder.backend=fake", "--set", "llm.backend=fake", "--set", "retrieval.min_relevance=-100"]
 
@@ -33,7 +34,10 @@ def test_ask_text_prints_numbered_sources(tmp_path):
     run("add", str(SEED))
     result = run("ask", "Pourquoi la Chine achète-t-elle du pétrole à la Russie ?")
     assert result.exit_code == 0
-    assert "Sources :" in result.output and "[1] Coopération: échange entre Vladimir Poutine et Xi Jinping" in result.output
+    assert (
+        "Sources :" in result.output
+        and "[1] Coopération: échange entre Vladimir Poutine et Xi Jinping" in result.output
+    )
 
 
 def test_errors_are_one_line_with_a_fix(tmp_path):
@@ -58,8 +62,12 @@ def test_add_reports_rejected_inputs_and_continues(tmp_path):
 
 def test_config_shows_origins(tmp_path, monkeypatch):
     monkeypatch.setenv("NEWSDESK_LLM__TEMPERATURE", "0.3")
-    rows = {r["key"]: r for r in json.loads(CliRunner().invoke(main, ["--set", "ui.port=8000", "config", "--json"]).stdout)}
-    assert rows["llm.temperature"]["value"] == 0.3 and rows["llm.temperature"]["origin"] == "env NEWSDESK_LLM__TEMPERATURE"
+    rows = {
+        r["key"]: r for r in json.loads(CliRunner().invoke(main, ["--set", "ui.port=8000", "config", "--json"]).stdout)
+    }
+    assert (
+        rows["llm.temperature"]["value"] == 0.3 and rows["llm.temperature"]["origin"] == "env NEWSDESK_LLM__TEMPERATURE"
+    )
     assert rows["ui.port"]["origin"] == "cli" and rows["llm.model"]["origin"] == "default"
 
 
@@ -73,8 +81,13 @@ def test_chat_keeps_the_conversation(tmp_path):
     run("add", str(SEED))
     result = run("chat", input="Pourquoi la Chine achète-t-elle du pétrole à la Russie ?\nEt le gaz ?\n/quit\n")
     assert result.exit_code == 0 and result.stdout.count("Sources :") == 2
-    from rag.conversations import ConversationStore
+    from rag.answer.conversations import ConversationStore
 
     saved = ConversationStore(tmp_path / "data").list()
-    assert len(saved) == 1 and [t["question"] for t in saved[0].turns] == ["Pourquoi la Chine achète-t-elle du pétrole à la Russie ?", "Et le gaz ?"]
-    assert saved[0].turns[1]["answer"]["retrieval"]["query"] != "Et le gaz ?"  # the follow-up was completed from history
+    assert len(saved) == 1 and [t["question"] for t in saved[0].turns] == [
+        "Pourquoi la Chine achète-t-elle du pétrole à la Russie ?",
+        "Et le gaz ?",
+    ]
+    assert (
+        saved[0].turns[1]["answer"]["retrieval"]["query"] != "Et le gaz ?"
+    )  # the follow-up was completed from history

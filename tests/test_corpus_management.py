@@ -1,20 +1,15 @@
 """Keeping the index consistent: duplicates, listing, removal, reindexing, crashes."""
 
 import json
-import os
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
-from conftest import ROOT, HashingEmbedder
 from rag.cli import main
+from rag.ingest.articles import make_article
 from rag.pipeline import build
-from rag.settings import load_settings
-from rag.sources import make_article
+
+from conftest import ROOT, HashingEmbedder
 
 FAKES = ["--set", "embedder.backend=fake", "--set", "llm.backend=fake"]
 
@@ -23,16 +18,26 @@ def cli(*args):
     return CliRunner().invoke(main, [*FAKES, *args], catch_exceptions=False)
 
 
-WIRE = ("MOSCOU (Reuters) - Le président russe Vladimir Poutine et son homologue chinois Xi Jinping ont échangé mardi "
-        "par visioconférence sur les relations entre leurs deux pays, qui se sont intensifiées depuis le début de la guerre "
-        "en Ukraine. La Chine est devenue le premier partenaire commercial de la Russie et achète de grandes quantités "
-        "de pétrole et de gaz russes. Les deux dirigeants ont aussi évoqué le retrait des États-Unis de l'accord de Paris. ")
+WIRE = (
+    "MOSCOU (Reuters) - Le président russe Vladimir Poutine et son homologue chinois Xi Jinping ont échangé mardi "
+    "par visioconférence sur les relations entre leurs deux pays, qui se sont intensifiées depuis le début de la "
+    "guerre "
+    "en Ukraine. La Chine est devenue le premier partenaire commercial de la Russie et achète de grandes quantités "
+    "de pétrole et de gaz russes. Les deux dirigeants ont aussi évoqué le retrait des États-Unis de l'accord de Paris. "
+)
 
 
 def test_near_identical_wire_copies_are_linked_and_both_kept(fake_pipeline):
     original = make_article(id="reuters-1", text=WIRE * 2, title="Poutine et Xi échangent", source="Reuters", lang="fr")
-    copy = make_article(id="lefigaro-1", text=WIRE * 2 + "Avec AFP.", title="Poutine et Xi, un front uni", source="Le Figaro", lang="fr")
-    other = make_article(id="other", text="Le match de football a été reporté à cause de la neige. " * 10, title="Match reporté", lang="fr")
+    copy = make_article(
+        id="lefigaro-1", text=WIRE * 2 + "Avec AFP.", title="Poutine et Xi, un front uni", source="Le Figaro", lang="fr"
+    )
+    other = make_article(
+        id="other",
+        text="Le match de football a été reporté à cause de la neige. " * 10,
+        title="Match reporté",
+        lang="fr",
+    )
     report = fake_pipeline.add_articles([original, other])
     assert report.duplicates == []
     report = fake_pipeline.add_articles([copy])
@@ -71,14 +76,19 @@ def test_changing_embedder_needs_reindex_which_rebuilds_everything(tmp_path, mon
 def test_interrupted_reindex_swap_is_recovered(fake_pipeline):
     """A reindex killed between renaming the old index aside and putting the new one in place."""
     p = fake_pipeline
-    p.add_articles([make_article(id=f"a{i}", text=f"Article numéro {i} sur la météo.", title=f"Météo {i}", lang="fr") for i in range(5)])
+    p.add_articles(
+        [
+            make_article(id=f"a{i}", text=f"Article numéro {i} sur la météo.", title=f"Météo {i}", lang="fr")
+            for i in range(5)
+        ]
+    )
     store = p.store
-    client = store.client
-    for kind in ("chunks", "articles"):  # first half of swap_in_staging, then the crash
+    client = store.chroma.client
+    for kind in ("chunks", "articles"):  # the first half of a swap, then the crash
         client.get_collection(f"newsdesk_{kind}").modify(name=f"newsdesk__old_{kind}")
     store.forget()
     fresh = build(p.settings)
-    fresh.store.recover()
+    fresh.store.rebuild.recover()
     assert fresh.store.counts()[0] == 5
 
 
@@ -86,6 +96,18 @@ def articles_jsonl(path: Path, n: int) -> Path:
     with open(path, "w", encoding="utf-8") as fh:
         for i in range(n):
             text = " ".join(f"Phrase {j} de l'article {i} sur le sujet {i % 7}." for j in range(40))
-            fh.write(json.dumps({"id": f"crash-{i}", "title": f"Article {i}", "text": text, "date": "2024-01-01",
-                                 "source": "Test", "url": None, "lang": "fr"}) + "\n")
+            fh.write(
+                json.dumps(
+                    {
+                        "id": f"crash-{i}",
+                        "title": f"Article {i}",
+                        "text": text,
+                        "date": "2024-01-01",
+                        "source": "Test",
+                        "url": None,
+                        "lang": "fr",
+                    }
+                )
+                + "\n"
+            )
     return path

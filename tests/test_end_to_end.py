@@ -2,10 +2,11 @@
 
 import pytest
 
-from conftest import ROOT, SEED
-from rag.language import detect_answer
+from rag.config import load_settings
 from rag.pipeline import build
-from rag.settings import load_settings
+from rag.text.language import detect_answer
+
+from conftest import ROOT, SEED
 
 pytestmark = pytest.mark.slow
 
@@ -15,7 +16,9 @@ SEED_ID = None
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory):
     data = tmp_path_factory.mktemp("e2e")
-    settings = load_settings({"llm.backend": "llamacpp", "llm.model": "qwen2.5-coder-1.5b-instruct", "data_dir": str(data)}, environ={})
+    settings = load_settings(
+        {"llm.backend": "llamacpp", "llm.model": "qwen2.5-coder-1.5b-instruct", "data_dir": str(data)}, environ={}
+    )
     p = build(settings)
     report = p.add([ROOT / "corpus"])
     assert len(report.added) == 101 and not report.rejected
@@ -24,7 +27,7 @@ def pipeline(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def seed_id():
-    from rag.sources import load_text_file
+    from rag.ingest.sources import load_text_file
 
     return load_text_file(SEED).id
 

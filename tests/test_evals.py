@@ -5,11 +5,13 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from conftest import ROOT
 from rag.cli import main
-from rag.evals import EvalConfig, load_questions, load_suite, run, sample_unanswerable
 from rag.errors import ConfigError
-from rag.report import compare, read_results
+from rag.evals.harness import run_eval as run
+from rag.evals.questions import EvalConfig, load_questions, load_suite, sample_unanswerable
+from rag.evals.report import compare, read_results
+
+from conftest import ROOT
 
 FAKES = ["--set", "embedder.backend=fake", "--set", "llm.backend=fake", "--set", "retrieval.min_relevance=-100"]
 
@@ -18,18 +20,44 @@ FAKES = ["--set", "embedder.backend=fake", "--set", "llm.backend=fake", "--set",
 def small_set(tmp_path):
     corpus = tmp_path / "corpus.jsonl"
     questions = tmp_path / "questions.jsonl"
-    arts = [json.loads(l) for l in (ROOT / "corpus" / "wikinews_fr.jsonl").read_text().splitlines()[:30]]
+    arts = [json.loads(line) for line in (ROOT / "corpus" / "wikinews_fr.jsonl").read_text().splitlines()[:30]]
     corpus.write_text("\n".join(json.dumps(a, ensure_ascii=False) for a in arts))
-    qs = [{"id": f"q{i}", "question": a["title"], "lang": "fr", "answers": [a["title"].split()[-1]], "article_ids": [a["id"]],
-           "answerable": True, "kind": "known-item"} for i, a in enumerate(arts[:12])]
+    qs = [
+        {
+            "id": f"q{i}",
+            "question": a["title"],
+            "lang": "fr",
+            "answers": [a["title"].split()[-1]],
+            "article_ids": [a["id"]],
+            "answerable": True,
+            "kind": "known-item",
+        }
+        for i, a in enumerate(arts[:12])
+    ]
     questions.write_text("\n".join(json.dumps(q, ensure_ascii=False) for q in qs))
     return corpus, questions
 
 
 def test_retrieval_run_all_presets(small_set, tmp_path):
     corpus, questions = small_set
-    result = CliRunner().invoke(main, [*FAKES, "--models-dir", str(tmp_path / "models"), "eval", "--questions", str(questions), "--corpus", str(corpus), "--preset", "all",
-                                       "--out", str(tmp_path / "run")], catch_exceptions=False)
+    result = CliRunner().invoke(
+        main,
+        [
+            *FAKES,
+            "--models-dir",
+            str(tmp_path / "models"),
+            "eval",
+            "--questions",
+            str(questions),
+            "--corpus",
+            str(corpus),
+            "--preset",
+            "all",
+            "--out",
+            str(tmp_path / "run"),
+        ],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.output
     run_dir = tmp_path / "run"
     rows = read_results(run_dir / "results.jsonl")
@@ -46,16 +74,26 @@ def test_retrieval_run_all_presets(small_set, tmp_path):
     report = (run_dir / "report.html").read_text()
     assert "data:image/png;base64," in report and "naive-llamaindex" in report
     # A second run over the same corpus reuses the cached index.
-    again = run(EvalConfig(name="again", questions=questions, corpora=[corpus], presets=["bm25"]),
-                _settings(tmp_path), tmp_path / "runs")
+    again = run(
+        EvalConfig(name="again", questions=questions, corpora=[corpus], presets=["bm25"]),
+        _settings(tmp_path),
+        tmp_path / "runs",
+    )
     assert read_results(again / "results.jsonl")[0]["scores"] == rows[0]["scores"]
 
 
 def _settings(tmp_path):
-    from rag.settings import load_settings
+    from rag.config import load_settings
 
-    return load_settings({"embedder.backend": "fake", "llm.backend": "fake", "retrieval.min_relevance": -100.0,
-                          "models_dir": str(tmp_path / "models")}, environ={"NEWSDESK_DATA_DIR": str(tmp_path / "data")})
+    return load_settings(
+        {
+            "embedder.backend": "fake",
+            "llm.backend": "fake",
+            "retrieval.min_relevance": -100.0,
+            "models_dir": str(tmp_path / "models"),
+        },
+        environ={"NEWSDESK_DATA_DIR": str(tmp_path / "data")},
+    )
 
 
 def test_answer_mode_and_unanswerable_sampling(small_set, tmp_path):
@@ -68,14 +106,23 @@ def test_answer_mode_and_unanswerable_sampling(small_set, tmp_path):
     for r in unanswerable:  # their gold articles were hidden from the run's index
         assert r["gold"] == [] and "refusal_accuracy" in r["scores"]
     summary = json.loads((run_dir / "summary.json").read_text())["metrics"]
-    for key in ("language_match", "refusal_accuracy", "false_refusal_rate", "ttft_s_p50", "total_s_p50", "tokens_prompt_p50"):
+    for key in (
+        "language_match",
+        "refusal_accuracy",
+        "false_refusal_rate",
+        "ttft_s_p50",
+        "total_s_p50",
+        "tokens_prompt_p50",
+    ):
         assert key in summary, key
     answered = [r for r in rows if r["answerable"] and not r["refused"]]
-    assert answered and all(r["scores"]["citation_validity"] == 1.0 for r in answered if "citation_validity" in r["scores"])
+    assert answered and all(
+        r["scores"]["citation_validity"] == 1.0 for r in answered if "citation_validity" in r["scores"]
+    )
 
 
 def test_sampling_is_seeded_and_hides_gold():
-    from rag.evals import Question
+    from rag.evals.questions import Question
 
     qs = [Question(f"q{i}", "?", "fr", ("a",), (f"a{i}",)) for i in range(20)]
     out1, hidden1 = sample_unanswerable(qs, 0.2, seed=1)
@@ -86,8 +133,16 @@ def test_sampling_is_seeded_and_hides_gold():
 
 def test_compare_two_runs(small_set, tmp_path):
     corpus, questions = small_set
-    a = run(EvalConfig(name="a", questions=questions, corpora=[corpus], presets=["bm25"]), _settings(tmp_path), tmp_path / "r")
-    b = run(EvalConfig(name="b", questions=questions, corpora=[corpus], presets=["dense"]), _settings(tmp_path), tmp_path / "r")
+    a = run(
+        EvalConfig(name="a", questions=questions, corpora=[corpus], presets=["bm25"]),
+        _settings(tmp_path),
+        tmp_path / "r",
+    )
+    b = run(
+        EvalConfig(name="b", questions=questions, corpora=[corpus], presets=["dense"]),
+        _settings(tmp_path),
+        tmp_path / "r",
+    )
     result = compare(a, b)
     assert result["questions"] == 12
     row = next(r for r in result["metrics"] if r["metric"] == "mrr@10")
@@ -116,12 +171,38 @@ def test_suites_point_at_the_shared_sets():
 
 def test_report_escapes_untrusted_text(tmp_path):
     corpus = tmp_path / "c.jsonl"
-    corpus.write_text(json.dumps({"id": "x", "title": "<script>alert(1)</script>", "text": "Texte <img src=x onerror=alert(2)>.",
-                                  "date": None, "source": "s", "url": None, "lang": "fr"}))
+    corpus.write_text(
+        json.dumps(
+            {
+                "id": "x",
+                "title": "<script>alert(1)</script>",
+                "text": "Texte <img src=x onerror=alert(2)>.",
+                "date": None,
+                "source": "s",
+                "url": None,
+                "lang": "fr",
+            }
+        )
+    )
     questions = tmp_path / "q.jsonl"
-    questions.write_text(json.dumps({"id": "q1", "question": "<b onmouseover=alert(3)>Quoi ?</b>", "lang": "fr", "answers": ["<i>x</i>"],
-                                     "article_ids": ["x"], "answerable": True, "kind": "qa"}))
-    out = run(EvalConfig(name="<svg/onload=alert(4)>", questions=questions, corpora=[corpus], presets=["bm25"]), _settings(tmp_path), tmp_path / "r")
+    questions.write_text(
+        json.dumps(
+            {
+                "id": "q1",
+                "question": "<b onmouseover=alert(3)>Quoi ?</b>",
+                "lang": "fr",
+                "answers": ["<i>x</i>"],
+                "article_ids": ["x"],
+                "answerable": True,
+                "kind": "qa",
+            }
+        )
+    )
+    out = run(
+        EvalConfig(name="<svg/onload=alert(4)>", questions=questions, corpora=[corpus], presets=["bm25"]),
+        _settings(tmp_path),
+        tmp_path / "r",
+    )
     page = (out / "report.html").read_text()
     for raw in ("<script>alert", "<b onmouseover", "<i>x</i>", "<svg/onload"):
         assert raw not in page

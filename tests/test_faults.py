@@ -5,8 +5,9 @@ import subprocess
 import pytest
 from click.testing import CliRunner
 
-from conftest import ROOT
 from rag.cli import main
+
+from conftest import ROOT
 from test_writers import fresh_view
 
 FAKES = ["--set", "embedder.backend=fake", "--set", "llm.backend=fake"]
@@ -38,7 +39,8 @@ def test_disk_full_is_a_clear_error_and_nothing_half_written(small_disk):
     assert result.exit_code == 1
     line = result.output.strip().splitlines()[-1]
     assert "disk" in line and "free disk space" in line
-    # Read by a fresh process (this one's Chroma client saw the writes): the first article is intact, whatever else is visible is whole.
+    # Read by a fresh process (this one's Chroma client saw the writes): the first article is intact,
+    # whatever else is visible is whole.
     view = fresh_view(data, "Chine Russie")
     assert any(t.startswith("Coopération") for t in view["titles"])
     assert view["broken"] == [] and view["search"]

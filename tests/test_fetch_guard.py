@@ -15,15 +15,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from rag import fetch as fetch_module
 from rag.errors import IngestError
-from rag.fetch import embedded_ipv4, fetch, is_public
+from rag.ingest import fetch as fetch_module
+from rag.ingest.fetch import embedded_ipv4, fetch, is_public
 from rag.settings import IngestSettings
 
 PUBLIC, PRIVATE = "127.0.0.2", "127.0.0.1"
-ARTICLE = ("<html><head><title>Une page publique</title></head><body><article><h1>Une page publique</h1>"
-           + "<p>Le conseil municipal a voté le budget de la ville pour l'année prochaine après un long débat.</p>" * 8
-           + "</article></body></html>").encode()
+ARTICLE = (
+    "<html><head><title>Une page publique</title></head><body><article><h1>Une page publique</h1>"
+    + "<p>Le conseil municipal a voté le budget de la ville pour l'année prochaine après un long débat.</p>" * 8
+    + "</article></body></html>"
+).encode()
 
 
 def limits(**kw) -> IngestSettings:
@@ -101,16 +103,24 @@ def drip_headers(handler):
 @pytest.fixture
 def net(monkeypatch):
     """The private service on 127.0.0.1:P, the public site on 127.0.0.2:P, and names that resolve to them."""
-    private = Server(PRIVATE, 0, {"/admin": lambda h: send(h, body=b"<html><body>" + b"<p>secret admin page</p>" * 40 + b"</body></html>")})
+    private = Server(
+        PRIVATE,
+        0,
+        {"/admin": lambda h: send(h, body=b"<html><body>" + b"<p>secret admin page</p>" * 40 + b"</body></html>")},
+    )
     port = private.port
-    public = Server(PUBLIC, port, {
-        "/page": lambda h: send(h, body=ARTICLE),
-        "/go": lambda h: send(h, 302, headers=[("Location", f"http://{PRIVATE}:{port}/admin")]),
-        "/drip": drip_body,
-        "/drip-headers": drip_headers,
-        "/bad-length": lambda h: send(h, body=b"x", headers=[("Content-Length", "abc")]),
-        "/feed.xml": lambda h: send(h, body=hostile_feed(port), ctype="application/rss+xml"),
-    })
+    public = Server(
+        PUBLIC,
+        port,
+        {
+            "/page": lambda h: send(h, body=ARTICLE),
+            "/go": lambda h: send(h, 302, headers=[("Location", f"http://{PRIVATE}:{port}/admin")]),
+            "/drip": drip_body,
+            "/drip-headers": drip_headers,
+            "/bad-length": lambda h: send(h, body=b"x", headers=[("Content-Length", "abc")]),
+            "/feed.xml": lambda h: send(h, body=hostile_feed(port), ctype="application/rss+xml"),
+        },
+    )
     calls: dict[str, int] = {}
     real = socket.getaddrinfo
 
@@ -135,29 +145,66 @@ def net(monkeypatch):
 
 
 def hostile_feed(port: int) -> bytes:
-    links = [f"http://{PRIVATE}:{port}/admin", f"http://[::ffff:127.0.0.1]:{port}/admin", f"http://[64:ff9b::7f00:1]:{port}/admin",
-             f"http://rebind.test:{port}/admin", f"http://faß.test:{port}/admin", f"http://news.test:{port}/go",
-             f"http://news.test:{port}/drip", "file:///etc/passwd", f"http://news.test:{port}/page"]
-    items = "".join(f"<item><title>Entrée {i}</title><link>{links[i % len(links)]}</link><guid>e{i}</guid>"
-                    f"<description>Court résumé {i}.</description></item>" for i in range(120))
-    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Flux hostile</title>{items}</channel></rss>'.encode()
+    links = [
+        f"http://{PRIVATE}:{port}/admin",
+        f"http://[::ffff:127.0.0.1]:{port}/admin",
+        f"http://[64:ff9b::7f00:1]:{port}/admin",
+        f"http://rebind.test:{port}/admin",
+        f"http://faß.test:{port}/admin",
+        f"http://news.test:{port}/go",
+        f"http://news.test:{port}/drip",
+        "file:///etc/passwd",
+        f"http://news.test:{port}/page",
+    ]
+    items = "".join(
+        f"<item><title>Entrée {i}</title><link>{links[i % len(links)]}</link><guid>e{i}</guid>"
+        f"<description>Court résumé {i}.</description></item>"
+        for i in range(120)
+    )
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>Flux hostile</title>{items}</channel></rss>'.encode()
+    )
 
 
 # -- the address policy itself -------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("address", [
-    "127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "224.0.0.1",
-    "255.255.255.255", "::1", "::", "fe80::1", "fc00::1", "fd00:ec2::254", "ff02::1",
-    "::ffff:127.0.0.1", "::ffff:169.254.169.254", "::ffff:10.0.0.1", "::127.0.0.1",  # IPv4-mapped and -compatible
-    "64:ff9b::7f00:1", "64:ff9b::a9fe:a9fe",  # NAT64 of 127.0.0.1 and of the metadata address
-    "2002:7f00:1::", "2002:a9fe:a9fe::1",  # 6to4 of 127.0.0.1 and 169.254.169.254
-    "2001:0:4136:e378:8000:63bf:80ff:fffe",  # Teredo whose client is 127.0.0.1
-])
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "127.0.0.1",
+        "10.1.2.3",
+        "172.16.0.1",
+        "192.168.1.1",
+        "169.254.169.254",
+        "100.64.0.1",
+        "0.0.0.0",
+        "224.0.0.1",
+        "255.255.255.255",
+        "::1",
+        "::",
+        "fe80::1",
+        "fc00::1",
+        "fd00:ec2::254",
+        "ff02::1",
+        "::ffff:127.0.0.1",
+        "::ffff:169.254.169.254",
+        "::ffff:10.0.0.1",
+        "::127.0.0.1",  # IPv4-mapped and -compatible
+        "64:ff9b::7f00:1",
+        "64:ff9b::a9fe:a9fe",  # NAT64 of 127.0.0.1 and of the metadata address
+        "2002:7f00:1::",
+        "2002:a9fe:a9fe::1",  # 6to4 of 127.0.0.1 and 169.254.169.254
+        "2001:0:4136:e378:8000:63bf:80ff:fffe",  # Teredo whose client is 127.0.0.1
+    ],
+)
 def test_private_local_and_metadata_addresses_are_not_public_in_any_form(address):
     assert not is_public(ipaddress.ip_address(address))
 
 
-@pytest.mark.parametrize("address", ["93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946", "::ffff:93.184.216.34", "2002:5db8:d822::1"])
+@pytest.mark.parametrize(
+    "address", ["93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946", "::ffff:93.184.216.34", "2002:5db8:d822::1"]
+)
 def test_public_addresses_are_public(address):
     assert is_public(ipaddress.ip_address(address))
 
@@ -169,6 +216,7 @@ def test_embedded_ipv4_forms():
 
 
 # -- real connections ----------------------------------------------------------------------------------------------
+
 
 def test_a_public_page_is_fetched(net):
     public, private, port = net
@@ -197,7 +245,9 @@ def test_a_redirect_to_the_private_network_is_refused(net):
     assert public.hits == ["/go"] and private.hits == []
 
 
-@pytest.mark.parametrize("host", ["[::ffff:127.0.0.1]", "[64:ff9b::7f00:1]", "[::127.0.0.1]", "169.254.169.254", "localhost"])
+@pytest.mark.parametrize(
+    "host", ["[::ffff:127.0.0.1]", "[64:ff9b::7f00:1]", "[::127.0.0.1]", "169.254.169.254", "localhost"]
+)
 def test_literal_private_addresses_are_refused_before_connecting(host):
     with pytest.raises(IngestError, match="private or local address"):
         fetch(f"http://{host}:9/x", limits())
@@ -223,18 +273,26 @@ def test_malformed_answers_and_urls_are_one_line_errors(net):
 
 
 def test_a_hostile_feed_reaches_nothing_private_and_is_bounded(net, tmp_path):
-    from rag.feeds import FeedList
+    from rag.config import load_settings
+    from rag.ingest.feeds import FeedList
     from rag.pipeline import build
-    from rag.settings import load_settings
 
     public, private, port = net
-    settings = load_settings({"embedder.backend": "fake", "llm.backend": "fake", "ingest.fetch_timeout_s": 2,
-                              "ingest.max_feed_entries": 30, "ingest.feed_budget_s": 20, "models_dir": str(tmp_path / "m")},
-                             environ={"NEWSDESK_DATA_DIR": str(tmp_path / "data")})
+    settings = load_settings(
+        {
+            "embedder.backend": "fake",
+            "llm.backend": "fake",
+            "ingest.fetch_timeout_s": 2,
+            "ingest.max_feed_entries": 30,
+            "ingest.feed_budget_s": 20,
+            "models_dir": str(tmp_path / "m"),
+        },
+        environ={"NEWSDESK_DATA_DIR": str(tmp_path / "data")},
+    )
     pipeline = build(settings)
     FeedList(settings.data_dir).add(f"http://news.test:{port}/feed.xml", "Flux hostile")
     started = time.monotonic()
-    report = pipeline.update_feeds()
+    pipeline.update_feeds()
     elapsed = time.monotonic() - started
     assert private.hits == []  # no entry link reached the private service, whatever its form
     assert elapsed < 40  # 30 entries at most, the dripping ones cut at 2 s each

@@ -2,8 +2,10 @@
 
 import pytest
 
-from rag.bm25 import BM25Index, analyze, bridge_terms
-from rag.retrieval import fuse_zscores, lexical_bridged
+from rag.retrieve.bm25 import BM25Index
+from rag.retrieve.fusion import fuse_zscores
+from rag.retrieve.hybrid import lexical_bridged
+from rag.text.analysis import analyze, bridge_terms
 from rag.types import Chunk
 
 
@@ -43,12 +45,15 @@ def chunk(id: str, text: str, lang: str) -> Chunk:
 
 
 def test_bm25_reads_only_names_in_other_languages():
-    index = BM25Index.build([
-        chunk("fr1:0", "Une personne a disparu à Melrose, selon la police locale.", "fr"),
-        chunk("en1:0", "A missing person was reported by the family on Sunday.", "en"),
-        chunk("en2:0", "Melrose police searched the river for a second day.", "en"),
-        chunk("en3:0", "The harvest was late this year because of the rain.", "en"),
-    ], generation=1)
+    index = BM25Index.build(
+        [
+            chunk("fr1:0", "Une personne a disparu à Melrose, selon la police locale.", "fr"),
+            chunk("en1:0", "A missing person was reported by the family on Sunday.", "en"),
+            chunk("en2:0", "Melrose police searched the river for a second day.", "en"),
+            chunk("en3:0", "The harvest was late this year because of the rain.", "en"),
+        ],
+        generation=1,
+    )
     query = "La personne a disparu à Melrose"
     plain = {id for id, _, _ in index.search(query, "fr", 10)}
     assert plain == {"fr1:0", "en1:0", "en2:0"}  # "personne" and "person" share a stem: a match by accident

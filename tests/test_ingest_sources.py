@@ -5,12 +5,12 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from conftest import SEED
 from rag.cli import main
+from rag.config import load_settings
 from rag.errors import IngestError
-from rag.feeds import FeedList
+from rag.ingest.feeds import FeedList
 from rag.pipeline import build
-from rag.settings import load_settings
+
 from site_server import Site
 
 FAKES = ["--set", "embedder.backend=fake", "--set", "llm.backend=fake", "--set", "ingest.allow_private_urls=true"]
@@ -24,9 +24,17 @@ def site():
 
 @pytest.fixture
 def pipeline(tmp_path):
-    settings = load_settings({"embedder.backend": "fake", "llm.backend": "fake", "ingest.allow_private_urls": True,
-                              "ingest.fetch_timeout_s": 2, "ingest.max_fetch_mb": 1, "models_dir": str(tmp_path / "m")},
-                             environ={"NEWSDESK_DATA_DIR": str(tmp_path / "data")})
+    settings = load_settings(
+        {
+            "embedder.backend": "fake",
+            "llm.backend": "fake",
+            "ingest.allow_private_urls": True,
+            "ingest.fetch_timeout_s": 2,
+            "ingest.max_fetch_mb": 1,
+            "models_dir": str(tmp_path / "m"),
+        },
+        environ={"NEWSDESK_DATA_DIR": str(tmp_path / "data")},
+    )
     return build(settings)
 
 
@@ -53,7 +61,10 @@ def test_same_page_saved_as_html_file_is_the_same_article_text(pipeline, site, t
     from site_server import SITE
 
     page = tmp_path / "saved.html"
-    page.write_text((SITE / "poutine-xi.html").read_text(encoding="utf-8").replace("{base}", "https://example.org"), encoding="utf-8")
+    page.write_text(
+        (SITE / "poutine-xi.html").read_text(encoding="utf-8").replace("{base}", "https://example.org"),
+        encoding="utf-8",
+    )
     report = pipeline.add([page])
     a = pipeline.store.get_articles(report.added)[report.added[0]].article
     assert a.url == "https://example.org/2025/01/21/poutine-xi.html" and a.date == "2025-01-21"
@@ -80,13 +91,17 @@ def test_redirects_are_followed(pipeline, site):
 
 
 def test_unreachable_and_private_and_non_http_urls(tmp_path):
-    strict = build(load_settings({"embedder.backend": "fake", "llm.backend": "fake"}, environ={"NEWSDESK_DATA_DIR": str(tmp_path)}))
+    strict = build(
+        load_settings({"embedder.backend": "fake", "llm.backend": "fake"}, environ={"NEWSDESK_DATA_DIR": str(tmp_path)})
+    )
     report = strict.add(["http://127.0.0.1:9/x.html", "ftp://example.org/a.html"])
     assert len(report.rejected) == 2
     assert "private or local address" in report.rejected[0] and "allow_private_urls" in report.rejected[0]
     assert "only http and https" in report.rejected[1]
-    open_settings = load_settings({"embedder.backend": "fake", "llm.backend": "fake", "ingest.allow_private_urls": True},
-                                  environ={"NEWSDESK_DATA_DIR": str(tmp_path)})
+    open_settings = load_settings(
+        {"embedder.backend": "fake", "llm.backend": "fake", "ingest.allow_private_urls": True},
+        environ={"NEWSDESK_DATA_DIR": str(tmp_path)},
+    )
     report = build(open_settings).add(["http://127.0.0.1:9/x.html"])
     assert "unreachable" in report.rejected[0]
 
@@ -127,7 +142,12 @@ def test_feed_cli_import_opml_list_update(site, tmp_path):
 
 
 def test_stdin_pdf_and_stats(tmp_path):
-    result = cli("add", "-", "--json", input="Un titre collé depuis le presse-papiers\n\nLe 3 mars 2024, la mairie a voté le budget.")
+    result = cli(
+        "add",
+        "-",
+        "--json",
+        input="Un titre collé depuis le presse-papiers\n\nLe 3 mars 2024, la mairie a voté le budget.",
+    )
     report = json.loads(result.stdout)
     assert len(report["added"]) == 1
     listed = json.loads(cli("list", "--json").stdout)
@@ -156,7 +176,8 @@ def minimal_pdf(text: str) -> bytes:
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
         b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
     ]

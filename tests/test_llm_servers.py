@@ -2,19 +2,25 @@
 
 import pytest
 
-from conftest import ROOT, SEED
-from rag import llms
+from rag.config import load_settings
 from rag.errors import BackendUnavailable
-from rag.models import resolve_llm_path
+from rag.models import llms
+from rag.models.catalog import resolve_llm_path
 from rag.pipeline import build
-from rag.settings import load_settings
+
+from conftest import SEED
 from servers import llama_server, misbehaving_server
 
 pytestmark = pytest.mark.slow
 
 
 def settings(tmp_path, **cli):
-    base = {"data_dir": str(tmp_path / "data"), "llm.backend": "openai", "llm.openai_model": "local", "llm.max_tokens": 96}
+    base = {
+        "data_dir": str(tmp_path / "data"),
+        "llm.backend": "openai",
+        "llm.openai_model": "local",
+        "llm.max_tokens": 96,
+    }
     return load_settings({**base, **cli}, environ={})
 
 
@@ -24,7 +30,9 @@ def test_openai_backend_against_llama_cpp_server(tmp_path):
         s = settings(tmp_path, **{"llm.openai_base_url": url})
         llm = llms.create(s)
         assert llm.name == "openai:local"
-        text = "".join(llm.stream([llms.Message("user", "Réponds par un seul mot : quelle est la capitale de la France ?")], 16))
+        text = "".join(
+            llm.stream([llms.Message("user", "Réponds par un seul mot : quelle est la capitale de la France ?")], 16)
+        )
         assert "paris" in text.lower()
         p = build(s)
         p.add([SEED])
@@ -34,11 +42,19 @@ def test_openai_backend_against_llama_cpp_server(tmp_path):
 
 @pytest.mark.parametrize("mode, message", [("slow", "did not answer in time"), ("garbage", "failed")])
 def test_slow_or_garbage_model_server_is_a_clear_error_and_history_is_kept(tmp_path, mode, message):
-    from rag.conversations import Conversation
+    from rag.answer.conversations import Conversation
 
     with misbehaving_server(mode) as url:
-        s = settings(tmp_path, **{"llm.openai_base_url": url, "llm.timeout_s": 2, "embedder.backend": "fake", "retrieval.min_relevance": -100.0,
-                                  "models_dir": str(tmp_path / "models")})
+        s = settings(
+            tmp_path,
+            **{
+                "llm.openai_base_url": url,
+                "llm.timeout_s": 2,
+                "embedder.backend": "fake",
+                "retrieval.min_relevance": -100.0,
+                "models_dir": str(tmp_path / "models"),
+            },
+        )
         p = build(s)
         p.add([SEED])
         conv = Conversation()
@@ -51,8 +67,15 @@ def test_slow_or_garbage_model_server_is_a_clear_error_and_history_is_kept(tmp_p
 
 
 def test_model_server_down(tmp_path):
-    s = settings(tmp_path, **{"llm.openai_base_url": "http://127.0.0.1:9/v1", "embedder.backend": "fake", "retrieval.min_relevance": -100.0,
-                              "models_dir": str(tmp_path / "models")})
+    s = settings(
+        tmp_path,
+        **{
+            "llm.openai_base_url": "http://127.0.0.1:9/v1",
+            "embedder.backend": "fake",
+            "retrieval.min_relevance": -100.0,
+            "models_dir": str(tmp_path / "models"),
+        },
+    )
     p = build(s)
     p.add([SEED])
     with pytest.raises(BackendUnavailable, match="unreachable"):

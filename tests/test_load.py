@@ -12,6 +12,7 @@ pytestmark = pytest.mark.slow
 def test_concurrent_sessions_all_answered_none_crossed(tmp_path):
     sys.path.insert(0, str(ROOT / "bench"))
     from load import run_load, serve
+
     from servers import free_port
 
     port = free_port()

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from rag import metrics
+from rag.evals import metrics
 
 
 def test_article_ranking_keeps_best_rank():

@@ -2,8 +2,9 @@
 
 import pytest
 
-from rag.answering import Passage, copies_example, finish, focus, section_starts
-from rag.chunking import split_sentences
+from rag.answer.finishing import copies_example, finish
+from rag.answer.passages import Passage, focus, section_starts
+from rag.text.sentences import split_sentences
 from rag.types import Chunk
 
 TEXT = (
@@ -25,8 +26,11 @@ def chunk(text: str = TEXT, start: int = 100) -> Chunk:
 
 def test_section_titles_are_short_lines_of_their_own_before_a_sentence():
     spans = split_sentences(TEXT)
-    titles = [TEXT[s:e] for (s, e), t in zip(spans, section_starts(TEXT, spans)) if t]
-    assert titles == ["La Chine et le retrait des États-Unis de l'Accord de Paris", "Une nouvelle ère : tensions et alliances"]
+    titles = [TEXT[s:e] for (s, e), t in zip(spans, section_starts(TEXT, spans), strict=True) if t]
+    assert titles == [
+        "La Chine et le retrait des États-Unis de l'Accord de Paris",
+        "Une nouvelle ère : tensions et alliances",
+    ]
 
 
 def test_runs_of_short_lines_are_a_list_not_titles():
@@ -37,8 +41,10 @@ def test_runs_of_short_lines_are_a_list_not_titles():
 def test_a_title_that_scores_best_brings_the_section_it_announces():
     # sentences: 0 transports, 1 title, 2 climat, 3 critiqué, 4 préoccupation, 5 second title, 6 tensions
     passage = focus(chunk(), [0.5, 0.9, 0.6, 0.4, 0.45, 0.3, 0.2], words, 25)
-    assert passage.text == ("La Chine et le retrait des États-Unis de l'Accord de Paris\n\n"
-                            "Les dirigeants ont abordé le climat. Ce retrait a été critiqué par la Chine.")
+    assert passage.text == (
+        "La Chine et le retrait des États-Unis de l'Accord de Paris\n\n"
+        "Les dirigeants ont abordé le climat. Ce retrait a été critiqué par la Chine."
+    )
     assert TEXT[passage.start - 100 : passage.end - 100] == passage.text
 
 
@@ -53,7 +59,9 @@ def test_without_titles_the_window_grows_on_both_sides_within_the_budget():
     passage = focus(chunk(text, 0), [0.1, 0.2, 0.9, 0.3], words, 6)
     assert passage.text == "Sept huit neuf. Dix onze douze."
     assert (passage.start, passage.end) == (32, 63)
-    assert focus(chunk(text, 0), [0.1, 0.9, 0.2, 0.3], words, 9).text == "Un deux trois. Quatre cinq six. Sept huit neuf."
+    assert (
+        focus(chunk(text, 0), [0.1, 0.9, 0.2, 0.3], words, 9).text == "Un deux trois. Quatre cinq six. Sept huit neuf."
+    )
 
 
 def test_a_chunk_within_the_budget_is_shown_whole():
@@ -78,13 +86,16 @@ def passage() -> Passage:
     return Passage(c, c.text, c.start, c.end)
 
 
-@pytest.mark.parametrize("sentence, copied", [
-    ("According to an article published on May 3, 2021, the unions have protested [1].", True),
-    ("Selon un article du 3 mai 2021, les syndicats ont protesté.", True),
-    ("Les syndicats ont protesté contre la réforme [2].", False),
-    ("Selon un article du 3 mai 2021, la Chine a critiqué le retrait [1].", False),
-    ("Les syndicats ont protesté [2].", False),  # too short to tell
-])
+@pytest.mark.parametrize(
+    "sentence, copied",
+    [
+        ("According to an article published on May 3, 2021, the unions have protested [1].", True),
+        ("Selon un article du 3 mai 2021, les syndicats ont protesté.", True),
+        ("Les syndicats ont protesté contre la réforme [2].", False),
+        ("Selon un article du 3 mai 2021, la Chine a critiqué le retrait [1].", False),
+        ("Les syndicats ont protesté [2].", False),  # too short to tell
+    ],
+)
 def test_copies_of_the_instructions_example_are_recognised_in_both_languages(sentence, copied):
     assert copies_example(sentence) is copied
 

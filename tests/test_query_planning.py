@@ -4,14 +4,15 @@ from datetime import date
 
 import pytest
 
+from rag.ingest.articles import make_article
+from rag.ingest.chunking import chunk_article
+from rag.retrieve.fusion import Ranked, fuse
+from rag.retrieve.query import complete_from_history, plan
+from rag.retrieve.stages import cap_per_article, prefer_recent
+from rag.text.timephrases import parse
+from rag.types import Filters, Hit, Message
+
 from conftest import HashingEmbedder
-from rag.chunking import chunk_article
-from rag.llms import Message
-from rag.query import complete_from_history, plan
-from rag.retrieval import Ranked, cap_per_article, fuse, prefer_recent
-from rag.sources import make_article
-from rag.timephrases import parse
-from rag.types import Filters, Hit
 
 TODAY = date(2024, 3, 14)  # a Thursday
 
@@ -19,7 +20,13 @@ TODAY = date(2024, 3, 14)  # a Thursday
 @pytest.mark.parametrize(
     "question, since, until, recent, cleaned",
     [
-        ("Que s'est-il passé cette semaine en Ukraine ?", "2024-03-11", "2024-03-15", False, "Que s'est-il passé en Ukraine?"),
+        (
+            "Que s'est-il passé cette semaine en Ukraine ?",
+            "2024-03-11",
+            "2024-03-15",
+            False,
+            "Que s'est-il passé en Ukraine?",
+        ),
         ("Qu'a dit le ministre hier ?", "2024-03-13", "2024-03-14", False, "Qu'a dit le ministre?"),
         ("Et avant-hier ?", "2024-03-12", "2024-03-13", False, "Et?"),
         ("Les élections en 2019", "2019-01-01", "2020-01-01", False, "Les élections"),
@@ -66,7 +73,10 @@ def test_explicit_dates_win_over_question_dates():
 def test_follow_up_completion():
     history = [Message("user", "Pourquoi la Chine est-elle importante pour la Russie ?"), Message("assistant", "…")]
     assert complete_from_history("Et l'Inde ?", "fr", history) == "Et l'Inde — Pourquoi Chine importante Russie"
-    assert complete_from_history("Quel est le budget de la NASA pour 2012 ?", "fr", history) == "Quel est le budget de la NASA pour 2012 ?"
+    assert (
+        complete_from_history("Quel est le budget de la NASA pour 2012 ?", "fr", history)
+        == "Quel est le budget de la NASA pour 2012 ?"
+    )
     p = plan("What about last year?", "en", TODAY, history)
     assert p.filters.since == "2023-01-01" and "Chine" in p.query and p.rewritten
 
@@ -93,7 +103,7 @@ def test_cap_per_article_and_recency():
 
 
 def test_rerank_blends_first_and_second_stage():
-    from rag.rerank import rerank
+    from rag.retrieve.stages import rerank
 
     class Fixed:
         def __init__(self, scores):
@@ -105,16 +115,18 @@ def test_rerank_blends_first_and_second_stage():
             return np.array([self._scores[p.split("\n")[-1]] for p in passages], dtype=float)
 
     hits = [hit("a", 0, 3.0), hit("b", 0, 2.0), hit("c", 0, 1.0), hit("d", 0, 0.5)]
-    texts = {h.chunk.embed_text.split("\n")[-1]: s for h, s in zip(hits, (0.1, 0.2, 0.9, 5.0))}
+    texts = {h.chunk.embed_text.split("\n")[-1]: s for h, s in zip(hits, (0.1, 0.2, 0.9, 5.0), strict=True)}
     # Only the top three are rescored; "c" jumps ahead when the second stage weighs enough; "d" stays last.
     assert [h.chunk.article_id for h in rerank(hits, "q", Fixed(texts), depth=3, weight=0.0)] == ["a", "b", "c", "d"]
     assert [h.chunk.article_id for h in rerank(hits, "q", Fixed(texts), depth=3, weight=1.0)] == ["c", "b", "a", "d"]
 
 
 def test_near_duplicate_passages_are_dropped():
-    from rag.retrieval import drop_near_duplicates
+    from rag.retrieve.stages import drop_near_duplicates
 
-    wire = "MOSCOU (Reuters) - Vladimir Poutine et Xi Jinping ont échangé mardi sur les relations entre leurs deux pays."
+    wire = (
+        "MOSCOU (Reuters) - Vladimir Poutine et Xi Jinping ont échangé mardi sur les relations entre leurs deux pays."
+    )
     a = make_article(id="reuters", text=wire, title="T", lang="fr")
     b = make_article(id="figaro", text=wire + " Avec AFP.", title="T", lang="fr")
     c = make_article(id="other", text="Le match de football a été reporté à cause de la neige.", title="T", lang="fr")

@@ -8,12 +8,13 @@ import sys
 
 import pytest
 
-from conftest import ROOT, HashingEmbedder
+from rag.config import load_settings
 from rag.errors import BackendUnavailable, StoreError
+from rag.ingest.articles import make_article
 from rag.pipeline import build
-from rag.settings import load_settings
-from rag.sources import make_article
 from rag.types import Filters
+
+from conftest import ROOT, HashingEmbedder
 from servers import chroma_server
 
 pytestmark = pytest.mark.slow
@@ -26,9 +27,17 @@ def server(tmp_path_factory):
 
 
 def settings_for(server, tmp_path, collection="news"):
-    return load_settings({"embedder.backend": "fake", "llm.backend": "fake", "retrieval.min_relevance": -100.0, "store.url": server.url,
-                          "store.collection": collection, "models_dir": str(tmp_path / "models")},
-                         environ={"NEWSDESK_DATA_DIR": str(tmp_path / "data")})
+    return load_settings(
+        {
+            "embedder.backend": "fake",
+            "llm.backend": "fake",
+            "retrieval.min_relevance": -100.0,
+            "store.url": server.url,
+            "store.collection": collection,
+            "models_dir": str(tmp_path / "models"),
+        },
+        environ={"NEWSDESK_DATA_DIR": str(tmp_path / "data")},
+    )
 
 
 def art(id, text, **kw):
@@ -53,7 +62,10 @@ def test_two_processes_share_one_server(server, tmp_path):
     writer.add_articles([art("one", "Le premier article parle de la pêche en Bretagne.")])
     assert [h.chunk.article_id for h in reader.search("pêche Bretagne").hits] == ["one"]
     writer.add_articles([art("two", "Le second article parle de la pêche en Méditerranée.")])
-    assert {h.chunk.article_id for h in reader.search("pêche Méditerranée").hits} == {"one", "two"}  # BM25 and catalogue refreshed
+    assert {h.chunk.article_id for h in reader.search("pêche Méditerranée").hits} == {
+        "one",
+        "two",
+    }  # BM25 and catalogue refreshed
 
 
 def test_embedder_guard_on_server(server, tmp_path, monkeypatch):
@@ -78,7 +90,9 @@ def test_server_down_then_back_without_restarting(tmp_path):
 
 
 def test_unreachable_server_is_a_clear_error(tmp_path):
-    settings = load_settings({"embedder.backend": "fake", "store.url": "http://127.0.0.1:9"}, environ={"NEWSDESK_DATA_DIR": str(tmp_path)})
+    settings = load_settings(
+        {"embedder.backend": "fake", "store.url": "http://127.0.0.1:9"}, environ={"NEWSDESK_DATA_DIR": str(tmp_path)}
+    )
     with pytest.raises(BackendUnavailable, match="unreachable.*chroma run"):
         build(settings).store.counts()
 
@@ -89,13 +103,22 @@ def test_sigkill_inside_the_commit_window_in_server_mode(server, tmp_path):
 
     source = articles_jsonl(tmp_path / "many.jsonl", 200)
     env = {"NEWSDESK_STORE_URL": server.url, "NEWSDESK_STORE__COLLECTION": "crash"}
-    died = run_helper(ROOT / "tests" / "slow_add.py", tmp_path / "data", source, "--die-at", "batch-pending:2", "--delay", "0", env=env)
+    died = run_helper(
+        ROOT / "tests" / "slow_add.py",
+        tmp_path / "data",
+        source,
+        "--die-at",
+        "batch-pending:2",
+        "--delay",
+        "0",
+        env=env,
+    )
     assert died.returncode == -signal.SIGKILL and "dying at batch-pending" in died.stdout, died.stderr[-2000:]
     view = fresh_view(tmp_path / "data", env=env)
     assert 0 < view["articles"] < 200 and view["broken"] == []
     # The dead writer's lease has not run out: another writer leaves its batch alone, but re-adding completes it.
     p = build(settings_for(server, tmp_path, "crash"))
-    assert p.store.repair() == 0
+    assert repair(p.store) == 0
     report = p.add([source])
     assert len(report.added) + len(report.skipped) == 200
     records = p.store.list_articles()
@@ -105,22 +128,32 @@ def test_sigkill_inside_the_commit_window_in_server_mode(server, tmp_path):
 def test_an_abandoned_write_is_repaired_once_its_lease_is_over(server, tmp_path):
     import time
 
-    from rag.chunking import chunk_article
-    from rag.store import ArticleRecord
+    from rag.ingest.chunking import chunk_article
+    from rag.store.records import ArticleRecord
+    from rag.store.writes import StoreWriter
 
-    settings = load_settings({"embedder.backend": "fake", "llm.backend": "fake", "store.url": server.url, "store.collection": "lease",
-                              "store.write_lease_s": 1.0, "models_dir": str(tmp_path / "models")},
-                             environ={"NEWSDESK_DATA_DIR": str(tmp_path / "data")})
+    settings = load_settings(
+        {
+            "embedder.backend": "fake",
+            "llm.backend": "fake",
+            "store.url": server.url,
+            "store.collection": "lease",
+            "store.write_lease_s": 1.0,
+            "models_dir": str(tmp_path / "models"),
+        },
+        environ={"NEWSDESK_DATA_DIR": str(tmp_path / "data")},
+    )
     p = build(settings)
     p.add_articles([art("keep", "Un article complet sur la pêche.")])
     half = art("half", "Un article à moitié écrit sur la pêche en mer.")
     chunks = chunk_article(half, p.embedder.count_tokens)
-    p.store.begin([ArticleRecord(half, n_chunks=len(chunks))], owner="a-writer-on-another-machine")
-    p.store.write_chunks(chunks, p.embedder.embed_documents([c.embed_text for c in chunks]))
+    elsewhere = StoreWriter(p.store, owner="a-writer-on-another-machine")
+    elsewhere.begin([ArticleRecord(half, n_chunks=len(chunks))])
+    elsewhere.write_chunks(chunks, p.embedder.embed_documents([c.embed_text for c in chunks]))
     other = build(settings)
-    assert other.store.repair() == 0  # its lease still runs: that writer may be alive elsewhere
+    assert repair(other.store) == 0  # its lease still runs: that writer may be alive elsewhere
     time.sleep(1.5)
-    assert other.store.repair() == 1  # abandoned: undone
+    assert repair(other.store) == 1  # abandoned: undone
     assert other.store.counts() == (1, 1)
 
 
@@ -131,8 +164,13 @@ def test_seven_writers_on_one_server_leave_every_article_whole(server, tmp_path)
 
     env = {**os.environ, "NEWSDESK_STORE_URL": server.url, "NEWSDESK_STORE__COLLECTION": "seven"}
     large = articles_jsonl(tmp_path / "large.jsonl", 300)
-    big = subprocess.Popen([sys.executable, str(HELPERS / "slow_add.py"), str(tmp_path / "big"), str(large), "--delay", "0.01"],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    big = subprocess.Popen(
+        [sys.executable, str(HELPERS / "slow_add.py"), str(tmp_path / "big"), str(large), "--delay", "0.01"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     assert big.stdout.readline().startswith("committed"), big.stderr.read()[-2000:]
     small = []
     for i in range(6):
@@ -140,13 +178,24 @@ def test_seven_writers_on_one_server_leave_every_article_whole(server, tmp_path)
         with open(path, "w", encoding="utf-8") as fh:
             for j in range(5):
                 text = " ".join(f"Phrase {k} du petit article {i}-{j}." for k in range(30))
-                fh.write(json.dumps({"id": f"small-{i}-{j}", "title": f"Petit {i}-{j}", "text": text, "lang": "fr"}) + "\n")
-        small.append(subprocess.Popen([sys.executable, str(HELPERS / "slow_add.py"), str(tmp_path / f"w{i}"), str(path), "--delay", "0"],
-                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env))
+                fh.write(
+                    json.dumps({"id": f"small-{i}-{j}", "title": f"Petit {i}-{j}", "text": text, "lang": "fr"}) + "\n"
+                )
+        small.append(
+            subprocess.Popen(
+                [sys.executable, str(HELPERS / "slow_add.py"), str(tmp_path / f"w{i}"), str(path), "--delay", "0"],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=env,
+            )
+        )
     for proc in [*small, big]:
         out, err = proc.communicate(timeout=600)
         assert proc.returncode == 0 and "finished" in out, err[-2000:]
-    view = fresh_view(tmp_path / "reader", env={"NEWSDESK_STORE_URL": server.url, "NEWSDESK_STORE__COLLECTION": "seven"})
+    view = fresh_view(
+        tmp_path / "reader", env={"NEWSDESK_STORE_URL": server.url, "NEWSDESK_STORE__COLLECTION": "seven"}
+    )
     assert view["articles"] == 330 and view["broken"] == []
 
 
@@ -156,7 +205,20 @@ def test_questions_during_an_add_never_see_a_half_added_article(server, tmp_path
 
     writer = build(settings_for(server, tmp_path / "w", "live"))
     reader = build(settings_for(server, tmp_path / "r", "live"))
-    towns = ["Brest", "Sète", "Bastia", "Calais", "Dieppe", "Fécamp", "Agde", "Bayonne", "Lorient", "Royan", "Menton", "Granville"]
+    towns = [
+        "Brest",
+        "Sète",
+        "Bastia",
+        "Calais",
+        "Dieppe",
+        "Fécamp",
+        "Agde",
+        "Bayonne",
+        "Lorient",
+        "Royan",
+        "Menton",
+        "Granville",
+    ]
     sentence = "La pêche au thon reprend à {} après la tempête, disent les pêcheurs de {}."
     batch = [art(f"a{i}", " ".join(sentence.format(t, t) for _ in range(40)), title=t) for i, t in enumerate(towns)]
     writer.add_articles(batch[:1])
@@ -192,3 +254,9 @@ def test_questions_during_an_add_never_see_a_half_added_article(server, tmp_path
             seen.add(id)
     assert not failures and searches > 1
     assert len(reader.store.list_articles()) == 12 and seen
+
+
+def repair(store):
+    """What a writer's repair undoes, run by itself."""
+    with store.writing() as writer:
+        return writer.repair()

@@ -1,9 +1,7 @@
-from pathlib import Path
-
 import pytest
 
+from rag.config import load_settings
 from rag.errors import ConfigError
-from rag.settings import load_settings
 
 
 def test_defaults_have_documented_values(tmp_path):
@@ -17,7 +15,7 @@ def test_defaults_have_documented_values(tmp_path):
 
 def test_precedence_default_toml_env_cli(tmp_path):
     toml = tmp_path / "newsdesk.toml"
-    toml.write_text('[llm]\ntemperature = 0.5\nmax_tokens = 100\ncontext_window = 2048\n[retrieval]\ntop_k = 7\n')
+    toml.write_text("[llm]\ntemperature = 0.5\nmax_tokens = 100\ncontext_window = 2048\n[retrieval]\ntop_k = 7\n")
     env = {"NEWSDESK_LLM__MAX_TOKENS": "200", "NEWSDESK_LLM__CONTEXT_WINDOW": "3000"}
     s = load_settings({"llm.context_window": 8192}, environ=env, config_file=toml)
     assert s.llm.temperature == 0.5 and s.origin("llm.temperature").startswith("newsdesk.toml")
@@ -28,7 +26,7 @@ def test_precedence_default_toml_env_cli(tmp_path):
 
 
 def test_toml_in_working_directory_is_found(tmp_path):
-    (tmp_path / "newsdesk.toml").write_text('[ui]\nport = 9000\n')
+    (tmp_path / "newsdesk.toml").write_text("[ui]\nport = 9000\n")
     assert load_settings(environ={}).ui.port == 9000
 
 
@@ -57,8 +55,6 @@ def test_cli_data_dir_beats_env(tmp_path):
 @pytest.mark.parametrize(
     "cli, fragment",
     [
-        ({"llm.backend": "gpt5"}, "unknown LLM backend 'gpt5'"),
-        ({"embedder.backend": "quantum"}, "unknown embedder backend"),
         ({"llm.temperature": "hot"}, "llm.temperature"),
         ({"ui.port": 70000}, "ui.port"),
         ({"llm.nonsense": 1}, "llm.nonsense"),
@@ -83,3 +79,18 @@ def test_describe_lists_every_leaf_with_a_description():
     keys = {r["key"] for r in rows}
     assert {"data_dir", "models_dir", "store.url", "llm.backend", "embedder.model", "ui.port"} <= keys
     assert all(r["description"] for r in rows)
+
+
+@pytest.mark.parametrize(
+    "cli, fragment",
+    [
+        ({"llm.backend": "gpt5"}, "unknown LLM backend 'gpt5'"),
+        ({"embedder.backend": "quantum"}, "unknown embedder backend"),
+    ],
+)
+def test_unknown_backends_are_refused_when_the_pipeline_is_built(cli, fragment):
+    from rag.pipeline import build
+
+    with pytest.raises(ConfigError, match=fragment) as err:
+        build(load_settings(cli, environ={}))
+    assert "choose one of" in str(err.value) and "\n" not in str(err.value)

@@ -1,16 +1,15 @@
 """Ingestion and retrieval on a real embedded Chroma store, with the fake embedder and LLM."""
 
 import json
-from dataclasses import replace
 
 import pytest
 
-from conftest import SEED, HashingEmbedder
 from rag.errors import QuestionError, StoreError
+from rag.ingest.articles import make_article
 from rag.pipeline import build
-from rag.settings import load_settings
-from rag.sources import make_article
 from rag.types import Filters
+
+from conftest import SEED, HashingEmbedder
 
 
 def art(id, text, title="Titre", date="2024-03-12", source="Le Monde", lang="fr"):
@@ -48,12 +47,17 @@ def test_shrinking_several_articles_in_one_add_drops_their_old_chunks(fake_pipel
 
 def test_search_filters_dates_sources_languages(fake_pipeline):
     p = fake_pipeline
-    p.add_articles([
-        art("old", "Élection municipale à Lyon.", date="2019-05-01"),
-        art("new", "Élection municipale à Lyon, second tour.", date="2024-05-01", source="AFP"),
-        art("en", "Municipal election in Lyon.", date="2024-06-01", lang="en", source="Reuters"),
-    ])
-    ids = lambda f: sorted({h.chunk.article_id for h in p.search("élection municipale Lyon", f).hits})
+    p.add_articles(
+        [
+            art("old", "Élection municipale à Lyon.", date="2019-05-01"),
+            art("new", "Élection municipale à Lyon, second tour.", date="2024-05-01", source="AFP"),
+            art("en", "Municipal election in Lyon.", date="2024-06-01", lang="en", source="Reuters"),
+        ]
+    )
+
+    def ids(f):
+        return sorted({h.chunk.article_id for h in p.search("élection municipale Lyon", f).hits})
+
     assert ids(Filters(since="2020-01-01")) == ["en", "new"]
     assert ids(Filters(until="2020-01-01")) == ["old"]
     assert ids(Filters(sources=("AFP",))) == ["new"]
@@ -73,25 +77,31 @@ def test_empty_index_and_bad_questions(fake_pipeline):
 
 def test_a_huge_jsonl_line_is_rejected_and_the_rest_added(fake_pipeline, tmp_path):
     path = tmp_path / "dump.jsonl"
-    lines = [{"id": "ok", "title": "Un titre", "text": "La pêche reprend en Bretagne.", "lang": "fr"},
-             {"id": "huge", "title": "Un dépôt", "text": "mot " * 600_000, "lang": "fr"}]
+    lines = [
+        {"id": "ok", "title": "Un titre", "text": "La pêche reprend en Bretagne.", "lang": "fr"},
+        {"id": "huge", "title": "Un dépôt", "text": "mot " * 600_000, "lang": "fr"},
+    ]
     path.write_text("\n".join(json.dumps(x) for x in lines), encoding="utf-8")
     report = fake_pipeline.add([path])
     assert report.added == ["ok"]
-    assert len(report.rejected) == 1 and report.rejected[0].startswith("huge: 2,399,999 characters") and "ingest.max_article_chars" in report.rejected[0]
+    assert (
+        len(report.rejected) == 1
+        and report.rejected[0].startswith("huge: 2,399,999 characters")
+        and "ingest.max_article_chars" in report.rejected[0]
+    )
     assert fake_pipeline.store.counts() == (1, 1)
 
 
 def test_hnsw_graph_settings_apply_at_creation_and_search_breadth_on_every_open(fake_settings):
     p = build(fake_settings)
     p.add_articles([art("a", "La pêche reprend en Bretagne.")])
-    hnsw = p.store._collection("chunks", False).configuration["hnsw"]
+    hnsw = p.store.collection("chunks").configuration["hnsw"]
     assert (hnsw["max_neighbors"], hnsw["ef_construction"], hnsw["ef_search"]) == (32, 200, 400)
     later = fake_settings.model_copy(deep=True)
     later.store.hnsw_ef_search, later.store.hnsw_max_neighbors = 123, 8
     reopened = build(later)
     assert [h.chunk.article_id for h in reopened.search("pêche Bretagne").hits] == ["a"]
-    hnsw = reopened.store._collection("chunks", False).configuration["hnsw"]
+    hnsw = reopened.store.collection("chunks").configuration["hnsw"]
     assert (hnsw["max_neighbors"], hnsw["ef_search"]) == (32, 123)  # the graph stays as built; the breadth follows
 
 
@@ -119,26 +129,36 @@ def test_embedder_guard_refuses_mixed_vector_spaces(fake_settings, monkeypatch):
 def test_ask_streams_and_returns_answer_with_valid_citations(fake_pipeline):
     fake_pipeline.add([SEED])
     events = list(fake_pipeline.ask_stream("Pourquoi la Chine achète-t-elle du pétrole et du gaz à la Russie ?"))
-    kinds = [e.kind for e in events]
-    assert kinds[0] == "retrieval" and kinds[-1] == "answer" and "token" in kinds
+    kinds = [type(e).__name__ for e in events]
+    assert kinds[0] == "RetrievalEvent" and kinds[-1] == "AnswerEvent" and "TokenEvent" in kinds
     answer = events[-1].answer
     assert answer.language == "fr" and not answer.refused
     assert answer.citations and all(1 <= c.n <= len(answer.retrieval.hits) for c in answer.citations)
     for c in answer.citations:
         article = fake_pipeline.store.get_articles([c.article_id])[c.article_id].article
-        assert article.text[c.start:c.end] == c.passage
+        assert article.text[c.start : c.end] == c.passage
     data = answer.to_dict()
     assert data["schema_version"] == 1
-    assert set(data) == {"schema_version", "question", "language", "answer", "refused", "citations", "sentences",
-                         "retrieval", "timings", "tokens", "model"}
+    assert set(data) == {
+        "schema_version",
+        "question",
+        "language",
+        "answer",
+        "refused",
+        "citations",
+        "sentences",
+        "retrieval",
+        "timings",
+        "tokens",
+        "model",
+    }
     json.dumps(data)
 
 
 def test_unsupported_answer_becomes_refusal_without_sources(fake_settings):
     from conftest import ScriptedLLM
 
-    p = build(fake_settings)
-    p._llm = ScriptedLLM("La capitale de la Mongolie est Oulan-Bator [1].")
+    p = build(fake_settings, llm=ScriptedLLM("La capitale de la Mongolie est Oulan-Bator [1]."))
     p.add([SEED])
     answer = p.ask("Quelle est la capitale de la Mongolie ?")
     assert answer.refused and answer.citations == () and "ne le disent pas" in answer.answer
@@ -146,36 +166,39 @@ def test_unsupported_answer_becomes_refusal_without_sources(fake_settings):
 
 def test_killed_write_is_repaired_and_invisible(fake_pipeline):
     """A write interrupted after its chunks but before its commit leaves nothing visible."""
-    from rag.chunking import chunk_article
-    from rag.store import ArticleRecord
+    from rag.ingest.chunking import chunk_article
+    from rag.store.records import ArticleRecord
+    from rag.store.writes import StoreWriter
 
     p = fake_pipeline
     p.add_articles([art("keep", "Un article complet sur la pêche.")])
     half = art("half", "Un article à moitié écrit sur la pêche en mer.")
     emb = p.embedder
     chunks = chunk_article(half, emb.count_tokens)
-    p.store.begin([ArticleRecord(half, n_chunks=len(chunks))], owner="a-writer-that-died")
-    p.store.write_chunks(chunks, emb.embed_documents([c.embed_text for c in chunks]))
+    dead = StoreWriter(p.store, owner="a-writer-that-died")
+    dead.begin([ArticleRecord(half, n_chunks=len(chunks))])
+    dead.write_chunks(chunks, emb.embed_documents([c.embed_text for c in chunks]))
     # ... the process dies here: no commit.
     assert [h.chunk.article_id for h in p.search("pêche en mer").hits] == ["keep"]
     fresh = build(p.settings)
-    assert fresh.store.repair() == 1
+    assert repair(fresh.store) == 1
     assert fresh.store.counts() == (1, 1)
     assert fresh.add_articles([half]).added == ["half"]
 
 
 def test_llm_rewrite_of_follow_ups(fake_settings):
-    from conftest import ScriptedLLM
-    from rag.llms import Message
-    from rag.settings import with_overrides
+    from rag.config import with_overrides
+    from rag.types import Message
 
-    p = build(with_overrides(fake_settings, {"retrieval.llm_rewrite": True}))
-    p._llm = ScriptedLLM("Pourquoi la Chine achète-t-elle du gaz à la Russie ?")
+    from conftest import ScriptedLLM
+
+    llm = ScriptedLLM("Pourquoi la Chine achète-t-elle du gaz à la Russie ?")
+    p = build(with_overrides(fake_settings, {"retrieval.llm_rewrite": True}), llm=llm)
     p.add([SEED])
     history = [Message("user", "Pourquoi la Chine achète-t-elle du pétrole à la Russie ?"), Message("assistant", "…")]
     answer = p.ask("Et le gaz ?", history)
     assert answer.retrieval.query == "Pourquoi la Chine achète-t-elle du gaz à la Russie ?"
-    assert "Dernière question : Et le gaz ?" in p._llm.calls[0][0].content
+    assert "Dernière question : Et le gaz ?" in llm.calls[0][0].content
 
 
 def test_cross_lingual_answers_are_written_in_the_passages_language_then_translated(fake_settings):
@@ -184,15 +207,18 @@ def test_cross_lingual_answers_are_written_in_the_passages_language_then_transla
     class TwoStep(ScriptedLLM):
         def stream(self, messages, max_tokens):
             self.calls.append(list(messages))
-            text = ("Vladimir Poutine et Xi Jinping ont échangé [1]." if len(self.calls) == 1
-                    else "Vladimir Poutine and Xi Jinping talked [1].")
+            text = (
+                "Vladimir Poutine et Xi Jinping ont échangé [1]."
+                if len(self.calls) == 1
+                else "Vladimir Poutine and Xi Jinping talked [1]."
+            )
             yield from (w + " " for w in text.split(" "))
 
-    p = build(fake_settings)
-    p._llm = TwoStep()
+    llm = TwoStep()
+    p = build(fake_settings, llm=llm)
     p.add([SEED])
     answer = p.ask("What did Vladimir Poutine and Xi Jinping discuss?")
-    first, second = p._llm.calls
+    first, second = llm.calls
     assert "Réponds à la question en français" in first[0].content  # the French prompt for French passages
     assert second[-1].content.startswith("Translate this text into English") and "ont échangé [1]" in second[-1].content
     assert answer.language == "en" and answer.answer.startswith("Vladimir Poutine and Xi Jinping talked")
@@ -202,8 +228,9 @@ def test_cross_lingual_answers_are_written_in_the_passages_language_then_transla
 def test_an_answer_that_only_restates_the_question_is_not_supported(fake_settings):
     from conftest import ScriptedLLM
 
-    p = build(fake_settings)
-    p._llm = ScriptedLLM("Pour la Chine, elle est-elle importante pour la Russie selon l'article [1] ?")
+    p = build(
+        fake_settings, llm=ScriptedLLM("Pour la Chine, elle est-elle importante pour la Russie selon l'article [1] ?")
+    )
     p.add([SEED])
     answer = p.ask("Pourquoi la Chine est-elle importante pour la Russie selon l'article ?")
     assert answer.refused and not answer.citations
@@ -212,10 +239,18 @@ def test_an_answer_that_only_restates_the_question_is_not_supported(fake_setting
 def test_a_number_the_passage_does_not_hold_is_not_supported(fake_settings):
     from conftest import ScriptedLLM
 
-    p = build(fake_settings)
-    p._llm = ScriptedLLM("Vladimir Poutine et Xi Jinping ont échangé en 2019 [1].")
+    p = build(fake_settings, llm=ScriptedLLM("Vladimir Poutine et Xi Jinping ont échangé en 2019 [1]."))
     p.add([SEED])
     answer = p.ask("Quand Vladimir Poutine et Xi Jinping ont-ils échangé ?")
     assert answer.refused
-    p._llm = ScriptedLLM("Vladimir Poutine et Xi Jinping ont échangé depuis l'invasion de l'Ukraine en 2022 [1].")
-    assert not p.ask("Quand Vladimir Poutine et Xi Jinping ont-ils échangé ?").refused
+    again = build(
+        fake_settings,
+        llm=ScriptedLLM("Vladimir Poutine et Xi Jinping ont échangé depuis l'invasion de l'Ukraine en 2022 [1]."),
+    )
+    assert not again.ask("Quand Vladimir Poutine et Xi Jinping ont-ils échangé ?").refused
+
+
+def repair(store):
+    """What a writer's repair undoes, run by itself."""
+    with store.writing() as writer:
+        return writer.repair()

@@ -1,4 +1,4 @@
-"""The web app's edges: a login on every route, the Host and Origin checks, no serving beyond loopback without a login."""
+"""The web app's edges: a login on every route, Host and Origin checks, no serving beyond loopback without a login."""
 
 import re
 import subprocess
@@ -8,20 +8,36 @@ from pathlib import Path
 import httpx
 import pytest
 
+from rag.config import load_settings
 from rag.errors import ConfigError
 from rag.pipeline import build
-from rag.settings import load_settings
-from servers import free_port
 from ui.app import launch
 from ui.guard import LOCAL_ONLY, is_public
 
+from servers import free_port
+
 # What stays reachable without a login (README, "Deployment"): the login page and the static files it is drawn with.
-PUBLIC = {"/", "/login", "/login/", "/logout", "/favicon.ico", "/theme.css", "/gradio_api/theme.css", "/robots.txt", "/manifest.json",
-          "/pwa_icon", "/assets/x", "/static/x", "/svelte/x", "/pwa_icon/x"}
+PUBLIC = {
+    "/",
+    "/login",
+    "/login/",
+    "/logout",
+    "/favicon.ico",
+    "/theme.css",
+    "/gradio_api/theme.css",
+    "/robots.txt",
+    "/manifest.json",
+    "/pwa_icon",
+    "/assets/x",
+    "/static/x",
+    "/svelte/x",
+    "/pwa_icon/x",
+}
 
 
 def app_routes(app):
     """Every (path, method) the running app serves, its path parameters filled in."""
+
     def walk(routes, prefix=""):
         for r in routes:
             if hasattr(r, "original_router"):
@@ -30,7 +46,9 @@ def app_routes(app):
                 path = re.sub(r"\{[^}]+\}", "x", prefix + r.path)
                 for method in sorted(getattr(r, "methods", None) or ["GET"]):
                     yield path, method
+
     return sorted(set(walk(app.app.routes)))
+
 
 ROUTES = ["/config", "/gradio_api/info", "/gradio_api/queue/status", "/gradio_api/file=/etc/passwd"]
 
@@ -39,8 +57,17 @@ ROUTES = ["/config", "/gradio_api/info", "/gradio_api/queue/status", "/gradio_ap
 def running(tmp_path_factory):
     port = free_port()
     data = tmp_path_factory.mktemp("auth")
-    settings = load_settings({"embedder.backend": "fake", "llm.backend": "fake", "ui.auth": "alice:s3cret", "ui.port": port,
-                              "data_dir": str(data), "models_dir": str(data / "models")}, environ={})
+    settings = load_settings(
+        {
+            "embedder.backend": "fake",
+            "llm.backend": "fake",
+            "ui.auth": "alice:s3cret",
+            "ui.port": port,
+            "data_dir": str(data),
+            "models_dir": str(data / "models"),
+        },
+        environ={},
+    )
     app = launch(build(settings), block=False)
     yield app, f"http://127.0.0.1:{port}"
     app.close()
@@ -89,19 +116,32 @@ def test_binds_to_loopback_by_default():
 def test_uploads_stay_inside_the_data_directory(tmp_path):
     port = free_port()
     data = tmp_path / "data"
-    settings = load_settings({"embedder.backend": "fake", "llm.backend": "fake", "ui.port": port, "data_dir": str(data),
-                              "models_dir": str(tmp_path / "models"), "ui.upload_limit_mb": 1}, environ={})
+    settings = load_settings(
+        {
+            "embedder.backend": "fake",
+            "llm.backend": "fake",
+            "ui.port": port,
+            "data_dir": str(data),
+            "models_dir": str(tmp_path / "models"),
+            "ui.upload_limit_mb": 1,
+        },
+        environ={},
+    )
     app = launch(build(settings), block=False)
     try:
-        response = httpx.post(f"http://127.0.0.1:{port}/gradio_api/upload",
-                              files={"files": ("../../../../evil.txt", b"Un article.\n\nAvec du texte.")})
+        response = httpx.post(
+            f"http://127.0.0.1:{port}/gradio_api/upload",
+            files={"files": ("../../../../evil.txt", b"Un article.\n\nAvec du texte.")},
+        )
         assert response.status_code == 200
         (stored,) = response.json()
         from pathlib import Path
 
         assert Path(stored).resolve().is_relative_to((data / "uploads").resolve()), stored
         assert not (tmp_path / "evil.txt").exists()
-        too_big = httpx.post(f"http://127.0.0.1:{port}/gradio_api/upload", files={"files": ("big.txt", b"x" * 2_000_000)})
+        too_big = httpx.post(
+            f"http://127.0.0.1:{port}/gradio_api/upload", files={"files": ("big.txt", b"x" * 2_000_000)}
+        )
         assert too_big.status_code >= 400
     finally:
         app.close()
@@ -109,8 +149,16 @@ def test_uploads_stay_inside_the_data_directory(tmp_path):
 
 def test_loopback_app_refuses_other_host_names_and_cross_origin_requests(tmp_path):
     port = free_port()
-    settings = load_settings({"embedder.backend": "fake", "llm.backend": "fake", "ui.port": port, "data_dir": str(tmp_path / "data"),
-                              "models_dir": str(tmp_path / "models")}, environ={})
+    settings = load_settings(
+        {
+            "embedder.backend": "fake",
+            "llm.backend": "fake",
+            "ui.port": port,
+            "data_dir": str(tmp_path / "data"),
+            "models_dir": str(tmp_path / "models"),
+        },
+        environ={},
+    )
     app = launch(build(settings), block=False)
     try:
         url = f"http://127.0.0.1:{port}/config"
@@ -118,8 +166,12 @@ def test_loopback_app_refuses_other_host_names_and_cross_origin_requests(tmp_pat
         assert httpx.get(url, headers={"Host": f"localhost:{port}"}).status_code == 200
         # A page on evil.example whose name now resolves to 127.0.0.1 (DNS rebinding) sends its own name.
         assert httpx.get(url, headers={"Host": f"evil.example:{port}"}).status_code == 400
-        assert httpx.post(f"http://127.0.0.1:{port}/gradio_api/queue/join", json={},
-                          headers={"Origin": "http://evil.example"}).status_code == 403
+        assert (
+            httpx.post(
+                f"http://127.0.0.1:{port}/gradio_api/queue/join", json={}, headers={"Origin": "http://evil.example"}
+            ).status_code
+            == 403
+        )
         assert httpx.get(f"http://127.0.0.1:{port}/openapi.json").status_code == 404
     finally:
         app.close()
@@ -127,34 +179,65 @@ def test_loopback_app_refuses_other_host_names_and_cross_origin_requests(tmp_pat
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "::"])
 def test_serving_beyond_loopback_without_a_login_is_refused(tmp_path, host):
-    settings = load_settings({"embedder.backend": "fake", "llm.backend": "fake", "ui.host": host, "ui.port": free_port(),
-                              "data_dir": str(tmp_path / "data"), "models_dir": str(tmp_path / "models")}, environ={})
+    settings = load_settings(
+        {
+            "embedder.backend": "fake",
+            "llm.backend": "fake",
+            "ui.host": host,
+            "ui.port": free_port(),
+            "data_dir": str(tmp_path / "data"),
+            "models_dir": str(tmp_path / "models"),
+        },
+        environ={},
+    )
     with pytest.raises(ConfigError, match="NEWSDESK_UI_AUTH"):
         launch(build(settings), block=False)
 
 
 def test_ui_command_on_all_interfaces_without_a_login_is_a_one_line_error(tmp_path):
-    result = subprocess.run([str(Path(sys.executable).parent / "newsdesk"), "--data-dir", str(tmp_path / "data"), "ui", "--host", "0.0.0.0"],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "newsdesk"),
+            "--data-dir",
+            str(tmp_path / "data"),
+            "ui",
+            "--host",
+            "0.0.0.0",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 1
     assert result.stderr.strip().count("\n") == 0 and "NEWSDESK_UI_AUTH" in result.stderr
 
 
 def test_the_web_page_box_fetches_only_web_addresses(tmp_path):
-    """Through the official client: a server path typed in the page's address box reads nothing, and says nothing of the path."""
+    """Through the official client: a server path typed in the address box reads nothing, says nothing of the path."""
     from gradio_client import Client
 
     port = free_port()
     notes = tmp_path / "private"
     notes.mkdir()
     (notes / "notes.txt").write_text("Mot de passe du serveur : hunter2. " * 20)
-    settings = load_settings({"embedder.backend": "fake", "llm.backend": "fake", "ui.port": port, "data_dir": str(tmp_path / "data"),
-                              "models_dir": str(tmp_path / "models")}, environ={})
+    settings = load_settings(
+        {
+            "embedder.backend": "fake",
+            "llm.backend": "fake",
+            "ui.port": port,
+            "data_dir": str(tmp_path / "data"),
+            "models_dir": str(tmp_path / "models"),
+        },
+        environ={},
+    )
     pipeline = build(settings)
     app = launch(pipeline, block=False)
     try:
         client = Client(f"http://127.0.0.1:{port}/", verbose=False)
-        replies = [client.predict(address, "fr", api_name="/on_url")[0] for address in (str(notes), str(notes / "nope"), "/", "file:///etc/passwd")]
+        replies = [
+            client.predict(address, "fr", api_name="/on_url")[0]
+            for address in (str(notes), str(notes / "nope"), "/", "file:///etc/passwd")
+        ]
         assert all("http://" in r and "https://" in r for r in replies)
         assert len({r.split("\n", 1)[1] for r in replies}) == 1  # the same refusal, whether the path exists or not
         assert pipeline.store.list_articles() == []
@@ -165,13 +248,22 @@ def test_the_web_page_box_fetches_only_web_addresses(tmp_path):
 def test_with_a_login_each_user_sees_only_their_own_conversations(tmp_path):
     from gradio_client import Client
 
-    from rag.conversations import ConversationStore
+    from rag.answer.conversations import ConversationStore
 
     port = free_port()
     data = tmp_path / "data"
-    settings = load_settings({"embedder.backend": "fake", "llm.backend": "fake", "retrieval.min_relevance": -100.0,
-                              "ui.auth": str(_users(tmp_path)), "ui.port": port, "data_dir": str(data),
-                              "models_dir": str(tmp_path / "models")}, environ={})
+    settings = load_settings(
+        {
+            "embedder.backend": "fake",
+            "llm.backend": "fake",
+            "retrieval.min_relevance": -100.0,
+            "ui.auth": str(_users(tmp_path)),
+            "ui.port": port,
+            "data_dir": str(data),
+            "models_dir": str(tmp_path / "models"),
+        },
+        environ={},
+    )
     pipeline = build(settings)
     pipeline.add_text("La pêche au thon reprend à Sète après la tempête. Les pêcheurs sont soulagés.", source="test")
     app = launch(pipeline, block=False)

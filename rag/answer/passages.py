@@ -1,0 +1,107 @@
+"""What the model is shown of each hit: the sentences of its chunk that answer, within one section."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from rag.text.sentences import split_sentences
+from rag.types import Chunk, Hit
+
+if TYPE_CHECKING:
+    from rag.models.embedders import Embedder
+
+CountTokens = Callable[[str], int]
+MAX_TITLE_WORDS = 20  # a section title is a short line
+
+
+@dataclass(frozen=True)
+class Passage:
+    """What the model is shown of a hit: whole sentences of its chunk, with article offsets."""
+
+    chunk: Chunk
+    text: str
+    start: int
+    end: int
+
+
+_HEADING_END = re.compile(r"[.!…;:,]\s*[»\"')\]]*$")
+
+
+def _own_line(text: str, start: int, end: int) -> bool:
+    before, after = text[:start].rstrip(" \t"), text[end:].lstrip(" \t")
+    return (not before or before.endswith("\n")) and (not after or after.startswith("\n"))
+
+
+def section_starts(text: str, spans: Sequence[tuple[int, int]]) -> list[bool]:
+    """Which sentences are section titles: a short line of its own, without closing punctuation,
+    before a sentence that is not one.
+
+    Runs of such lines (lists, tables) are not titles.
+    """
+    line = [
+        _own_line(text, s, e) and len(text[s:e].split()) <= MAX_TITLE_WORDS and not _HEADING_END.search(text[s:e])
+        for s, e in spans
+    ]
+    return [
+        line[i] and i + 1 < len(spans) and not line[i + 1] and not (i > 0 and line[i - 1]) for i in range(len(spans))
+    ]
+
+
+def focus(chunk: Chunk, sentence_scores: Sequence[float], count_tokens, max_tokens: int) -> Passage:
+    """The best-scoring sentence of ``chunk`` and its neighbours, within ``max_tokens``.
+
+    Sentences are kept whole and in order, so the passage is an exact span of
+    the article that a citation can point to. The passage stays within one
+    section: it may start at a section title, never run past one, and a best
+    sentence that is itself a title brings the text it announces.
+    """
+    spans = split_sentences(chunk.text)
+    if not spans or count_tokens(chunk.text) <= max_tokens:
+        return Passage(chunk, chunk.text, chunk.start, chunk.end)
+    titles = section_starts(chunk.text, spans)
+    best = max(range(len(spans)), key=lambda i: sentence_scores[i])
+    lo = hi = best
+    used = count_tokens(chunk.text[spans[best][0] : spans[best][1]])
+    while True:
+        grown = False
+        for candidate in (hi + 1, lo - 1):  # prefer what follows the best sentence
+            if not 0 <= candidate < len(spans) or lo <= candidate <= hi:
+                continue
+            if (candidate > hi and titles[candidate]) or (candidate < lo and titles[lo]):
+                continue  # the next section begins there, or this one began at lo
+            cost = count_tokens(chunk.text[spans[candidate][0] : spans[candidate][1]])
+            if used + cost <= max_tokens:
+                lo, hi, used, grown = min(lo, candidate), max(hi, candidate), used + cost, True
+        if not grown:
+            break
+    start, end = spans[lo][0], spans[hi][1]
+    return Passage(chunk, chunk.text[start:end], chunk.start + start, chunk.start + end)
+
+
+def focus_passages(
+    hits: Sequence[Hit], question: str, embedder: Embedder, count_tokens: CountTokens, max_tokens: int
+) -> list[Passage]:
+    """Shorten each hit to its most question-relevant sentences (dense similarity)."""
+    qvec = None
+    out = []
+    for hit in hits:
+        chunk = hit.chunk
+        spans = split_sentences(chunk.text)
+        if len(spans) <= 1 or count_tokens(chunk.text) <= max_tokens:
+            out.append(Passage(chunk, chunk.text, chunk.start, chunk.end))
+            continue
+        if qvec is None:
+            qvec = embedder.embed_queries([question])[0]
+        vectors = embedder.embed_documents([chunk.text[s:e] for s, e in spans])
+        out.append(focus(chunk, list(vectors @ qvec), count_tokens, max_tokens))
+    return out
+
+
+def passages_language(passages: Sequence[Passage]) -> str | None:
+    """The language most passages are in (French or English), if any."""
+    counts = Counter(p.chunk.lang for p in passages if p.chunk.lang in ("fr", "en"))
+    return counts.most_common(1)[0][0] if counts else None

@@ -1,0 +1,93 @@
+"""How well a passage supports an answer sentence: word overlap, calibrated similarity, and the numbers it holds."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from rag.answer.passages import Passage
+from rag.answer.prompting import shown_text
+from rag.text.analysis import analyze
+from rag.text.sentences import split_sentences
+
+if TYPE_CHECKING:
+    from rag.models.embedders import Embedder
+    from rag.retrieve.relevance import Background
+
+
+def numbers(text: str) -> set[str]:
+    """The numbers in ``text``, with thousands separators removed ("145 000", "145,000" -> "145000")."""
+    joined = re.sub(r"(?<=\d)[\s\u00a0\u202f.,’'](?=\d{3}\b)", "", text)
+    return set(re.findall(r"\d+", joined))
+
+
+class SupportScorer:
+    """How well a passage supports an answer sentence, in [0, 1].
+
+    The larger of word overlap (stemmed content words of the sentence found in
+    the passage) and a dense score (the sentence/passage cosine as a z-score
+    above the sentence's background similarity, see ``relevance``), so that
+    cross-lingual support is recognised too.
+    """
+
+    Z_FLOOR, Z_CEIL = 3.5, 6.0  # z at which dense support starts, and where it is full
+
+    def __init__(
+        self, embedder: Embedder, passages: Sequence[Passage], lang: str, background: Background, question: str = ""
+    ):
+        self.embedder = embedder
+        self.background = background
+        self._question = set(analyze(question, lang))
+        self.passages = list(passages)
+        self.lang = lang
+        texts = [shown_text(p.text) for p in self.passages]  # what the model was shown: no sentence addressed to it
+        self._stems = [
+            set(analyze(t, p.chunk.lang or lang)) | set(analyze(shown_text(p.chunk.title), p.chunk.lang or lang))
+            for p, t in zip(self.passages, texts, strict=True)
+        ]
+        self._numbers = [
+            numbers(f"{p.chunk.title} {p.chunk.date or ''} {t}") for p, t in zip(self.passages, texts, strict=True)
+        ]
+        self._pvecs = embedder.embed_documents(texts) if self.passages else None
+        self._qvecs: dict[str, np.ndarray] = {}
+
+    def lexical(self, sentence: str, n: int) -> float:
+        stems = self._stems[n - 1]
+        best = 0.0
+        # Also read the sentence as the passage's language: names then stem alike across languages.
+        for lang in {self.lang, self.passages[n - 1].chunk.lang or self.lang}:
+            words = set(analyze(sentence, lang))
+            if words:
+                best = max(best, len(words & stems) / len(words))
+        return best
+
+    def dense(self, sentence: str, n: int) -> float:
+        if sentence not in self._qvecs:
+            self._qvecs[sentence] = self.embedder.embed_queries([sentence])[0]
+        qvec = self._qvecs[sentence]
+        assert self._pvecs is not None  # there is a passage n
+        z = self.background.zscore(qvec, float(qvec @ self._pvecs[n - 1]), self.passages[n - 1].chunk.lang)
+        return min(1.0, max(0.0, (z - self.Z_FLOOR) / (self.Z_CEIL - self.Z_FLOOR)))
+
+    def __call__(self, sentence: str, n: int) -> float:
+        words = set(analyze(sentence, self.lang))
+        if self._question and words and words <= self._question:
+            return 0.0  # it only restates the question: nothing in it comes from a passage
+        if not numbers(sentence) <= self._numbers[n - 1]:
+            return 0.0  # a number (amount, year, date) the passage does not contain
+        return round(max(self.lexical(sentence, n), self.dense(sentence, n)), 3)
+
+    def highlight(self, sentence: str, n: int) -> tuple[int, int] | None:
+        """Article offsets of the passage sentence closest to ``sentence``."""
+        passage = self.passages[n - 1]
+        words = set(analyze(sentence, self.lang))
+        best, best_score = None, 0.0
+        for s, e in split_sentences(passage.text):
+            stems = set(analyze(passage.text[s:e], passage.chunk.lang or self.lang))
+            score = len(words & stems) / (len(words) or 1)
+            if score > best_score:
+                best, best_score = (passage.start + s, passage.start + e), score
+        return best

@@ -1,0 +1,88 @@
+"""The embedded model: a GGUF file run by llama.cpp in this process, with the chat template the file carries.
+
+``create_chat_completion`` applies the model's own template (its GGUF
+metadata); text inside messages is made inert upstream (``answer.prompting``),
+since llama.cpp reads control tokens in the rendered prompt.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rag.errors import ModelError
+from rag.lazy import Lazy
+from rag.models.catalog import resolve_llm_path
+from rag.models.llms import LLM
+from rag.types import Message
+
+if TYPE_CHECKING:
+    from llama_cpp import Llama
+
+    from rag.settings import Settings
+
+BATCH_TOKENS = 512  # prompt tokens evaluated per llama.cpp batch
+TOP_P = 0.9
+REPEAT_PENALTY = 1.05
+
+
+class LlamaCppLLM:
+    """An embedded llama.cpp model, loaded on first use; one generation at a time."""
+
+    def __init__(self, path: Path, context_window: int, temperature: float, seed: int, threads: int | None, label: str):
+        self.name = f"llamacpp:{label}"
+        self.context_window = context_window
+        self._path = path
+        self._temperature = temperature
+        self._seed = seed
+        self._model: Lazy[Llama] = Lazy(lambda: self._load(threads))
+        self._generating = threading.Lock()
+
+    def _load(self, threads: int | None) -> Llama:
+        from llama_cpp import Llama
+
+        try:
+            return Llama(
+                model_path=str(self._path),
+                n_ctx=self.context_window,
+                n_threads=threads or os.cpu_count(),
+                n_batch=BATCH_TOKENS,
+                seed=self._seed,
+                verbose=False,
+            )
+        except (ValueError, RuntimeError) as exc:
+            raise ModelError(
+                f"cannot load {self._path} ({exc}) — run `newsdesk models provision --force` or set llm.model"
+            ) from exc
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._model.get().tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    def stream(self, messages: Sequence[Message], max_tokens: int) -> Iterator[str]:
+        model = self._model.get()
+        chat: list[Any] = [{"role": m.role, "content": m.content} for m in messages]
+        with self._generating:
+            stream = model.create_chat_completion(
+                chat,
+                stream=True,
+                max_tokens=max_tokens,
+                temperature=self._temperature,
+                seed=self._seed,
+                top_p=TOP_P,
+                repeat_penalty=REPEAT_PENALTY,
+            )
+            for chunk in stream:
+                delta = chunk["choices"][0]["delta"].get("content")  # type: ignore[index,union-attr]
+                if delta:
+                    yield str(delta)
+
+
+def create(settings: Settings) -> LLM:
+    """The ``llamacpp`` backend (see ``llms.REGISTRY``)."""
+    cfg = settings.llm
+    path = resolve_llm_path(Path(settings.models_dir), cfg.model)
+    label = cfg.model if "/" not in cfg.model else Path(cfg.model).name
+    return LlamaCppLLM(path, cfg.context_window, cfg.temperature, cfg.seed, cfg.threads, label)
