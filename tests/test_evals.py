@@ -207,3 +207,13 @@ def test_report_escapes_untrusted_text(tmp_path):
     for raw in ("<script>alert", "<b onmouseover", "<i>x</i>", "<svg/onload"):
         assert raw not in page
     assert "&lt;b onmouseover=alert(3)&gt;" in page
+
+
+def test_a_seeded_sample_spreads_over_the_set_and_repeats():
+    from rag.evals.questions import Question, pick
+
+    qs = [Question(id=str(i), question=f"q{i}", lang="fr") for i in range(100)]
+    a, b = pick(qs, None, 10, seed=3), pick(qs, None, 10, seed=3)
+    assert a == b and len(a) == 10 and max(int(q.id) for q in a) > 50  # not the first ten
+    assert [q.id for q in a] == sorted((q.id for q in a), key=int)  # in file order
+    assert pick(qs, None, 10, seed=4) != a and pick(qs, 5, None, seed=3) == qs[:5]

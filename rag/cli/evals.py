@@ -44,18 +44,21 @@ DEFAULT_RUNS = Path("evals") / "runs"
 )
 @click.option("--limit", type=int, help="Only the first N questions.")
 @click.option(
+    "--sample", type=int, help="A random sample of N questions (seeded by --seed): spread over the whole set."
+)
+@click.option(
     "--unanswerable", type=float, help="Share of answerable questions made unanswerable by hiding their gold articles."
 )
 @click.option("--seed", type=int, help="Seed for sampling.")
 @click.option("--out", type=click.Path(path_type=Path), help="Run directory (default evals/runs/<time>-<name>).")
 @click.option("--name", help="Run name.")
 @click.pass_obj
-def eval_cmd(app: App, questions, corpora, suite, mode, presets, sets, limit, unanswerable, seed, out, name):
+def eval_cmd(app: App, questions, corpora, suite, mode, presets, sets, limit, sample, unanswerable, seed, out, name):
     """Score the pipeline (and baselines) on a question set.
 
     \b
     Examples:
-      newsdesk eval --suite evals/suites/piaf_dev.toml --limit 200
+      newsdesk eval --suite evals/suites/piaf_dev.toml --sample 200 --seed 1
       newsdesk eval --questions evals/seed.jsonl --corpus corpus/ --mode answer
       newsdesk eval --questions q.jsonl --corpus c.jsonl --preset all --set retrieval.rrf_k=30
     """
@@ -76,6 +79,7 @@ def eval_cmd(app: App, questions, corpora, suite, mode, presets, sets, limit, un
         config.presets = list(EVAL_PRESETS) if "all" in presets else list(presets)
     config.overrides.update(parse_sets(sets))
     config.limit = limit or config.limit
+    config.sample = sample or config.sample
     config.unanswerable = unanswerable if unanswerable is not None else config.unanswerable
     config.seed = seed if seed is not None else config.seed
     config.name = name or config.name

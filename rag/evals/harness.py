@@ -23,7 +23,7 @@ from rag.config import with_overrides
 from rag.errors import ConfigError, NewsdeskError
 from rag.evals import metrics
 from rag.evals.baselines import SIMPLE, LlamaIndexLLM, NaiveLlamaIndex
-from rag.evals.questions import EvalConfig, Question, load_questions, sample_unanswerable
+from rag.evals.questions import EvalConfig, Question, load_questions, pick, sample_unanswerable
 from rag.evals.rows import answer_row, retrieval_row
 from rag.events import AnswerEvent, ResetEvent, TokenEvent
 from rag.ingest.sources import load_path
@@ -108,8 +108,7 @@ def run_eval(
     """Run ``config``; returns the run directory with results.jsonl, summary.json and report.html."""
     config.validate()
     questions = load_questions(config.questions)
-    if config.limit:
-        questions = questions[: config.limit]
+    questions = pick(questions, config.limit, config.sample, config.seed)
     questions, hidden = sample_unanswerable(questions, config.unanswerable, config.seed)
     settings = with_overrides(settings, config.overrides, origin="eval")
     corpora = config.corpora

@@ -66,6 +66,7 @@ class EvalConfig:
     presets: list[str] = field(default_factory=lambda: ["default"])
     overrides: dict = field(default_factory=dict)
     limit: int | None = None
+    sample: int | None = None  # a random sample of this many questions (seeded), instead of the first ``limit``
     unanswerable: float = 0.0
     seed: int = 0
     out: Path | None = None
@@ -88,7 +89,7 @@ def load_suite(path: Path) -> EvalConfig:
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"cannot read suite {path} ({exc})") from None
     base = Path(path).resolve().parent
-    known = {"name", "questions", "corpora", "mode", "presets", "set", "limit", "unanswerable", "seed"}
+    known = {"name", "questions", "corpora", "mode", "presets", "set", "limit", "sample", "unanswerable", "seed"}
     if unknown := set(data) - known:
         raise ConfigError(f"{path}: unknown keys {sorted(unknown)}")
     return EvalConfig(
@@ -99,6 +100,7 @@ def load_suite(path: Path) -> EvalConfig:
         presets=list(data.get("presets", ["default"])),
         overrides=dict(data.get("set", {})),
         limit=data.get("limit"),
+        sample=data.get("sample"),
         unanswerable=float(data.get("unanswerable", 0.0)),
         seed=int(data.get("seed", 0)),
     )
@@ -118,3 +120,14 @@ def sample_unanswerable(questions: list[Question], share: float, seed: int) -> t
         else:
             out.append(q)
     return out, hidden
+
+
+def pick(questions: list[Question], limit: int | None, sample: int | None, seed: int) -> list[Question]:
+    """The questions a run asks: a seeded random sample (in file order), else the first ``limit``, else all.
+
+    A sample spreads over the whole set: the first N questions of a set often come from a few articles.
+    """
+    if sample:
+        chosen = set(random.Random(seed).sample(range(len(questions)), min(sample, len(questions))))
+        return [q for i, q in enumerate(questions) if i in chosen]
+    return questions[:limit] if limit else questions

@@ -79,6 +79,7 @@ def summarize(
         "questions": str(config.questions),
         "corpora": [str(c) for c in config.corpora],
         "limit": config.limit,
+        "sample": config.sample,
         "unanswerable": config.unanswerable,
         "seed": config.seed,
         "interrupted": interrupted,
