@@ -1,4 +1,4 @@
-"""The steps of a streamed answer (``Pipeline.ask_stream``): retrieval done, text as it comes, a reset, the answer."""
+"""The steps of a streamed answer (``Pipeline.ask_stream``): retrieval done, each checked sentence, the answer."""
 
 from __future__ import annotations
 
@@ -15,17 +15,15 @@ class RetrievalEvent:
 
 
 @dataclass(frozen=True)
-class TokenEvent:
-    """More text of the answer as the model writes it."""
+class SentenceEvent:
+    """One more sentence of the answer, checked against the passages before it is shown.
+
+    ``text`` is the sentence with its citation markers; ``partial`` is the answer so far (what stays on screen,
+    marked stopped, if the reader stops the answer now).
+    """
 
     text: str
-
-
-@dataclass(frozen=True)
-class ResetEvent:
-    """Forget the text so far: a rewrite follows (the model drifted from the question's language)."""
-
-    reason: str
+    partial: Answer
 
 
 @dataclass(frozen=True)
@@ -35,4 +33,4 @@ class AnswerEvent:
     answer: Answer
 
 
-Event = RetrievalEvent | TokenEvent | ResetEvent | AnswerEvent
+Event = RetrievalEvent | SentenceEvent | AnswerEvent

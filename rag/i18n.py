@@ -65,7 +65,9 @@ LABELS: dict[str, dict[str, str]] = {
         "source": "Source",
         "chunks": "Passages",
         "corpus_for_eval": "Corpus de l'évaluation (JSONL, facultatif)",
-        "checked_answer": "Réponse vérifiée :",
+        "dates_relaxed": (
+            "Rien de pertinent dans la période de la question : voici les articles les plus proches, récents d'abord."
+        ),
         "added": "ajoutés",
         "updated": "mis à jour",
         "skipped_there": "ignorés (déjà présents)",
@@ -73,8 +75,10 @@ LABELS: dict[str, dict[str, str]] = {
         "chunks_word": "passages",
         "near_duplicate": "quasi-doublon",
         "sources_heading": "Sources :",
-        "not_supported": "Non étayé par les passages",
-        "rewriting": "(réécriture de la réponse dans la langue de la question)",
+        "left_out": "Laissée de côté, aucun passage ne l'appuie",
+        "left_out_note": "Phrases du modèle laissées de côté (aucun passage ne les appuie)",
+        "stopped": "Réponse interrompue : seules les phrases vérifiées jusque-là sont affichées.",
+        "stopped_empty": "Réponse interrompue avant toute phrase vérifiée.",
     },
     "en": {
         "tab_chat": "Chat",
@@ -138,7 +142,7 @@ LABELS: dict[str, dict[str, str]] = {
         "source": "Source",
         "chunks": "Passages",
         "corpus_for_eval": "Evaluation corpus (JSONL, optional)",
-        "checked_answer": "Checked answer:",
+        "dates_relaxed": "Nothing relevant in the question's period: these are the closest articles, recent first.",
         "added": "added",
         "updated": "updated",
         "skipped_there": "skipped (already there)",
@@ -146,8 +150,10 @@ LABELS: dict[str, dict[str, str]] = {
         "chunks_word": "chunks",
         "near_duplicate": "near-duplicate",
         "sources_heading": "Sources:",
-        "not_supported": "Not supported by the passages",
-        "rewriting": "(rewriting the answer in the question's language)",
+        "left_out": "Left out, no passage supports it",
+        "left_out_note": "Sentences of the model left out (no passage supports them)",
+        "stopped": "Answer stopped: only the sentences checked until then are shown.",
+        "stopped_empty": "Answer stopped before any sentence was checked.",
     },
 }
 

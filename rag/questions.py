@@ -5,19 +5,19 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING
 
 from rag.answer import prompts
-from rag.answer.finishing import finish, language_drifted, refusal_text
-from rag.answer.passages import focus_passages, passages_language
-from rag.answer.prompting import build_messages
-from rag.answer.support import SupportScorer
+from rag.answer.answering import Answerer
+from rag.answer.evidence import Evidence, weigh
+from rag.answer.finishing import refusal_text
 from rag.errors import QuestionError, StoreError
-from rag.events import AnswerEvent, Event, ResetEvent, RetrievalEvent, TokenEvent
+from rag.events import AnswerEvent, Event, RetrievalEvent
 from rag.lazy import Lazy
 from rag.retrieve.hybrid import Retriever
-from rag.retrieve.query import is_follow_up, plan
+from rag.retrieve.query import Plan, is_follow_up, plan
 from rag.retrieve.relevance import Background
 from rag.store.guard import check_embedder
 from rag.text.language import detect_question
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 2000
-PROMPT_MARGIN_TOKENS = 32  # kept free in the context beside the prompt and the answer
 REWRITE_MAX_TOKENS = 80  # a stand-alone question is one line
 REWRITE_HISTORY_MESSAGES = 4
 REWRITE_HISTORY_CHARS = 400  # of each past message shown to the rewriter
@@ -59,6 +58,7 @@ class QuestionService:
         self._embedder = embedder
         self._llm = llm
         self._background = Lazy(lambda: Background(embedder.get()))
+        self._answerer = Answerer(settings, llm, embedder, self._background)
         self._retriever = Lazy(
             lambda: Retriever(store, embedder.get(), bm25, self._background.get(), settings, self._rescorer())
         )
@@ -70,6 +70,16 @@ class QuestionService:
         from rag.models.rescorer import Rescorer
 
         return Rescorer(cfg.rerank, cfg.rerank_model, self.settings.models_dir)
+
+    def _similar(self, a: str, b: str) -> float:
+        """How alike two names are (which name of the previous question a follow-up's name stands for)."""
+        vectors = self._embedder.get().embed_queries([a, b])
+        return float(vectors[0] @ vectors[1])
+
+    def _alike(self, name: str, candidates: Sequence[str]) -> float:
+        """How close ``name`` is to the closest of ``candidates`` (a name and its translation are close)."""
+        vectors = self._embedder.get().embed_queries([name, *candidates])
+        return float((vectors[1:] @ vectors[0]).max())
 
     @property
     def retriever(self) -> Retriever:
@@ -118,103 +128,43 @@ class QuestionService:
         lang = detect_question(question)
         self._check_ready()
         standalone = self._standalone(question, lang, history)
-        planned = plan(standalone, lang, today or self.today(), history if standalone == question else (), filters)
+        context = history if standalone == question else ()
+        planned = plan(standalone, lang, today or self.today(), context, filters, self._similar)
         if planned.rewritten:
             log.debug(
                 "search query rewritten: %r -> %r (filters %s)", question, planned.query, planned.filters.to_dict()
             )
-        hits = self.retriever.search(planned.query, lang, planned.filters, None, planned.recent)
-        retrieval = Retrieval(query=planned.query, filters=planned.filters.to_dict(), hits=tuple(hits))
+        hits, evidence, used = self._retrieve(planned, lang)
+        retrieval = Retrieval(query=planned.query, filters=used.to_dict(), hits=tuple(hits))
         timings: dict[str, float | None] = {
             "retrieval_ms": round((time.perf_counter() - started) * 1000, 1),
             "ttft_s": None,
             "total_s": None,
         }
         yield RetrievalEvent(retrieval)
-        if not any(h.relevance is not None and h.relevance >= self.settings.retrieval.min_relevance for h in hits):
-            text = refusal_text(lang, planned.filters)
-            yield TokenEvent(text)
+        if not evidence.enough:
+            text = refusal_text(lang, used, missing=evidence.missing)
             timings["total_s"] = round(time.perf_counter() - started, 3)
             yield AnswerEvent(Answer(question, lang, text, True, retrieval=retrieval, timings=timings, model=""))
             return
-        yield from self._answer(
-            question, lang, hits, history, planned.filters, today or self.today(), retrieval, timings, started
+        yield from self._answerer.answer(
+            question, lang, hits, history, used, today or self.today(), retrieval, timings, started
         )
 
-    def _answer(
-        self,
-        question: str,
-        lang: str,
-        hits: Sequence[Hit],
-        history: Sequence[Message],
-        filters: Filters,
-        today: date,
-        retrieval: Retrieval,
-        timings: dict[str, float | None],
-        started: float,
-    ) -> Iterator[Event]:
-        llm, embedder, cfg = self._llm.get(), self._embedder.get(), self.settings.llm
-        passages = focus_passages(hits, question, embedder, llm.count_tokens, self.settings.retrieval.passage_tokens)
-        # Small models read and answer best in the passages' language: answer in it, then translate.
-        source_lang = passages_language(passages)
-        indirect = cfg.cross_lingual == "translate" and source_lang not in (lang, None)
-        budget = llm.context_window - cfg.max_tokens - PROMPT_MARGIN_TOKENS
-        prompt = build_messages(
-            question,
-            source_lang if indirect and source_lang else lang,
-            passages,
-            today,
-            llm.count_tokens,
-            budget,
-            history,
-        )
-        raw = ""
-        for delta in self._generate(prompt.messages, lang, indirect):
-            if timings["ttft_s"] is None:
-                timings["ttft_s"] = round(time.perf_counter() - started, 3)
-            if delta is None:  # the model drifted from the question's language: it rewrites
-                raw = ""
-                yield ResetEvent("language")
-                continue
-            raw += delta
-            yield TokenEvent(delta)
-        scorer = SupportScorer(embedder, prompt.passages, lang, self._background.get(), question)
-        done = finish(raw, lang, prompt.passages, scorer, filters)
-        timings["total_s"] = round(time.perf_counter() - started, 3)
-        tokens = {"prompt": prompt.tokens, "completion": llm.count_tokens(raw) if raw else 0}
-        yield AnswerEvent(
-            Answer(
-                question,
-                lang,
-                done.text,
-                done.refused,
-                done.citations,
-                done.sentences,
-                retrieval,
-                timings,
-                tokens,
-                llm.name,
-            )
-        )
-
-    def _generate(self, messages: list[Message], lang: str, indirect: bool) -> Iterator[str | None]:
-        """The answer's text as it streams; ``None`` means: forget what came so far, a rewrite follows."""
-        llm, max_tokens = self._llm.get(), self.settings.llm.max_tokens
-        if indirect:
-            draft = "".join(llm.stream(messages, max_tokens))
-            stream = llm.stream([Message("user", prompts.render(f"translate.{lang}", text=draft.strip()))], max_tokens)
-        else:
-            stream = llm.stream(messages, max_tokens)
-        raw = ""
-        for delta in stream:
-            raw += delta
-            yield delta
-        if language_drifted(raw, lang):
-            log.info("answer drifted from %s; asking for a rewrite", lang)
-            yield None
-            yield from llm.stream(
-                [*messages, Message("assistant", raw), Message("user", prompts.render(f"retry.{lang}"))], max_tokens
-            )
+    def _retrieve(self, planned: Plan, lang: str) -> tuple[list[Hit], Evidence, Filters]:
+        """Hits, what they are worth as evidence, and the filters used. Dates read in the question are dropped,
+        for a preference for recent articles, when nothing relevant is found within them (the filters say so)."""
+        cfg = self.settings.retrieval
+        hits = self.retriever.search(planned.query, lang, planned.filters, None, planned.recent)
+        evidence = weigh(planned.query, hits, cfg.min_relevance, cfg.require_names, lang, self._alike)
+        if evidence.enough or not planned.filters.undated:
+            return hits, evidence, planned.filters
+        wider = replace(planned.filters, since=None, until=None, undated=False, relaxed=True)
+        wider_hits = self.retriever.search(planned.query, lang, wider, None, True)
+        wider_evidence = weigh(planned.query, wider_hits, cfg.min_relevance, cfg.require_names, lang, self._alike)
+        if not wider_evidence.enough:
+            return hits, evidence, planned.filters
+        return wider_hits, wider_evidence, wider
 
     def _standalone(self, question: str, lang: str, history: Sequence[Message]) -> str:
         """With llm_rewrite on, an elliptic follow-up is rewritten by the model into a stand-alone question."""

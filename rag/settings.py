@@ -109,7 +109,7 @@ class LLMSettings(_Section):
     context_window: int = Field(
         4096, ge=512, le=131072, description="Context window in tokens; prompts are fitted to it"
     )
-    max_tokens: int = Field(384, ge=16, le=8192, description="Maximum tokens generated per answer")
+    max_tokens: int = Field(224, ge=16, le=8192, description="Maximum tokens generated per answer")
     temperature: float = Field(0.1, ge=0.0, le=2.0, description="Sampling temperature")
     timeout_s: float = Field(180.0, gt=0, description="Seconds to wait for a model server")
     threads: int | None = Field(None, ge=1, description="CPU threads for the embedded model (empty = all cores)")
@@ -197,6 +197,11 @@ class RetrievalSettings(_Section):
             "deviations above chance (calibrated: ~3% of answerable piaf_dev questions fall below 3)"
         ),
     )
+    require_names: bool = Field(
+        True,
+        description="Refuse without asking the model when a name of the question (a person, place, treaty…) appears in "
+        "none of the relevant passages",
+    )
     passage_tokens: int = Field(
         150,
         ge=32,
@@ -204,6 +209,15 @@ class RetrievalSettings(_Section):
         description="Longest passage shown to the model, in its tokens (the most relevant sentences of a chunk)",
     )
     reference_date: date | None = Field(None, description="Date that 'today' means in questions (empty = today)")
+
+
+class AnswerSettings(_Section):
+    max_sentences: int = Field(3, ge=1, le=20, description="Most sentences shown in an answer (each checked first)")
+    quote_relevance: float = Field(
+        5.0,
+        description="When no sentence of the model is supported, quote the best passage instead of refusing if its "
+        "relevance (standard deviations above chance) reaches this",
+    )
 
 
 class UISettings(_Section):
@@ -237,6 +251,7 @@ class Settings(BaseSettings):
     chunking: ChunkingSettings = Field(default_factory=ChunkingSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    answer: AnswerSettings = Field(default_factory=AnswerSettings)
     ui: UISettings = Field(default_factory=UISettings)
 
     _origins: dict[str, str] = PrivateAttr(default_factory=dict)

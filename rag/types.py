@@ -105,13 +105,15 @@ class Filters:
     langs: tuple[str, ...] = ()
     article_ids: tuple[str, ...] = ()
     exclude_article_ids: tuple[str, ...] = ()
+    undated: bool = False  # with since/until: articles without a date pass too (dates read in a question)
+    relaxed: bool = False  # the dates read in the question were dropped: nothing relevant was found within them
 
     def is_empty(self) -> bool:
         return not (
             self.since or self.until or self.sources or self.langs or self.article_ids or self.exclude_article_ids
         )
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(self).items() if v}
 
 
@@ -188,6 +190,8 @@ class Answer:
     timings: dict = field(default_factory=dict)
     tokens: dict = field(default_factory=dict)
     model: str = ""
+    stopped: bool = False  # the reader stopped it: the sentences checked until then
+    draft: str = ""  # what the model wrote, before the check
 
     def to_dict(self) -> dict:
         """The frozen JSON schema (see README, "Answer JSON")."""
@@ -210,12 +214,15 @@ class Answer:
                 "retrieval_ms": self.timings.get("retrieval_ms"),
                 "ttft_s": self.timings.get("ttft_s"),
                 "total_s": self.timings.get("total_s"),
+                "first_sentence_s": self.timings.get("first_sentence_s"),
             },
             "tokens": {
                 "prompt": self.tokens.get("prompt"),
                 "completion": self.tokens.get("completion"),
             },
             "model": self.model,
+            "stopped": self.stopped,
+            "draft": self.draft,
         }
 
     @classmethod
@@ -259,6 +266,8 @@ class Answer:
             timings=dict(data.get("timings") or {}),
             tokens=dict(data.get("tokens") or {}),
             model=_str(data.get("model", "")),
+            stopped=bool(data.get("stopped", False)),
+            draft=_str(data.get("draft", "")),
         )
 
 

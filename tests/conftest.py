@@ -72,6 +72,7 @@ class ScriptedLLM:
     def __init__(self, reply: str | None = None):
         self.reply = reply
         self.calls: list[list] = []
+        self.yielded = 0  # pieces of text read by the caller: a caller that stops early reads fewer
 
     def count_tokens(self, text: str) -> int:
         return len(text.split())
@@ -85,7 +86,9 @@ class ScriptedLLM:
             m = re.search(r"<<<\n[^\n]*\n(.+?)(?:\n|$)", user)  # the line after the passage's title
             first = re.split(r"(?<=[.!?])\s", m.group(1))[0] if m else "Nothing."
             text = f"{first} [1]"
-        yield from re.findall(r"\S+\s*", text)
+        for piece in re.findall(r"\S+\s*", text):
+            self.yielded += 1
+            yield piece
 
 
 @pytest.fixture(scope="session", autouse=True)

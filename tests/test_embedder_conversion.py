@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from rag.config import load_settings
+from rag.models.catalog import EMBEDDER_PRESETS
 
 pytestmark = pytest.mark.slow  # the provisioned embedder
-from rag.models.catalog import EMBEDDER_PRESETS
 
 TRICKY = [
     "L’économie française a crû de 0,5 % au 2ᵉ trimestre.",

@@ -36,6 +36,8 @@ def test_every_prompt_file_renders_with_its_variables():
         "history": "user: Bonjour",
         "filters": "3 mai 2021 → …",
         "titles": "« Titre »",
+        "names": "« Inde »",
+        "quote": "La Chine achète du gaz russe.",
     }
     files = sorted(prompts.PROMPTS_DIR.glob("*.txt"))
     assert len(files) >= 20

@@ -2,8 +2,10 @@
 
 import pytest
 
-from rag.answer.finishing import copies_example, finish
+from rag.answer.drafting import Draft
+from rag.answer.finishing import finish
 from rag.answer.passages import Passage, focus, section_starts
+from rag.answer.shape import copies_example
 from rag.text.sentences import split_sentences
 from rag.types import Chunk
 
@@ -81,6 +83,13 @@ class TableScorer:
         return None
 
 
+def drafted(raw: str, lang: str, passages, scorer) -> Draft:
+    draft = Draft(lang, passages, scorer)
+    draft.feed(raw)
+    draft.close()
+    return draft
+
+
 def passage() -> Passage:
     c = chunk()
     return Passage(c, c.text, c.start, c.end)
@@ -102,7 +111,7 @@ def test_copies_of_the_instructions_example_are_recognised_in_both_languages(sen
 
 def test_an_unsupported_copy_of_the_example_is_dropped_from_the_answer():
     raw = "La Chine a critiqué ce retrait [1]. Selon un article du 3 mai 2021, les syndicats ont protesté [1]."
-    done = finish(raw, "fr", [passage()], TableScorer({"La": 0.9}))
+    done = finish(drafted(raw, "fr", [passage()], TableScorer({"La": 0.9})))
     assert done.text == "La Chine a critiqué ce retrait [1]."
     assert [s.text for s in done.sentences] == ["La Chine a critiqué ce retrait."]
     assert not done.refused
@@ -110,10 +119,11 @@ def test_an_unsupported_copy_of_the_example_is_dropped_from_the_answer():
 
 def test_a_copy_of_the_example_that_a_passage_supports_stays():
     raw = "Selon un article du 3 mai 2021, les syndicats ont protesté [1]."
-    done = finish(raw, "fr", [passage()], TableScorer({"Selon": 0.9}))
+    done = finish(drafted(raw, "fr", [passage()], TableScorer({"Selon": 0.9})))
     assert done.text == raw and not done.refused
 
 
 def test_an_answer_that_is_only_the_example_is_a_refusal():
-    done = finish("According to an article of 3 May 2021, unions protested [1].", "en", [passage()], TableScorer({}))
+    raw = "According to an article of 3 May 2021, unions protested [1]."
+    done = finish(drafted(raw, "en", [passage()], TableScorer({})))
     assert done.refused and done.citations == ()

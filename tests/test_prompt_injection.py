@@ -2,6 +2,7 @@
 
 from datetime import date
 
+from rag.answer.drafting import Draft
 from rag.answer.finishing import finish
 from rag.answer.passages import Passage
 from rag.answer.prompting import MASK, build_messages, neutralize, shown_text
@@ -55,12 +56,10 @@ def test_sentences_addressed_to_the_assistant_are_masked_in_the_prompt_and_suppo
 
 
 def test_a_forced_refusal_still_names_the_articles_found():
-    done = finish(
-        "Les articles ne le disent pas.",
-        "fr",
-        [passage()],
-        SupportScorer(HashingEmbedder(), [passage()], "fr", _Background()),
-    )
+    draft = Draft("fr", [passage()], SupportScorer(HashingEmbedder(), [passage()], "fr", _Background()))
+    draft.feed("Les articles ne le disent pas.")
+    draft.close()
+    done = finish(draft)
     assert done.refused and done.citations == ()
     assert "Gaz" in done.text  # the reader learns that relevant passages exist
 

@@ -72,7 +72,11 @@ def test_explicit_dates_win_over_question_dates():
 
 def test_follow_up_completion():
     history = [Message("user", "Pourquoi la Chine est-elle importante pour la Russie ?"), Message("assistant", "…")]
-    assert complete_from_history("Et l'Inde ?", "fr", history) == "Et l'Inde — Pourquoi Chine importante Russie"
+    assert complete_from_history("Et l'Inde ?", "fr", history) == "Pourquoi l'Inde est-elle importante pour la Russie ?"
+    assert (
+        complete_from_history("Et dans l'industrie ?", "fr", history)
+        == "Et dans l'industrie — Pourquoi Chine importante Russie"
+    )
     assert (
         complete_from_history("Quel est le budget de la NASA pour 2012 ?", "fr", history)
         == "Quel est le budget de la NASA pour 2012 ?"

@@ -199,7 +199,7 @@ def test_seven_writers_on_one_server_leave_every_article_whole(server, tmp_path)
     assert view["articles"] == 330 and view["broken"] == []
 
 
-def test_questions_during_an_add_never_see_a_half_added_article(server, tmp_path):
+def test_questions_during_an_add_never_see_a_half_added_article(server, tmp_path, monkeypatch):
     import threading
     import time
 
@@ -222,13 +222,13 @@ def test_questions_during_an_add_never_see_a_half_added_article(server, tmp_path
     sentence = "La pêche au thon reprend à {} après la tempête, disent les pêcheurs de {}."
     batch = [art(f"a{i}", " ".join(sentence.format(t, t) for _ in range(40)), title=t) for i, t in enumerate(towns)]
     writer.add_articles(batch[:1])
-    commit = writer.store.commit
+    from rag.store import checkpoints
 
-    def slow_commit(records):  # widen the window between writing chunks and committing them
-        time.sleep(0.2)
-        commit(records)
+    def widen(name):  # widen the window between writing chunks and committing them
+        if name == "batch-pending":
+            time.sleep(0.2)
 
-    writer.store.commit = slow_commit
+    monkeypatch.setattr(checkpoints, "_hook", widen)
     done = threading.Event()
     failures: list[BaseException] = []
 

@@ -130,7 +130,7 @@ def test_ask_streams_and_returns_answer_with_valid_citations(fake_pipeline):
     fake_pipeline.add([SEED])
     events = list(fake_pipeline.ask_stream("Pourquoi la Chine achète-t-elle du pétrole et du gaz à la Russie ?"))
     kinds = [type(e).__name__ for e in events]
-    assert kinds[0] == "RetrievalEvent" and kinds[-1] == "AnswerEvent" and "TokenEvent" in kinds
+    assert kinds[0] == "RetrievalEvent" and kinds[-1] == "AnswerEvent" and "SentenceEvent" in kinds
     answer = events[-1].answer
     assert answer.language == "fr" and not answer.refused
     assert answer.citations and all(1 <= c.n <= len(answer.retrieval.hits) for c in answer.citations)
@@ -151,6 +151,8 @@ def test_ask_streams_and_returns_answer_with_valid_citations(fake_pipeline):
         "timings",
         "tokens",
         "model",
+        "stopped",
+        "draft",
     }
     json.dumps(data)
 
@@ -225,15 +227,46 @@ def test_cross_lingual_answers_are_written_in_the_passages_language_then_transla
     assert answer.citations and answer.citations[0].article_id.startswith("doc-")
 
 
+def answering(settings, **answer):
+    """``settings`` with these answer settings."""
+    return settings.model_copy(update={"answer": settings.answer.model_copy(update=answer)})
+
+
 def test_an_answer_that_only_restates_the_question_is_not_supported(fake_settings):
     from conftest import ScriptedLLM
 
-    p = build(
-        fake_settings, llm=ScriptedLLM("Pour la Chine, elle est-elle importante pour la Russie selon l'article [1] ?")
-    )
+    restated = "Pour la Chine, elle est-elle importante pour la Russie selon l'article [1] ?"
+    p = build(answering(fake_settings, quote_relevance=1e9), llm=ScriptedLLM(restated))
     p.add([SEED])
     answer = p.ask("Pourquoi la Chine est-elle importante pour la Russie selon l'article ?")
     assert answer.refused and not answer.citations
+    assert [(s.text, s.supported) for s in answer.sentences] == [(restated.replace(" [1]", ""), False)]
+
+
+def test_with_no_supported_sentence_a_strongly_relevant_passage_is_quoted(fake_settings):
+    from conftest import ScriptedLLM
+
+    # (the fake embedder's relevance scale is not the real one's: any relevant passage qualifies here)
+    p = build(answering(fake_settings, quote_relevance=-100), llm=ScriptedLLM("Le musée maritime a été détruit [1]."))
+    p.add([SEED])
+    answer = p.ask("Pourquoi la Chine achète-t-elle du gaz à la Russie ?")
+    assert not answer.refused and len(answer.citations) == 1
+    c = answer.citations[0]
+    article = p.store.get_articles([c.article_id])[c.article_id].article
+    quoted = article.text[c.highlight_start : c.highlight_end]
+    assert quoted and quoted in answer.answer  # the passage's own words, with the highlight on them
+    assert [s.supported for s in answer.sentences] == [True, False] and "musée" not in answer.answer
+
+
+def test_the_model_is_stopped_once_the_answer_is_full(fake_settings):
+    from conftest import ScriptedLLM
+
+    llm = ScriptedLLM(" ".join("La Chine achète du gaz russe depuis 2022 [1]." for _ in range(2)) + " Fin " * 200)
+    p = build(answering(fake_settings, max_sentences=1), llm=llm)
+    p.add([SEED])
+    answer = p.ask("Pourquoi la Chine achète-t-elle du gaz à la Russie ?")
+    assert len([s for s in answer.sentences if s.supported]) == 1
+    assert llm.yielded < 30  # it was not read to its end
 
 
 def test_a_number_the_passage_does_not_hold_is_not_supported(fake_settings):

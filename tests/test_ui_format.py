@@ -45,7 +45,7 @@ def answer(**kw):
 def test_answer_html_has_chips_marks_unsupported_and_shows_filters():
     html = answer_html(answer(), "c1-0", "fr")
     assert "<a class='nd-chip' href='#nd-src-c1-0-1'" in html
-    assert "class='nd-unsupported'" in html and "Inventé." in html
+    assert html.index("Vrai.") < html.index("class='nd-left-out'") < html.index("⚠ Inventé.")  # left out, shown apart
     assert "Filtres actifs" in html and "11 mars 2024 → 15 mars 2024" in html
 
 
@@ -92,9 +92,8 @@ def test_refusal_has_no_sources_or_chips():
 
 def test_markdown_export_lists_sources_with_passages():
     md = answer_markdown(answer(citations=(citation(url="https://example.org/a"),)), "fr")
-    assert md.startswith(
-        "## Q ?\n\nVrai \\[1\\]. ⚠ *Inventé.* (Phrase non étayée par les passages)"
-    )  # the mark survives export
+    assert md.startswith("## Q ?\n\nVrai \\[1\\].\n\n### Phrases du modèle laissées de côté")
+    assert "- ⚠ *Inventé.* (Phrase non étayée par les passages)" in md  # the mark survives export
     assert "1. [T](<https://example.org/a>) — 12 mars 2024, S" in md and "   > Première phrase." in md
 
 

@@ -30,7 +30,9 @@ CSS = """
   color:#fff!important;
   font-size:.75em;font-weight:600;text-align:center;text-decoration:none!important;vertical-align:super;line-height:1.5em;cursor:pointer}
 .nd-chip:hover{background:#1e40af}
-.nd-unsupported{text-decoration:underline wavy #d97706;text-underline-offset:3px}
+.nd-left-out{margin-top:.4em;font-size:.85em;color:#92400e}
+.nd-left-out ul{margin:.2em 0 0 1em}
+.nd-stopped{margin-top:.4em;font-size:.85em;color:#6b7280}
 .nd-footer{margin-top:.5em;font-size:.8em;color:#6b7280}
 .nd-sources details{border:1px solid #e5e7eb;border-radius:8px;padding:.4em .6em;margin:.4em 0;background:#fafafa}
 .nd-sources summary{cursor:pointer;list-style:none}

@@ -9,6 +9,7 @@ import html
 import logging
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ import gradio as gr
 
 from rag import Conversation, ConversationStore, Pipeline, t
 from rag.errors import NewsdeskError
-from rag.events import AnswerEvent, ResetEvent, TokenEvent
+from rag.events import AnswerEvent, SentenceEvent
 from rag.types import Answer, Filters
 
 from .render import answer_html, answer_markdown, example_questions, sources_html
@@ -80,6 +81,7 @@ class ChatHandlers:
         self.data_dir = Path(pipeline.settings.data_dir)
         self.running = 0
         self._lock = threading.Lock()
+        self._pending: dict[str, tuple[str, Answer | None]] = {}  # per session: the question, its checked part
 
     def saved_store(self, request: gr.Request | None) -> ConversationStore:
         """The signed-in user's conversations (everyone's folder when there is no login)."""
@@ -106,9 +108,11 @@ class ChatHandlers:
         )
         with self._lock:
             self.running += 1
+        key = request.session_hash or ""
+        self._pending[key] = (text, None)
         try:
             yield from self._answer(
-                text, list(messages or []), conv or Conversation(), filters, lang, self.saved_store(request)
+                text, list(messages or []), conv or Conversation(), filters, lang, self.saved_store(request), key
             )
         finally:
             with self._lock:
@@ -122,27 +126,49 @@ class ChatHandlers:
         filters: Filters,
         lang: str,
         store: ConversationStore,
+        key: str,
     ) -> Iterator[Update]:
         messages += [{"role": "user", "content": text}, {"role": "assistant", "content": t(lang, "thinking")}]
         hidden = gr.update(visible=False)
         yield messages, gr.update(), conv, "", hidden
-        streamed = ""
         try:
             for event in self.pipeline.ask_stream(text, conv.history(), filters):
-                if isinstance(event, TokenEvent):
-                    streamed += event.text
-                    messages[-1]["content"] = html.escape(streamed)
+                if isinstance(event, SentenceEvent):
+                    # Only checked sentences reach the page; kept for Stop, which saves them marked as stopped.
+                    self._pending[key] = (text, event.partial)
+                    messages[-1]["content"] = answer_html(replace(event.partial, stopped=False), "live", lang)
                     yield messages, gr.update(), conv, "", hidden
-                elif isinstance(event, ResetEvent):
-                    streamed = ""
                 elif isinstance(event, AnswerEvent):
+                    if self._pending.pop(key, None) is None:
+                        return  # stopped meanwhile: Stop saved what was shown
                     conv.add(text, event.answer.to_dict())
                     self._save(store, conv)
                     yield (*conversation_view(conv, lang), conv, "", hidden)
         except NewsdeskError as exc:
+            self._pending.pop(key, None)
             gr.Warning(str(exc))
             messages[-1]["content"] = f"⚠ {html.escape(str(exc))}"
             yield messages, gr.update(), conv, "", hidden
+
+    def stop(self, conv: Conversation | None, lang: str, request: gr.Request) -> tuple[Any, Any, Conversation | None]:
+        """Stop pressed: the answer keeps the sentences checked so far, marked as stopped (or says none was)."""
+        pending = self._pending.pop(request.session_hash or "", None)
+        if pending is None:
+            return gr.update(), gr.update(), conv
+        question, partial = pending
+        conv = conv or Conversation()
+        if partial is None:
+            messages, panel = conversation_view(conv, lang)
+            stopped = f"<div class='nd-stopped'>⏹ {html.escape(t(lang, 'stopped_empty'))}</div>"
+            return (
+                [*messages, {"role": "user", "content": question}, {"role": "assistant", "content": stopped}],
+                panel,
+                conv,
+            )
+        conv.add(question, partial.to_dict())
+        self._save(self.saved_store(request), conv)
+        messages, panel = conversation_view(conv, lang)
+        return messages, panel, conv
 
     @staticmethod
     def _save(store: ConversationStore, conv: Conversation) -> None:
@@ -261,7 +287,9 @@ def build_chat_tab(pipeline: Pipeline, labels: list[tuple[Any, str, str]], lang_
     # Shown at once (no queue); hidden by the answer's first update.
     question.submit(h.show_waiting, [lang_state], [waiting], queue=False, api_visibility="private")
     send.click(h.show_waiting, [lang_state], [waiting], queue=False, api_visibility="private")
-    stop.click(None, None, None, cancels=[submit_event, click_event])
+    stop.click(
+        h.stop, [conversation, lang_state], [chat, sources_panel, conversation], cancels=[submit_event, click_event]
+    )
     examples_box.click(lambda sample: sample[0], [examples_box], [question])
     new.click(lambda: ([], "", None, gr.update(visible=False)), None, [chat, sources_panel, conversation, exported])
     export.click(h.do_export, [conversation, lang_state], [exported])

@@ -32,19 +32,21 @@ def markdown_text(text: str) -> str:
 
 
 def answer_html(answer: Answer, answer_id: str, lang: str) -> str:
-    """The answer with each [n] as a clickable chip, unsupported sentences marked, and the filter footer."""
-    if answer.refused or not answer.sentences:
+    """The answer with each [n] as a clickable chip, the sentences left out by the check, and the footer."""
+    shown = [s for s in answer.sentences if s.supported]
+    if answer.refused or not shown:
         body = _esc(answer.answer)
     else:
-        parts = []
-        for sentence in answer.sentences:
-            text = _esc(sentence.text)
-            chips = "".join(chip(answer_id, n) for n in sentence.citations)
-            if sentence.supported:
-                parts.append(f"{text}{chips}")
-            else:
-                parts.append(f"<span class='nd-unsupported' title='{_esc(t(lang, 'unsupported'))}'>{text} ⚠</span>")
-        body = " ".join(parts)
+        body = " ".join(f"{_esc(s.text)}{''.join(chip(answer_id, n) for n in s.citations)}" for s in shown)
+    left_out = [s for s in answer.sentences if not s.supported]
+    if left_out:
+        items = "".join(f"<li>⚠ {_esc(s.text)}</li>" for s in left_out)
+        body += (
+            f"<details class='nd-left-out'><summary>{_esc(t(lang, 'left_out_note'))} ({len(left_out)})</summary>"
+            f"<ul>{items}</ul></details>"
+        )
+    if answer.stopped:
+        body += f"<div class='nd-stopped'>⏹ {_esc(t(lang, 'stopped' if shown else 'stopped_empty'))}</div>"
     footer = filters_footer(answer, lang)
     return f"<div class='nd-answer'>{body}</div>" + (f"<div class='nd-footer'>{footer}</div>" if footer else "")
 
@@ -58,7 +60,10 @@ def filters_footer(answer: Answer, lang: str) -> str:
         items.append(", ".join(f["sources"]))
     if f.get("langs"):
         items.append(", ".join(f["langs"]))
-    return f"{_esc(t(lang, 'active_filters'))} : {_esc(' · '.join(items))}" if items else ""
+    shown = f"{_esc(t(lang, 'active_filters'))} : {_esc(' · '.join(items))}" if items else ""
+    if f.get("relaxed"):  # the question's dates matched nothing relevant: the closest articles of any date
+        shown = " ".join(p for p in (shown, _esc(t(lang, "dates_relaxed"))) if p)
+    return shown
 
 
 def highlighted_passage(c: Citation) -> str:
@@ -91,20 +96,27 @@ def sources_html(answer: Answer, answer_id: str, lang: str) -> str:
     return f"<div class='nd-sources'>{''.join(items)}</div>"
 
 
+def _markdown_sentence(text: str, citations: tuple[int, ...]) -> str:
+    marks = "".join(f"\\[{int(n)}\\]" for n in citations)
+    m = re.fullmatch(r"(.*?)([.!?…]*)", text, re.S)
+    body, end = m.groups() if m else (text, "")
+    return markdown_text(body) + (f" {marks}" if marks else "") + end
+
+
 def answer_markdown(answer: Answer, lang: str) -> str:
-    """An answer and its sources as Markdown, for export; unsupported sentences keep their mark."""
-    if answer.refused or not answer.sentences:
+    """An answer and its sources as Markdown, for export; sentences left out by the check keep their mark."""
+    shown = [s for s in answer.sentences if s.supported]
+    if answer.refused or not shown:
         body = markdown_text(answer.answer)
     else:
-        parts = []
-        for sentence in answer.sentences:
-            marks = "".join(f"\\[{int(n)}\\]" for n in sentence.citations) if sentence.supported else ""
-            m = re.fullmatch(r"(.*?)([.!?…]*)", sentence.text, re.S)
-            body_text, end = m.groups() if m else (sentence.text, "")
-            text = markdown_text(body_text) + (f" {marks}" if marks else "") + end
-            parts.append(text if sentence.supported else f"⚠ *{text}* ({t(lang, 'unsupported')})")
-        body = " ".join(parts)
+        body = " ".join(_markdown_sentence(s.text, s.citations) for s in shown)
     lines = [f"## {markdown_text(answer.question)}", "", body, ""]
+    if answer.stopped:
+        lines += [f"*{t(lang, 'stopped' if shown else 'stopped_empty')}*", ""]
+    left_out = [s for s in answer.sentences if not s.supported]
+    if left_out:
+        lines += [f"### {t(lang, 'left_out_note')}", ""]
+        lines += [f"- ⚠ *{_markdown_sentence(s.text, ())}* ({t(lang, 'unsupported')})" for s in left_out] + [""]
     if answer.citations:
         lines.append(f"### {t(lang, 'sources')}")
         lines.append("")

@@ -29,20 +29,20 @@ def marker_numbers(text: str) -> list[int]:
 
 def strip_markers(text: str) -> str:
     """The text without any citation markers."""
-    return re.sub(r"\s+([.!?…,;:])", r"\1", re.sub(r"\s*" + MARKER.pattern, "", text)).strip()
+    return re.sub(r"\s*" + MARKER.pattern, "", text).strip()  # French spacing before "?", ":"… is kept
 
 
 def keep_valid_markers(text: str, valid: Sequence[int]) -> str:
-    """Drop numbers that map to no passage; drop markers left empty."""
+    """Drop numbers that map to no passage; drop markers left empty, with the space before them."""
     allowed = set(valid)
 
     def repl(match: re.Match) -> str:
-        numbers = [int(n) for n in re.findall(r"\d+", match.group(1))]
+        numbers = [int(n) for n in re.findall(r"\d+", match.group(2))]
         kept = [n for n in dict.fromkeys(numbers) if n in allowed]
-        return "".join(f"[{n}]" for n in kept)
+        return match.group(1) + "".join(f"[{n}]" for n in kept) if kept else ""
 
-    text = MARKER.sub(repl, text)
-    return re.sub(r"[ \t]+([.!?…,;:])", r"\1", re.sub(r"[ \t]{2,}", " ", text)).strip()
+    text = re.sub(r"[ \t]{2,}", " ", re.sub(r"([ \t]*)" + MARKER.pattern, repl, text))
+    return re.sub(r"[ \t]+([.,…])", r"\1", text).strip()  # French spacing before "?", "!", ":", ";" stays
 
 
 def _move_trailing_markers(text: str) -> str:

@@ -9,7 +9,7 @@ import click
 
 from rag import t
 from rag.cli.app import App, echo, emit_json, filter_options, filters, main
-from rag.events import AnswerEvent, Event, ResetEvent, TokenEvent
+from rag.events import AnswerEvent, Event, SentenceEvent
 from rag.types import Answer
 
 
@@ -85,39 +85,34 @@ def ask_cmd(app: App, question, since, until, sources, langs, backend, model, as
 
 
 def _stream(events: Iterable[Event], live: bool) -> tuple[Answer, str]:
-    """The answer's text as the model writes it (on a terminal), then the checked Answer and what was streamed."""
+    """Each checked sentence as it comes (on a terminal), then the Answer and what was shown."""
     streamed = ""
     for event in events:
-        if isinstance(event, TokenEvent) and live:
-            streamed += event.text
-            echo(event.text, nl=False)
-        elif isinstance(event, ResetEvent) and live:
-            echo("\n" + t("en", "rewriting"), err=True)
-            streamed = ""
+        if isinstance(event, SentenceEvent) and live:
+            echo(("" if not streamed else " ") + event.text, nl=False)
+            streamed += ("" if not streamed else " ") + event.text
         elif isinstance(event, AnswerEvent):
             return event.answer, streamed
     raise RuntimeError("the answer stream ended without an answer")
 
 
 def show_answer(events: Iterable[Event], live: bool) -> Answer:
-    """Stream the answer (when on a terminal), then the checked text, sources and warnings; returns the Answer."""
+    """Stream the answer (when on a terminal), then the checked text, sources and left-out sentences."""
     answer, streamed = _stream(events, live)
     lang = answer.language
     if not live:
         echo(answer.answer)
     elif streamed.strip() != answer.answer.strip():
-        echo("\n\n" + t(lang, "checked_answer"))
-        echo(answer.answer)
+        echo(("\n" if streamed else "") + answer.answer)
     else:
         echo("")
     if answer.citations:
         echo("\n" + t(lang, "sources_heading"))
         for line in format_sources(answer):
             echo(line)
-    if not answer.refused:
-        for sentence in answer.sentences:
-            if not sentence.supported:
-                echo(f"  ⚠ {t(lang, 'not_supported')}: {sentence.text}", err=True)
+    for sentence in answer.sentences:
+        if not sentence.supported:
+            echo(f"  ⚠ {t(lang, 'left_out')}: {sentence.text}", err=True)
     return answer
 
 

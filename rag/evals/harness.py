@@ -19,13 +19,13 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rag.answer.evidence import weigh
 from rag.config import with_overrides
 from rag.errors import ConfigError, NewsdeskError
 from rag.evals import metrics
 from rag.evals.baselines import SIMPLE, LlamaIndexLLM, NaiveLlamaIndex
 from rag.evals.questions import EvalConfig, Question, load_questions, pick, sample_unanswerable
-from rag.evals.rows import answer_row, retrieval_row
-from rag.events import AnswerEvent, ResetEvent, TokenEvent
+from rag.evals.rows import answer_row, gate_scores, retrieval_row
 from rag.ingest.sources import load_path
 from rag.text.language import detect_answer, detect_question
 from rag.types import Article, Filters
@@ -203,7 +203,11 @@ def _run_preset(
 def _retrieval(q: Question, preset: str, pipeline: Pipeline, filters: Filters | None) -> Row:
     started = time.perf_counter()
     hits = SIMPLE[preset](pipeline, q.question, q.lang or detect_question(q.question), filters)
-    return retrieval_row(q, hits, time.perf_counter() - started)
+    row = retrieval_row(q, hits, time.perf_counter() - started)
+    if preset == "default":  # would the product refuse before asking the model?
+        cfg = pipeline.settings.retrieval
+        row["scores"].update(gate_scores(q, weigh(q.question, hits[: cfg.top_k], cfg.min_relevance, cfg.require_names)))
+    return row
 
 
 def _naive_retrieval_row(q: Question, naive: NaiveLlamaIndex) -> Row:
@@ -228,17 +232,8 @@ def _naive_answer_row(q: Question, naive: NaiveLlamaIndex, pipeline: Pipeline, s
 
 
 def _answer(q: Question, pipeline: Pipeline, filters: Filters | None, today: date | None) -> Row:
-    raw = ""
-    answer = None
-    for event in pipeline.ask_stream(q.question, filters=filters, today=today):
-        if isinstance(event, TokenEvent):
-            raw += event.text
-        elif isinstance(event, ResetEvent):
-            raw = ""
-        elif isinstance(event, AnswerEvent):
-            answer = event.answer
-    assert answer is not None
-    row = answer_row(q, answer, raw)
+    answer = pipeline.ask(q.question, filters=filters, today=today)
+    row = answer_row(q, answer)
     ranked = metrics.article_ranking([h.chunk.article_id for h in answer.retrieval.hits])
     row["retrieved_articles"] = ranked
     if q.article_ids:

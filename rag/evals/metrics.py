@@ -148,6 +148,7 @@ ANSWER_KEYS = [
     "false_refusal_rate",
     "supported_sentences",
 ]
+GATE_KEYS = ["gate_refusal_accuracy", "gate_false_refusal_rate"]
 # The metrics shown first (the page's table, the command's summary line), in this order.
 HEADLINE_KEYS = [
     "hit@1",
@@ -156,6 +157,7 @@ HEADLINE_KEYS = [
     "mrr@10",
     "ndcg@10",
     *ANSWER_KEYS,
+    *GATE_KEYS,
     "latency_retrieval_ms_p50",
     "ttft_s_p50",
     "total_s_p50",

@@ -33,7 +33,7 @@ def aggregate(rows: list[dict], with_ci: bool = True) -> dict:
     values: dict[str, list[float]] = defaultdict(list)
     for row in rows:
         for key, value in (row.get("scores") or {}).items():
-            values["false_refusal_rate" if key == "false_refusal" else key].append(value)
+            values[f"{key}_rate" if key.endswith("false_refusal") else key].append(value)
     out = {key: metrics.mean(vals) for key, vals in sorted(values.items())}
     for field, name in COSTS.items():
         samples = [row[field] for row in rows if row.get(field) is not None]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rag.answer.citations import marker_numbers, strip_markers
+from rag.answer.evidence import Evidence
 from rag.evals import metrics
 from rag.evals.questions import Question
 from rag.text.language import detect_answer
@@ -25,13 +26,19 @@ def retrieval_row(q: Question, hits, seconds: float) -> dict:
         "latency_retrieval_ms": round(seconds * 1000, 2),
         "top_relevance": max((h.relevance for h in hits[:5] if h.relevance is not None), default=None),
     }
-    if gold:
-        row["scores"] = metrics.retrieval_scores(ranked, gold)
+    row["scores"] = metrics.retrieval_scores(ranked, gold) if gold else {}
     return row
 
 
-def answer_row(q: Question, answer, raw: str) -> dict:
-    text = answer.answer
+def gate_scores(q: Question, evidence: Evidence) -> dict[str, float]:
+    """How the decision made before the model (``answer.evidence``) did on this question: a refusal of an
+    answerable question, or of an unanswerable one."""
+    refused = float(not evidence.enough)
+    return {"gate_refusal_accuracy": refused} if not q.answerable else {"gate_false_refusal": refused}
+
+
+def answer_row(q: Question, answer) -> dict:
+    text, raw = answer.answer, answer.draft
     cited_articles = {c.article_id for c in answer.citations}
     row = {
         "answer": text,

@@ -74,10 +74,13 @@ class LlamaCppLLM:
                 top_p=TOP_P,
                 repeat_penalty=REPEAT_PENALTY,
             )
-            for chunk in stream:
-                delta = chunk["choices"][0]["delta"].get("content")  # type: ignore[index,union-attr]
-                if delta:
-                    yield str(delta)
+            try:
+                for chunk in stream:
+                    delta = chunk["choices"][0]["delta"].get("content")  # type: ignore[index,union-attr]
+                    if delta:
+                        yield str(delta)
+            finally:
+                stream.close()  # type: ignore[union-attr]  # a reader that stops early stops the generation
 
 
 def create(settings: Settings) -> LLM:

@@ -84,10 +84,12 @@ class BM25Index:
         keep = np.ones(len(self.ids), dtype=bool) if chunk_lang is None else self.langs == chunk_lang
         if filters is None:
             return keep.astype(np.float32)
+        window = np.ones(len(self.ids), dtype=bool)
         if filters.since and (e := iso_to_epoch(filters.since)) is not None:
-            keep &= (self.epochs != NO_EPOCH) & (self.epochs >= e)
+            window &= (self.epochs != NO_EPOCH) & (self.epochs >= e)
         if filters.until and (e := iso_to_epoch(filters.until)) is not None:
-            keep &= (self.epochs != NO_EPOCH) & (self.epochs < e)
+            window &= (self.epochs != NO_EPOCH) & (self.epochs < e)
+        keep &= (window | (self.epochs == NO_EPOCH)) if filters.undated else window
         if filters.sources:
             keep &= np.isin(self.sources, list(filters.sources))
         if filters.langs:

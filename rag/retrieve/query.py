@@ -1,19 +1,22 @@
 """From what the user typed to what retrieval searches for.
 
-Follow-up questions ("Et la Chine ?", "What about last year?") are completed
-from the conversation with a cheap heuristic: when a question is elliptic, the
-content words of the previous question that it lacks are appended. Time
-phrases become date filters or a recency preference (``timephrases``).
+Follow-up questions are completed from the conversation: a new name stands in
+for the name of the previous question it resembles most (« Et l'Inde ? » after
+« Pourquoi la Chine est-elle importante pour la Russie ? » searches « Pourquoi
+l'Inde est-elle importante pour la Russie ? »); other elliptic questions get the
+content words of the previous one that they lack. Time phrases become date
+filters or a recency preference (``timephrases``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
 from rag.text.analysis import analyze
+from rag.text.names import substitute
 from rag.text.timephrases import TimeIntent, parse
 from rag.types import Filters, Message
 
@@ -52,11 +55,20 @@ def is_follow_up(question: str, lang: str) -> bool:
     )
 
 
-def complete_from_history(question: str, lang: str, history: Sequence[Message]) -> str:
-    """Append what the last user question said that this elliptic one leaves out."""
+def _first(a: str, b: str) -> float:
+    return 0.0  # all names alike: the first one is replaced
+
+
+def complete_from_history(
+    question: str, lang: str, history: Sequence[Message], similar: Callable[[str, str], float] = _first
+) -> str:
+    """The stand-alone question an elliptic follow-up stands for (see the module's docstring)."""
     previous = next((m.content for m in reversed(history) if m.role == "user"), None)
     if not previous or not is_follow_up(question, lang):
         return question
+    substituted = substitute(question, previous, similar)
+    if substituted:
+        return substituted
     have = set(analyze(question, lang))
     words = re.findall(r"[\w'’-]+", previous)
     extra = [w for w in words if (stems := analyze(w, lang)) and not set(stems) & have]
@@ -71,14 +83,20 @@ def merge_time(filters: Filters, intent: TimeIntent) -> Filters:
         filters,
         since=intent.since.isoformat() if intent.since else None,
         until=intent.until.isoformat() if intent.until else None,
+        undated=bool(intent.since or intent.until),  # a date read in a question does not exclude undated articles
     )
 
 
 def plan(
-    question: str, lang: str, today: date, history: Sequence[Message] = (), filters: Filters | None = None
+    question: str,
+    lang: str,
+    today: date,
+    history: Sequence[Message] = (),
+    filters: Filters | None = None,
+    similar: Callable[[str, str], float] = _first,
 ) -> Plan:
     filters = filters or Filters()
-    standalone = complete_from_history(question, lang, history)
+    standalone = complete_from_history(question, lang, history, similar)
     intent, query = parse(standalone, today)
     if not intent.since and not intent.until and not intent.recent and standalone != question:
         # "What about last year?": the time phrase is in the follow-up itself.

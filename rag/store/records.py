@@ -119,11 +119,15 @@ def where_clause(filters: Filters | None) -> Meta | None:
     """Chroma ``where`` for the filters (dates as integer epoch seconds)."""
     if filters is None:
         return None
-    clauses: list[dict] = []
+    clauses: list[Meta] = []
+    dates: list[Meta] = []
     if filters.since and (epoch := iso_to_epoch(filters.since)) is not None:
-        clauses.append({"epoch": {"$gte": epoch}})
+        dates.append({"epoch": {"$gte": epoch}})
     if filters.until and (epoch := iso_to_epoch(filters.until)) is not None:
-        clauses.append({"epoch": {"$lt": epoch}})
+        dates.append({"epoch": {"$lt": epoch}})
+    if dates:
+        window = dates[0] if len(dates) == 1 else {"$and": dates}
+        clauses.append({"$or": [window, {"date": ""}]} if filters.undated else window)
     for key, values in (("source", filters.sources), ("lang", filters.langs), ("article_id", filters.article_ids)):
         if values:
             clauses.append({key: {"$in": list(values)}} if len(values) > 1 else {key: values[0]})

@@ -1,0 +1,119 @@
+"""Answering from the passages found: the prompt, the model's text checked sentence by sentence as it streams,
+the finished answer (its supported sentences, a quoted extract, or a refusal)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator, Sequence
+from datetime import date
+from typing import TYPE_CHECKING
+
+from rag.answer import prompts
+from rag.answer.citations import Attributed
+from rag.answer.drafting import Draft
+from rag.answer.finishing import Finished, finish
+from rag.answer.passages import focus_passages, passages_language
+from rag.answer.prompting import build_messages
+from rag.answer.quoting import best_quote
+from rag.answer.support import SupportScorer
+from rag.events import AnswerEvent, Event, SentenceEvent
+from rag.lazy import Lazy
+from rag.types import Answer, Filters, Hit, Message, Retrieval
+
+if TYPE_CHECKING:
+    from rag.models.embedders import Embedder
+    from rag.models.llms import LLM
+    from rag.retrieve.relevance import Background
+    from rag.settings import Settings
+
+log = logging.getLogger(__name__)
+PROMPT_MARGIN_TOKENS = 32  # kept free in the context beside the prompt and the answer
+
+
+class Answerer:
+    """Writes the checked answer to a question from its hits, with one LLM and one embedder (loaded on first use)."""
+
+    def __init__(self, settings: Settings, llm: Lazy[LLM], embedder: Lazy[Embedder], background: Lazy[Background]):
+        self.settings = settings
+        self._llm = llm
+        self._embedder = embedder
+        self._background = background
+
+    def answer(
+        self,
+        question: str,
+        lang: str,
+        hits: Sequence[Hit],
+        history: Sequence[Message],
+        filters: Filters,
+        today: date,
+        retrieval: Retrieval,
+        timings: dict[str, float | None],
+        started: float,
+    ) -> Iterator[Event]:
+        llm, embedder, cfg = self._llm.get(), self._embedder.get(), self.settings.llm
+        passages = focus_passages(hits, question, embedder, llm.count_tokens, self.settings.retrieval.passage_tokens)
+        # Small models read and answer best in the passages' language: answer in it, then translate.
+        source_lang = passages_language(passages)
+        indirect = cfg.cross_lingual == "translate" and source_lang not in (lang, None)
+        budget = llm.context_window - cfg.max_tokens - PROMPT_MARGIN_TOKENS
+        prompt = build_messages(
+            question,
+            source_lang if indirect and source_lang else lang,
+            passages,
+            today,
+            llm.count_tokens,
+            budget,
+            history,
+        )
+        scorer = SupportScorer(embedder, prompt.passages, lang, self._background.get(), question)
+        draft = Draft(lang, prompt.passages, scorer, self.settings.answer.max_sentences)
+
+        def answer(done: Finished, stopped: bool = False) -> Answer:
+            tokens = {"prompt": prompt.tokens, "completion": llm.count_tokens(draft.raw) if draft.raw else 0}
+            return Answer(
+                question, lang, done.text, done.refused, done.citations, done.sentences, retrieval,
+                dict(timings), tokens, llm.name, stopped, draft.raw,
+            )  # fmt: skip
+
+        messages = prompt.messages
+        for attempt in range(2):  # a second attempt when the first sentence drifted from the question's language
+            for sentence in self._checked(messages, draft, indirect and attempt == 0, timings, started):
+                timings["first_sentence_s"] = timings.get("first_sentence_s") or round(time.perf_counter() - started, 3)
+                yield SentenceEvent(sentence.text, answer(finish(draft, filters), stopped=True))
+            if not draft.drifted or attempt:
+                break
+            log.info("answer drifted from %s; asking for a rewrite", lang)
+            retry = Message("user", prompts.render(f"retry.{lang}"))
+            messages = [*prompt.messages, Message("assistant", draft.raw), retry]
+            draft = Draft(lang, prompt.passages, scorer, self.settings.answer.max_sentences)
+        quote = None
+        if not draft.kept and (draft.left_out or draft.cut):
+            relevance = [h.relevance for h in hits[: len(prompt.passages)]]
+            quote = best_quote(question, prompt.passages, relevance, embedder, self.settings.answer.quote_relevance)
+        done = finish(draft, filters, quote)
+        timings["total_s"] = round(time.perf_counter() - started, 3)
+        yield AnswerEvent(answer(done))
+
+    def _checked(
+        self, messages: list[Message], draft: Draft, indirect: bool, timings: dict[str, float | None], started: float
+    ) -> Iterator[Attributed]:
+        """The sentences ``draft`` keeps as the model writes; the model is stopped once the draft is full."""
+        llm, max_tokens = self._llm.get(), self.settings.llm.max_tokens
+        if indirect:  # the draft in the passages' language is read whole, then its translation is checked
+            text = "".join(llm.stream(messages, max_tokens)).strip()
+            messages = [Message("user", prompts.render(f"translate.{draft.lang}", text=text))]
+        stream = llm.stream(messages, max_tokens)
+        try:
+            for delta in stream:
+                if timings["ttft_s"] is None:
+                    timings["ttft_s"] = round(time.perf_counter() - started, 3)
+                yield from draft.feed(delta)
+                if draft.full:
+                    return
+            yield from draft.close()
+        finally:
+            close = getattr(stream, "close", None)
+            if close is not None:
+                close()  # a model stopped early stops generating

@@ -1,0 +1,99 @@
+"""The answer as the model writes it, checked one sentence at a time before anything is shown.
+
+A sentence is taken once the next one has begun (or the stream has ended): its
+copied scaffolding is removed, and it is kept only when a passage supports it.
+Sentences no passage supports are left out (and counted); sentences saying the
+passages do not tell, copies of the instructions' example, repeats and a final
+fragment cut by the length limit are dropped. Once ``max_sentences`` sentences
+are kept the draft is full and generation can stop.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from rag.answer.citations import (
+    Attributed,
+    SentenceCitations,
+    attribute,
+    keep_valid_markers,
+    marker_numbers,
+    sentences_with_markers,
+)
+from rag.answer.passages import Passage
+from rag.answer.shape import copies_example, is_closed, is_refusal, language_drifted, same_text, strip_scaffolding
+from rag.answer.support import SupportScorer
+
+LEADING_MARKERS = re.compile(r"^\s*(?:\[\s*\d+\s*\]\s*)+")
+SPARE_SENTENCES = 3  # sentences the model may write beyond max_sentences before it is stopped
+
+
+@dataclass
+class Draft:
+    lang: str
+    passages: Sequence[Passage]
+    scorer: SupportScorer
+    max_sentences: int = 3
+    raw: str = ""
+    kept: list[Attributed] = field(default_factory=list)
+    left_out: list[Attributed] = field(default_factory=list)  # sentences no passage supports
+    refusals: int = 0  # sentences saying the passages do not tell
+    drifted: bool = False  # the first sentence is not in the question's language
+    cut: bool = False  # the last sentence was cut by the length limit
+    _taken: int = 0
+
+    @property
+    def full(self) -> bool:
+        tried = len(self.kept) + len(self.left_out) + self.refusals
+        return self.drifted or len(self.kept) >= self.max_sentences or tried >= self.max_sentences + SPARE_SENTENCES
+
+    def _sentences(self) -> list[SentenceCitations]:
+        text = keep_valid_markers(unicodedata.normalize("NFC", self.raw), range(1, len(self.passages) + 1))
+        return sentences_with_markers(text)
+
+    def feed(self, delta: str) -> list[Attributed]:
+        """Add streamed text; returns the sentences kept by it (complete sentences only)."""
+        self.raw += delta
+        pending = self._sentences()[self._taken : -1]  # the last sentence may still grow
+        return [a for a in (self._take(s) for s in pending) if a is not None]
+
+    def close(self) -> list[Attributed]:
+        """The stream has ended: take the last sentence unless it was cut."""
+        rest = self._sentences()[self._taken :]
+        kept = [a for a in (self._take(s) for s in rest[:-1]) if a is not None]
+        if rest and not self.full:
+            if is_closed(rest[-1].text):
+                last = self._take(rest[-1])
+                kept += [last] if last is not None else []
+            else:
+                self.cut, self._taken = True, self._taken + 1
+        return kept
+
+    def _take(self, sentence: SentenceCitations) -> Attributed | None:
+        self._taken += 1
+        if self.full:
+            return None
+        titles = [p.chunk.title for p in self.passages]
+        # A marker opening a line numbers a list item ("[1] Coopération : …"): it stays the item's citation.
+        text = strip_scaffolding(LEADING_MARKERS.sub("", sentence.text), titles)
+        if not text:
+            return None
+        if is_refusal(text):
+            self.refusals += 1
+            return None
+        if not self.kept and not self.left_out and language_drifted(text, self.lang):
+            self.drifted = True
+            return None
+        if any(same_text(text, s.text) for s in [*self.kept, *self.left_out]):
+            return None
+        cited = tuple(dict.fromkeys([*marker_numbers(text), *sentence.cited]))
+        (checked,) = attribute([SentenceCitations(text, cited)], len(self.passages), self.scorer)
+        if checked.supported:
+            self.kept.append(checked)
+            return checked
+        if not copies_example(checked.text):  # the instructions' example is never an answer, nor worth counting
+            self.left_out.append(checked)
+        return None

@@ -1,0 +1,60 @@
+"""Whether the passages found can answer at all, decided before the model is asked. Pure.
+
+Two conditions: some passage stands well above chance for the question
+(calibrated relevance, ``retrieval.min_relevance``), and every name of the
+question appears in one of those passages (``retrieval.require_names``): an
+archive about Russia and China says nothing about Russia and India, however
+close the vectors are. The model never sees a question it could only answer
+by inventing. In passages of the other language a name may be translated
+(« Beijing » / « Pékin », « Paris Agreement » / « Accord de Paris »): there a
+name also counts as mentioned when one of the passages' names is close to it
+by the embedder (``alike``, at least ``ALIKE_NAMES``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from rag.text.names import mentions, names
+from rag.types import Hit
+
+# Similarity of two names (e5 queries) from which they are taken as the same name in two languages: translations
+# measured 0.90–0.98 (NATO/OTAN 0.91, White House/Maison Blanche 0.90), different names up to 0.90
+# (Bank of England/Banque de France 0.899, London/Paris 0.884).
+ALIKE_NAMES = 0.9
+MAX_CANDIDATES = 64  # names of the passages compared with a missing name
+Alike = Callable[[str, Sequence[str]], float]  # a name, candidate names -> the best similarity
+
+
+@dataclass(frozen=True)
+class Evidence:
+    relevant: tuple[Hit, ...]  # hits standing above chance, best first
+    missing: tuple[str, ...]  # names of the question no relevant passage mentions
+
+    @property
+    def enough(self) -> bool:
+        return bool(self.relevant) and not self.missing
+
+
+def weigh(
+    query: str,
+    hits: Sequence[Hit],
+    min_relevance: float,
+    require_names: bool = True,
+    lang: str | None = None,
+    alike: Alike | None = None,
+) -> Evidence:
+    relevant = tuple(h for h in hits if h.relevance is not None and h.relevance >= min_relevance)
+    if not relevant or not require_names:
+        return Evidence(relevant, ())
+    words = [w for h in relevant for w in re.findall(r"\w+", f"{h.chunk.title}\n{h.chunk.text}")]
+    missing = list(dict.fromkeys(span.name for span in names(query) if not mentions(span.name, words)))
+    foreign = [h for h in relevant if lang and h.chunk.lang and h.chunk.lang != lang]
+    if missing and foreign and alike is not None:
+        found = [span.name for h in foreign for span in names(f"{h.chunk.title}\n{h.chunk.text}")]
+        candidates = list(dict.fromkeys(n for n in found if len(n) > 2))[:MAX_CANDIDATES]
+        if candidates:
+            missing = [name for name in missing if alike(name, candidates) < ALIKE_NAMES]
+    return Evidence(relevant, tuple(missing))

@@ -1,0 +1,116 @@
+"""The shape of an answer sentence: what is not part of an answer is taken out before anything is shown. Pure.
+
+Small models copy the prompt's scaffolding into their answer: the header of a
+passage ("Coopération: échange entre … (000_1c72.txt)"), the passage fence,
+file names. Those pieces are removed; what remains is a sentence only when it
+still says something. A final sentence without closing punctuation was cut by
+the length limit and is never shown.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from functools import cache
+
+from rag.answer.citations import MARKER, strip_markers
+from rag.answer.prompting import example_answer
+from rag.text.analysis import analyze
+from rag.text.dates import month_names
+from rag.text.language import detect_answer
+
+LONG_TITLE_WORDS = 5  # a title this long at the start of a sentence is a copied header
+MIN_WORDS = 3  # fewer words left after the scaffolding is removed: not a sentence
+_FILE_NAME = re.compile(r"\(?\b[\w.-]+\.(?:txt|md|html?|pdf|json|xml|csv|rss)\b\)?", re.IGNORECASE)
+_FENCE = re.compile(r"<{3,}|>{3,}|‹{3,}|›{3,}")
+_PASSAGE_LABEL = re.compile(r"^\s*(?:passages?|extraits?|sources?)\s*\[?\d*\]?\s*:\s*", re.IGNORECASE)
+# A list item's label before its sentence: "Coopération stratégique : La Chine joue…", "Energy: Russia sells…"
+_LABEL = re.compile(r"^\s*(?:[-•*]\s*)?(?:\d+[.)]\s*)?[^\W\d][\w'’-]*(?:\s+[\w'’-]+){0,3}\s*:\s+(?=[A-ZÀ-Þ])")
+_CLOSED = re.compile(r"[.!?…][\s»\"”’')\]]*$")
+
+
+def _fold(text: str) -> str:
+    return re.sub(r"\W+", " ", unicodedata.normalize("NFKC", text).casefold()).strip()
+
+
+def strip_scaffolding(sentence: str, titles: Sequence[str]) -> str:
+    """``sentence`` without copied passage headers, fences and file names; "" when nothing of substance is left."""
+    if strip_markers(sentence).rstrip().endswith(":"):
+        return ""  # a lead-in to a list ("… pour plusieurs raisons :") says nothing by itself
+    text = _FENCE.sub(" ", sentence)
+    text = _FILE_NAME.sub(" ", text)
+    text = _PASSAGE_LABEL.sub("", text)
+    for title in sorted({t for t in titles if len(re.findall(r"\w+", t or "")) >= 2}, key=len, reverse=True):
+        # A title copied as a header at the start of the sentence, then its "(source, date)".
+        # A short title only counts as a header when its metadata, a colon or the line's end follows it.
+        words = re.findall(r"\w+", title)
+        tail = r"(?:\W*\([^()]*\))?" if len(words) >= LONG_TITLE_WORDS else r"(?:\W*\([^()]*\)|\s*[:\n—–]|\s*$)"
+        head = r"^\W*" + r"\W+".join(re.escape(w) for w in words) + tail
+        text = re.sub(head, " ", text, count=1, flags=re.IGNORECASE)
+    text = re.sub(r"^\s*\([^()]*\)\s*", "", text)  # the header's "(source, date)" left at the start
+    text = _LABEL.sub("", text)
+    text = re.sub(r"[ \t]{2,}", " ", text).strip(" \t\n-—:;,")
+    if len(re.findall(r"\w+", strip_markers(text))) < MIN_WORDS:
+        return ""
+    return text[0].upper() + text[1:] if text != sentence.strip() else text
+
+
+def is_closed(sentence: str) -> bool:
+    """Whether ``sentence`` ends as a sentence does (closing punctuation or a citation marker)."""
+    text = sentence.rstrip()
+    return bool(_CLOSED.search(text) or re.search(MARKER.pattern + r"\s*$", text))
+
+
+def same_text(a: str, b: str) -> bool:
+    """Whether two sentences say the same words (markers, case and punctuation aside)."""
+    return _fold(strip_markers(a)) == _fold(strip_markers(b))
+
+
+MIN_DRIFT_CHARS = 20  # shorter answers are too short to tell their language
+# Phrases by which a model says the passages do not hold the answer.
+_REFUSAL = re.compile(
+    r"(ne (?:le )?disent pas|ne (?:le )?précisent pas|ne contiennent pas|ne mentionnent pas|aucune information|pas "
+    r"d'information|"
+    r"ne permettent pas de répondre|"
+    r"do not say|don't say|does not say|do not contain|does not contain|do not mention|does not mention|no information|"
+    r"not (?:mentioned|specified|provided)|cannot answer|can't answer)",
+    re.IGNORECASE,
+)
+
+
+# Words the instructions ask every answer to use ("selon un article du 3 mai…"): they say nothing of a copy.
+_FRAME = {"fr": "Selon un article publié le", "en": "According to an article published on"}
+
+
+@cache
+def _example_words(lang: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The analysed words of the attribution frame (with month names), and of the example answer."""
+    frame = frozenset(analyze(f"{_FRAME[lang]} {' '.join(month_names(lang))}", lang))
+    return frame, frozenset(analyze(strip_markers(example_answer(lang)), lang))
+
+
+def copies_example(sentence: str, langs: Sequence[str] = ("fr", "en")) -> bool:
+    """Whether ``sentence`` restates the facts of the instructions' example answer, in either language.
+
+    Small models sometimes append the example to their answer; it is never an answer.
+    The attribution frame and dates do not count: at least two of the example's other words must be there.
+    """
+    for lang in langs:
+        frame, example = _example_words(lang)
+        words = set(analyze(strip_markers(sentence), lang)) - frame
+        shared = words & example
+        facts = {w for w in shared if not w.isdigit()}
+        if len(words) >= 3 and len(shared) >= 0.6 * len(words) and len(facts) >= 2:
+            return True
+    return False
+
+
+def is_refusal(text: str) -> bool:
+    plain = strip_markers(text)
+    return not plain or bool(_REFUSAL.search(plain))
+
+
+def language_drifted(text: str, lang: str) -> bool:
+    plain = strip_markers(text)
+    return len(plain) >= MIN_DRIFT_CHARS and detect_answer(plain) != lang

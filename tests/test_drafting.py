@@ -1,0 +1,155 @@
+"""The answer's shape, checked sentence by sentence as the model writes: what is shown obeys the rules already."""
+
+from dataclasses import replace
+
+import pytest
+from test_passages import TableScorer, chunk
+
+from rag.answer.drafting import Draft
+from rag.answer.finishing import finish
+from rag.answer.passages import Passage
+from rag.answer.quoting import Quote
+from rag.answer.shape import is_closed, strip_scaffolding
+
+TITLE = "Coopération: échange entre Vladimir Poutine et Xi Jinping"
+
+
+def passage(title: str = TITLE) -> Passage:
+    c = replace(chunk(), title=title)
+    return Passage(c, c.text, c.start, c.end)
+
+
+def scorer(**table: float) -> TableScorer:
+    return TableScorer(table)
+
+
+def streamed(raw: str, draft: Draft) -> list[str]:
+    """Feed ``raw`` word by word, as a model streams; the sentences shown, in order."""
+    shown = []
+    for piece in raw.split(" "):
+        shown += [a.text for a in draft.feed(piece + " ")]
+        if draft.full:
+            return shown
+    return shown + [a.text for a in draft.close()]
+
+
+@pytest.mark.parametrize(
+    "sentence, left",
+    [
+        (f"{TITLE} (000_1c72bd9b86d46715.txt)", ""),
+        (f"{TITLE} (RFI, 3 mai 2024) La Chine achète du gaz russe [1].", "La Chine achète du gaz russe [1]."),
+        ("<<< La Chine achète du gaz russe. >>>", "La Chine achète du gaz russe."),
+        ("Passage [2] : la Chine achète du gaz russe.", "La Chine achète du gaz russe."),
+        (
+            "Xi Jinping a rencontré Vladimir Poutine à Moscou [1].",
+            "Xi Jinping a rencontré Vladimir Poutine à Moscou [1].",
+        ),
+        ("Voir 000_1c72bd9b86d46715.txt [1].", ""),
+        ("La Chine est importante pour la Russie pour plusieurs raisons :", ""),
+        ("Coopération stratégique : La Chine joue un rôle crucial [1].", "La Chine joue un rôle crucial [1]."),
+        ("- Energy: Russia sells gas to China [2].", "Russia sells gas to China [2]."),
+        ("Selon Pékin : « le retrait est un recul » [1].", "Selon Pékin : « le retrait est un recul » [1]."),
+    ],
+)
+def test_copied_scaffolding_is_taken_out_of_a_sentence(sentence, left):
+    assert strip_scaffolding(sentence, [TITLE, "Xi Jinping"]) == left
+
+
+def test_a_short_title_at_the_start_of_a_real_sentence_stays():
+    # "Xi Jinping" is also a title here, but it starts a sentence rather than heading one
+    assert (
+        strip_scaffolding("Xi Jinping a salué la coopération.", ["Xi Jinping"]) == "Xi Jinping a salué la coopération."
+    )
+
+
+@pytest.mark.parametrize(
+    "text, closed",
+    [("Le prix a doublé.", True), ("Le prix a doublé [1]", True), ("« Il a doublé. »", True), ("alors que", False)],
+)
+def test_a_sentence_is_closed_by_punctuation_or_a_marker(text, closed):
+    assert is_closed(text) is closed
+
+
+def test_a_sentence_is_shown_only_once_the_next_one_has_begun():
+    draft = Draft("fr", [passage()], scorer(La=0.9, Les=0.9))
+    assert draft.feed("La Chine achète du gaz russe.") == []
+    assert draft.feed(" [1]") == []  # the marker after the full stop still belongs to it
+    shown = draft.feed(" Les")
+    assert [a.text for a in shown] == ["La Chine achète du gaz russe."] and shown[0].citations == (1,)
+
+
+def test_at_most_max_sentences_are_kept_and_the_draft_is_then_full():
+    raw = " ".join(f"La phrase numéro {i} est là [1]." for i in range(1, 7))
+    draft = Draft("fr", [passage()], scorer(La=0.9), max_sentences=3)
+    assert len(streamed(raw, draft)) == 3 and draft.full
+    assert len(finish(draft).sentences) == 3
+
+
+def test_a_final_sentence_cut_by_the_length_limit_is_never_shown():
+    raw = "La Chine achète du gaz russe [1]. Le renforcement de l'alliance intervient alors que"
+    draft = Draft("fr", [passage()], scorer(La=0.9, Le=0.9))
+    assert streamed(raw, draft) == ["La Chine achète du gaz russe."]
+    assert draft.cut and finish(draft).text == "La Chine achète du gaz russe [1]."
+
+
+def test_headers_repeats_and_refusal_sentences_are_dropped_and_what_is_shown_is_the_answer():
+    raw = (
+        f"{TITLE} (000_1c72bd9b86d46715.txt)\n"
+        "La Chine achète du gaz russe [1]. La Chine achète du gaz russe [1]. "
+        "Les passages ne précisent pas le volume. Les échanges ont doublé [1]."
+    )
+    draft = Draft("fr", [passage()], scorer(La=0.9, Les=0.9))
+    shown = streamed(raw, draft)
+    done = finish(draft)
+    assert shown == ["La Chine achète du gaz russe.", "Les échanges ont doublé."]
+    assert done.text == "La Chine achète du gaz russe [1]. Les échanges ont doublé [1]."
+    assert not done.refused and draft.refusals == 1
+
+
+def test_unsupported_sentences_are_left_out_but_kept_for_the_reader_to_see():
+    raw = "La Chine achète du gaz russe [1]. Le musée a été détruit [1]."
+    draft = Draft("fr", [passage()], scorer(La=0.9))
+    assert streamed(raw, draft) == ["La Chine achète du gaz russe."]
+    done = finish(draft)
+    assert done.text == "La Chine achète du gaz russe [1]."
+    assert [(s.text, s.supported) for s in done.sentences] == [
+        ("La Chine achète du gaz russe.", True),
+        ("Le musée a été détruit.", False),
+    ]
+
+
+def test_a_first_sentence_in_another_language_marks_the_draft_drifted():
+    draft = Draft("en", [passage()], scorer(La=0.9))
+    streamed("La Chine achète du gaz et du pétrole à la Russie depuis 2022 [1]. The rest.", draft)
+    assert draft.drifted and draft.full and not draft.kept
+
+
+def test_with_no_supported_sentence_the_quote_stands_for_the_answer_with_its_citation():
+    draft = Draft("fr", [passage()], scorer())
+    streamed("Le musée a été détruit par un incendie [1].", draft)
+    quote = Quote(1, 0, len(passage().text.split(".")[0]) + 1)
+    done = finish(draft, quote=quote)
+    assert not done.refused and done.citations[0].n == 1
+    assert passage().text[quote.start : quote.end] in done.text and done.text.endswith("[1]")
+    assert [s.supported for s in done.sentences] == [True, False]  # the quote, then what was left out
+
+
+def test_a_model_that_refuses_is_not_overruled_by_a_quote():
+    draft = Draft("fr", [passage()], scorer())
+    streamed("Les passages ne disent pas qui a gagné.", draft)
+    done = finish(draft, quote=Quote(1, 0, 10))
+    assert done.refused and not done.citations
+
+
+def test_a_list_the_model_numbers_with_markers_becomes_sentences_citing_them():
+    raw = (
+        "La Chine est importante pour la Russie pour plusieurs raisons :\n\n"
+        "[1] Coopération stratégique : La Chine joue un rôle crucial.\n\n"
+        "[2] Achats d'énergie : La Chine achète du gaz russe."
+    )
+    draft = Draft("fr", [passage(), passage()], TableScorer({"La": 0.9}))
+    streamed(raw, draft)
+    assert [(a.text, a.citations) for a in draft.kept] == [
+        ("La Chine joue un rôle crucial.", (1,)),
+        ("La Chine achète du gaz russe.", (1,)),  # the scorer supports passage 1 only: the citation moves there
+    ]

@@ -1,0 +1,99 @@
+"""Refusing right: names the archive never mentions, follow-ups that swap a name, dates that do not hide undated
+articles."""
+
+import re
+
+from rag.answer.evidence import weigh
+from rag.ingest.articles import make_article
+from rag.pipeline import build
+from rag.text.names import mentions, names, substitute
+from rag.types import Chunk, Filters, Hit, Message
+
+from conftest import SEED, ScriptedLLM
+
+
+def test_names_are_the_capitalised_runs_after_the_first_word_with_their_article():
+    q = "Pourquoi la Chine est-elle importante pour la Russie ?"
+    assert [(q[s.start : s.end], s.name) for s in names(q)] == [("la Chine", "Chine"), ("la Russie", "Russie")]
+    q = "What did Beijing say about the Paris Agreement?"
+    assert [s.name for s in names(q)] == ["Beijing", "Paris Agreement"]
+    assert [s.name for s in names("Quel est le rôle de l'Accord de Paris ?")] == ["Accord de Paris"]
+
+
+def test_a_follow_up_name_replaces_the_most_similar_name_of_the_previous_question():
+    first = {"Chine": 1.0, "Russie": 0.5, "China": 1.0, "Russia": 0.5}
+    assert (
+        substitute("Et l'Inde ?", "Pourquoi la Chine est-elle importante pour la Russie ?", lambda a, b: first[a])
+        == "Pourquoi l'Inde est-elle importante pour la Russie ?"
+    )
+    assert (
+        substitute("And India?", "Why is China important for Russia?", lambda a, b: first[a])
+        == "Why is India important for Russia?"
+    )
+    treaty = {"Beijing": 0.2, "Paris Agreement": 0.8}
+    assert (
+        substitute(
+            "What about the Kyoto Protocol?", "What did Beijing say about the Paris Agreement?", lambda a, b: treaty[a]
+        )
+        == "What did Beijing say about the Kyoto Protocol?"
+    )
+    assert substitute("Et dans l'industrie ?", "Pourquoi la Chine ?", lambda a, b: 1.0) is None  # no name: not a swap
+
+
+def test_names_match_across_french_and_english_spellings():
+    words = re.findall(r"\w+", "La Chine et la Russie ont signé l'accord de Paris à Pékin.")
+    assert mentions("Russia", words) and mentions("China", words) and mentions("Accord de Paris", words)
+    assert mentions("Pékin", words) and mentions("pekin", words)
+    assert not mentions("Inde", words) and not mentions("India", words) and not mentions("Brésil", words)
+
+
+def hit(text: str, relevance: float) -> Hit:
+    chunk = Chunk(id="a:0", article_id="a", n=0, text=text, start=0, end=len(text), title="Titre")
+    return Hit(chunk=chunk, fused=1.0, relevance=relevance)
+
+
+def test_evidence_needs_a_relevant_passage_naming_every_name_of_the_question():
+    hits = [hit("La Chine achète du gaz à la Russie.", 9.0), hit("L'Inde et le Pakistan.", 1.0)]
+    assert weigh("Pourquoi la Chine est-elle importante pour la Russie ?", hits, 3.0).enough
+    refused = weigh("Pourquoi l'Inde est-elle importante pour la Russie ?", hits, 3.0)
+    assert not refused.enough and refused.missing == ("Inde",)  # only an irrelevant passage names India
+    assert weigh("Pourquoi l'Inde est-elle importante pour la Russie ?", hits, 3.0, require_names=False).enough
+    assert not weigh("Pourquoi la Chine ?", hits, 10.0).enough
+
+
+def test_et_l_inde_after_the_china_question_searches_india_and_is_refused(fake_settings):
+    llm = ScriptedLLM()
+    p = build(fake_settings, llm=llm)
+    p.add([SEED])
+    history = [Message("user", "Pourquoi la Chine est-elle importante pour la Russie ?"), Message("assistant", "…")]
+    answer = p.ask("Et l'Inde ?", history)
+    assert answer.retrieval.query == "Pourquoi l'Inde est-elle importante pour la Russie ?"
+    assert answer.refused and answer.citations == () and "Inde" in answer.answer
+    assert llm.calls == []  # refused before the model could invent anything
+
+
+def test_dates_read_in_a_question_keep_undated_articles_and_give_way_when_nothing_matches(fake_settings):
+    from rag.config import with_overrides
+
+    p = build(with_overrides(fake_settings, {"retrieval.reference_date": "2024-03-15"}))
+    undated = make_article(
+        id="undated",
+        text="Le port de Sète accueille une régate de voiliers anciens. " * 5,
+        title="Régate à Sète",
+        lang="fr",
+    )
+    old = make_article(
+        id="old",
+        text="La grève des dockers paralyse le port du Havre depuis lundi. " * 5,
+        title="Grève au Havre",
+        date="2019-05-02",
+        lang="fr",
+    )
+    p.add_articles([undated, old])
+    this_week = p.search("Quelle régate a lieu à Sète cette semaine ?")
+    assert this_week.filters["undated"] and "undated" in {h.chunk.article_id for h in this_week.hits}
+    explicit = p.search("Quelle régate a lieu à Sète ?", Filters(since="2024-03-11", until="2024-03-16"))
+    assert "undated" not in {h.chunk.article_id for h in explicit.hits}  # the user's own dates are hard
+    answer = p.ask("Que se passe-t-il au port du Havre cette semaine ?")
+    assert answer.retrieval.filters.get("relaxed") and not answer.refused
+    assert [c.article_id for c in answer.citations] == ["old"]
