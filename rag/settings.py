@@ -213,6 +213,9 @@ class RetrievalSettings(_Section):
 
 class AnswerSettings(_Section):
     max_sentences: int = Field(3, ge=1, le=20, description="Most sentences shown in an answer (each checked first)")
+    verify: bool = Field(
+        False, description="Ask the model whether the passage states each sentence the support check lets through"
+    )
     quote_relevance: float = Field(
         5.0,
         description="When no sentence of the model is supported, quote the best passage instead of refusing if its "

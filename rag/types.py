@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from rag.jsonvalues import as_float, as_int, as_str, maybe_int, maybe_str
+
 SCHEMA_VERSION = 1
 INT8_SUFFIX = "+ov-int8"  # an embedder id's suffix for its int8 build
 
@@ -156,6 +158,7 @@ class Citation:
     support: float
     highlight_start: int | None = None
     highlight_end: int | None = None
+    lang: str | None = None  # the article's language
 
 
 @dataclass(frozen=True)
@@ -192,6 +195,7 @@ class Answer:
     model: str = ""
     stopped: bool = False  # the reader stopped it: the sentences checked until then
     draft: str = ""  # what the model wrote, before the check
+    passages: tuple[Citation, ...] = ()  # every passage the model was shown, numbered as in the prompt
 
     def to_dict(self) -> dict:
         """The frozen JSON schema (see README, "Answer JSON")."""
@@ -223,32 +227,17 @@ class Answer:
             "model": self.model,
             "stopped": self.stopped,
             "draft": self.draft,
+            "passages": [asdict(p) for p in self.passages],
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Answer:
         """An Answer from its JSON form (hits left out), every field type-checked: saved
         conversations come from disk and from backups, and reach the page; raises ValueError."""
-        citations = tuple(
-            Citation(
-                n=_int(c["n"]),
-                article_id=_str(c["article_id"]),
-                chunk_id=_str(c["chunk_id"]),
-                title=_str(c["title"]),
-                date=_maybe_str(c.get("date")),
-                source=_str(c["source"]),
-                url=_maybe_str(c.get("url")),
-                passage=_str(c["passage"]),
-                start=_int(c["start"]),
-                end=_int(c["end"]),
-                support=_float(c["support"]),
-                highlight_start=_maybe_int(c.get("highlight_start")),
-                highlight_end=_maybe_int(c.get("highlight_end")),
-            )
-            for c in data.get("citations") or []
-        )
+        citations = tuple(_citation(c) for c in data.get("citations") or [])
+        passages = tuple(_citation(c) for c in data.get("passages") or [])
         sentences = tuple(
-            Sentence(_str(s["text"]), tuple(_int(n) for n in s.get("citations") or []), bool(s["supported"]))
+            Sentence(as_str(s["text"]), tuple(as_int(n) for n in s.get("citations") or []), bool(s["supported"]))
             for s in data.get("sentences") or []
         )
         retrieval = data.get("retrieval") or {}
@@ -256,42 +245,36 @@ class Answer:
         if not isinstance(filters, dict):
             raise ValueError("filters must be an object")
         return cls(
-            question=_str(data["question"]),
-            language=_str(data["language"]),
-            answer=_str(data["answer"]),
+            question=as_str(data["question"]),
+            language=as_str(data["language"]),
+            answer=as_str(data["answer"]),
             refused=bool(data["refused"]),
             citations=citations,
             sentences=sentences,
-            retrieval=Retrieval(query=_str(retrieval.get("query", "")), filters=filters),
+            retrieval=Retrieval(query=as_str(retrieval.get("query", "")), filters=filters),
             timings=dict(data.get("timings") or {}),
             tokens=dict(data.get("tokens") or {}),
-            model=_str(data.get("model", "")),
+            model=as_str(data.get("model", "")),
             stopped=bool(data.get("stopped", False)),
-            draft=_str(data.get("draft", "")),
+            draft=as_str(data.get("draft", "")),
+            passages=passages,
         )
 
 
-def _str(value: Any) -> str:
-    if not isinstance(value, str):
-        raise ValueError(f"expected text, got {type(value).__name__}")
-    return value
-
-
-def _int(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"expected an integer, got {type(value).__name__}")
-    return value
-
-
-def _maybe_str(value: Any) -> str | None:
-    return None if value is None else _str(value)
-
-
-def _maybe_int(value: Any) -> int | None:
-    return None if value is None else _int(value)
-
-
-def _float(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"expected a number, got {type(value).__name__}")
-    return float(value)
+def _citation(c: dict[str, Any]) -> Citation:
+    return Citation(
+        n=as_int(c["n"]),
+        article_id=as_str(c["article_id"]),
+        chunk_id=as_str(c["chunk_id"]),
+        title=as_str(c["title"]),
+        date=maybe_str(c.get("date")),
+        source=as_str(c["source"]),
+        url=maybe_str(c.get("url")),
+        passage=as_str(c["passage"]),
+        start=as_int(c["start"]),
+        end=as_int(c["end"]),
+        support=as_float(c["support"]),
+        highlight_start=maybe_int(c.get("highlight_start")),
+        highlight_end=maybe_int(c.get("highlight_end")),
+        lang=maybe_str(c.get("lang")),
+    )

@@ -153,3 +153,30 @@ def test_a_list_the_model_numbers_with_markers_becomes_sentences_citing_them():
         ("La Chine joue un rôle crucial.", (1,)),
         ("La Chine achète du gaz russe.", (1,)),  # the scorer supports passage 1 only: the citation moves there
     ]
+
+
+def test_a_sentence_the_second_opinion_rejects_is_left_out():
+    asked = []
+
+    def verify(sentence, extract):
+        asked.append((sentence, extract))
+        return "musée" not in sentence
+
+    draft = Draft("fr", [passage()], scorer(La=0.9, Le=0.9), verify=verify)
+    streamed("La Chine achète du gaz russe [1]. Le musée a été détruit [1].", draft)
+    assert [a.text for a in draft.kept] == ["La Chine achète du gaz russe."]
+    assert [a.text for a in draft.left_out] == ["Le musée a été détruit."]
+    assert len(asked) == 2 and all(extract in passage().text for _, extract in asked)
+
+
+def test_the_extract_read_for_a_second_opinion_is_the_closest_sentence_and_its_neighbours():
+    from rag.answer.verify import evidence, is_yes
+
+    p = passage()
+    start = p.text.index("Ce retrait")
+    extract = evidence(p, (p.start + start, p.start + p.text.index(".", start) + 1))
+    assert extract == (
+        "Les dirigeants ont abordé le climat. Ce retrait a été critiqué par la Chine. Pékin a exprimé sa préoccupation."
+    )
+    assert evidence(p, None) == p.text
+    assert is_yes("Oui.") and is_yes(" yes") and not is_yes("Non") and not is_yes("No, it does not")

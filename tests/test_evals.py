@@ -217,3 +217,51 @@ def test_a_seeded_sample_spreads_over_the_set_and_repeats():
     assert a == b and len(a) == 10 and max(int(q.id) for q in a) > 50  # not the first ten
     assert [q.id for q in a] == sorted((q.id for q in a), key=int)  # in file order
     assert pick(qs, None, 10, seed=4) != a and pick(qs, 5, None, seed=3) == qs[:5]
+
+
+def test_support_mode_scores_the_check_against_the_labels(tmp_path):
+    passage = {
+        "title": "Gaz",
+        "lang": "fr",
+        "text": "La Chine achète du gaz russe depuis 2022. Les échanges ont doublé.",
+    }
+    items = [
+        ("a", "La Chine achète du gaz russe depuis 2022 [1].", "supported"),  # copied: the check lets it through
+        ("b", "La Chine achète du gaz russe depuis 2019 [1].", "unsupported"),  # a year the passage lacks: caught
+        ("c", "Le musée a brûlé [1].", "unsupported"),
+    ]
+    labelled = tmp_path / "support.jsonl"
+    labelled.write_text(
+        "\n".join(
+            json.dumps(
+                {
+                    "id": i,
+                    "question": "Que achète la Chine ?",
+                    "lang": "fr",
+                    "sentence": s,
+                    "passages": [passage],
+                    "label": label,
+                    "why": "" if label == "supported" else "not-stated",
+                },
+                ensure_ascii=False,
+            )  # fmt: skip
+            for i, s, label in items
+        )
+    )
+    out = tmp_path / "run"
+    result = CliRunner().invoke(
+        main, [*FAKES, "eval", "--questions", str(labelled), "--mode", "support", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    rows = {r["id"]: r for r in read_results(out / "results.jsonl")}
+    assert rows["a"]["predicted"] and not rows["b"]["predicted"]
+    metrics = json.loads((out / "summary.json").read_text())["metrics"]
+    assert metrics["support_recall"] == 1.0 and metrics["support_accuracy"] == pytest.approx(
+        sum(r["predicted"] == r["label"] for r in rows.values()) / 3
+    )
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(
+        json.dumps({"id": "x", "question": "q", "lang": "fr", "sentence": "s", "passages": [], "label": "maybe"})
+    )
+    result = CliRunner().invoke(main, [*FAKES, "eval", "--questions", str(bad), "--mode", "support", "--out", str(out)])
+    assert result.exit_code != 0 and "label must be one of" in result.output

@@ -38,6 +38,8 @@ def test_every_prompt_file_renders_with_its_variables():
         "titles": "« Titre »",
         "names": "« Inde »",
         "quote": "La Chine achète du gaz russe.",
+        "sentence": "La Chine achète du gaz.",
+        "passage": "La Chine achète du gaz russe.",
     }
     files = sorted(prompts.PROMPTS_DIR.glob("*.txt"))
     assert len(files) >= 20

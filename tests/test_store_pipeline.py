@@ -153,6 +153,7 @@ def test_ask_streams_and_returns_answer_with_valid_citations(fake_pipeline):
         "model",
         "stopped",
         "draft",
+        "passages",
     }
     json.dumps(data)
 

@@ -19,6 +19,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def newest(folder: Path) -> Path:
+    return max(folder.rglob("*.json"), key=lambda p: p.stat().st_mtime)
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     from rag.config import load_settings
@@ -85,20 +89,24 @@ def test_french_question_streams_an_answer_with_a_citation_that_opens_its_passag
     page.fill("#nd-question textarea", "Pourquoi la Chine est-elle importante pour la Russie selon l'article ?")
     page.keyboard.press("Enter")
     chat = page.locator("#nd-chat")
-    # Streaming: the answer grows over several updates before the chips appear.
-    seen = set()
-    for _ in range(600):
-        text = chat.inner_text()
-        seen.add(len(text))
-        if page.locator("#nd-chat a.nd-chip").count():
+    # Streaming: sentences appear one by one, each already checked and cited: no answer text without its chip.
+    snapshots = []
+    for _ in range(900):
+        answer = page.locator("#nd-chat .nd-answer")
+        if answer.count():
+            snapshots.append((answer.last.inner_text(), answer.last.locator("a.nd-chip").count()))
+        if page.locator("#nd-sources-panel .nd-source").count():
             break
         page.wait_for_timeout(200)
     assert page.locator("#nd-chat a.nd-chip").count() >= 1, chat.inner_text()
-    assert len(seen) >= 3
+    assert snapshots and all(chips >= 1 for text, chips in snapshots if text.strip()), snapshots
     answer = page.locator("#nd-chat .nd-answer").last.inner_text()
     from rag.text.language import detect_answer
 
     assert detect_answer(answer) == "fr", answer
+    saved = json.loads(newest(server["data"] / "conversations").read_text())
+    last = saved["turns"][-1]["answer"]
+    assert 1 <= sum(s["supported"] for s in last["sentences"]) <= 3 and "txt" not in last["answer"]
     chip = page.locator("#nd-chat a.nd-chip").first
     target = chip.get_attribute("href").lstrip("#")
     chip.click()
@@ -170,3 +178,35 @@ def test_english_labels_and_toggle(browser, server):
     page.wait_for_function("document.querySelector('#nd-send').innerText.trim() === 'Envoyer'")
     page.screenshot(path=str(ARTIFACTS / "chat-toggle.png"))
     context.close()
+
+
+def test_stop_keeps_the_checked_sentences_marked_and_the_next_question_is_answered(page, server):
+    page.fill("#nd-question textarea", "Quelles sont les relations entre la Chine et la Russie selon l'article ?")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#nd-chat .nd-answer a.nd-chip", timeout=180000)
+    page.click("#nd-stop")
+    page.wait_for_selector("#nd-chat .nd-stopped", timeout=30000)
+    answer = page.locator("#nd-chat .nd-answer").last
+    assert answer.locator("a.nd-chip").count() >= 1  # what was shown stays, with its citations
+    assert page.locator("#nd-sources-panel .nd-source").count() >= 1
+    page.screenshot(path=str(ARTIFACTS / "chat-stopped.png"), full_page=True)
+    saved = json.loads(newest(server["data"] / "conversations").read_text())
+    stopped = saved["turns"][-1]["answer"]
+    assert stopped["stopped"] and stopped["citations"] and all(s["supported"] for s in stopped["sentences"][:1])
+    # Stopped before any sentence: nothing is shown as an answer, and the model is free for the next question.
+    page.fill("#nd-question textarea", "Que dit l'article sur l'Accord de Paris ?")
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(300)
+    page.click("#nd-stop")
+    page.wait_for_function("document.querySelectorAll('#nd-chat .nd-stopped').length >= 2", timeout=30000)
+    page.fill("#nd-question textarea", "Que dit l'article sur l'Accord de Paris ?")
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        """() => {
+            const answers = document.querySelectorAll('#nd-chat .nd-answer');
+            const last = answers[answers.length - 1];
+            return document.querySelectorAll('#nd-chat .nd-stopped').length >= 2 && last.querySelector('a.nd-chip')
+                && !last.querySelector('.nd-stopped');
+        }""",
+        timeout=240000,
+    )

@@ -13,13 +13,14 @@ from rag.answer import prompts
 from rag.answer.citations import Attributed
 from rag.answer.drafting import Draft
 from rag.answer.finishing import Finished, finish
-from rag.answer.passages import focus_passages, passages_language
+from rag.answer.passages import Passage, focus_passages, passages_language
 from rag.answer.prompting import build_messages
 from rag.answer.quoting import best_quote
 from rag.answer.support import SupportScorer
+from rag.answer.verify import Verifier
 from rag.events import AnswerEvent, Event, SentenceEvent
 from rag.lazy import Lazy
-from rag.types import Answer, Filters, Hit, Message, Retrieval
+from rag.types import Answer, Citation, Filters, Hit, Message, Retrieval
 
 if TYPE_CHECKING:
     from rag.models.embedders import Embedder
@@ -39,6 +40,11 @@ class Answerer:
         self._llm = llm
         self._embedder = embedder
         self._background = background
+        # The verifier's own context (a server backend, or a fake, is shared as is).
+        self._verifying = Lazy(lambda: getattr(llm.get(), "fork", llm.get)())
+
+    def _verifier(self, lang: str) -> Verifier | None:
+        return Verifier(self._verifying.get(), lang) if self.settings.answer.verify else None
 
     def answer(
         self,
@@ -53,6 +59,9 @@ class Answerer:
         started: float,
     ) -> Iterator[Event]:
         llm, embedder, cfg = self._llm.get(), self._embedder.get(), self.settings.llm
+        # Passages below the relevance gate are noise to a small model (the best one is always kept).
+        gate = self.settings.retrieval.min_relevance
+        hits = [h for i, h in enumerate(hits) if i == 0 or (h.relevance is not None and h.relevance >= gate)]
         passages = focus_passages(hits, question, embedder, llm.count_tokens, self.settings.retrieval.passage_tokens)
         # Small models read and answer best in the passages' language: answer in it, then translate.
         source_lang = passages_language(passages)
@@ -68,13 +77,14 @@ class Answerer:
             history,
         )
         scorer = SupportScorer(embedder, prompt.passages, lang, self._background.get(), question)
-        draft = Draft(lang, prompt.passages, scorer, self.settings.answer.max_sentences)
+        draft = Draft(lang, prompt.passages, scorer, self.settings.answer.max_sentences, verify=self._verifier(lang))
+        shown = tuple(read(n, p) for n, p in enumerate(prompt.passages, 1))
 
         def answer(done: Finished, stopped: bool = False) -> Answer:
             tokens = {"prompt": prompt.tokens, "completion": llm.count_tokens(draft.raw) if draft.raw else 0}
             return Answer(
                 question, lang, done.text, done.refused, done.citations, done.sentences, retrieval,
-                dict(timings), tokens, llm.name, stopped, draft.raw,
+                dict(timings), tokens, llm.name, stopped, draft.raw, shown,
             )  # fmt: skip
 
         messages = prompt.messages
@@ -87,7 +97,9 @@ class Answerer:
             log.info("answer drifted from %s; asking for a rewrite", lang)
             retry = Message("user", prompts.render(f"retry.{lang}"))
             messages = [*prompt.messages, Message("assistant", draft.raw), retry]
-            draft = Draft(lang, prompt.passages, scorer, self.settings.answer.max_sentences)
+            draft = Draft(
+                lang, prompt.passages, scorer, self.settings.answer.max_sentences, verify=self._verifier(lang)
+            )
         quote = None
         if not draft.kept and (draft.left_out or draft.cut):
             relevance = [h.relevance for h in hits[: len(prompt.passages)]]
@@ -117,3 +129,12 @@ class Answerer:
             close = getattr(stream, "close", None)
             if close is not None:
                 close()  # a model stopped early stops generating
+
+
+def read(n: int, passage: Passage) -> Citation:
+    """Passage ``n`` as the model was shown it (a citation that supports nothing yet)."""
+    c = passage.chunk
+    return Citation(
+        n, c.article_id, c.id, c.title, c.date, c.source, c.url, passage.text, passage.start, passage.end, 0.0,
+        lang=c.lang,
+    )  # fmt: skip

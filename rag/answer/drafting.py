@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 
 from rag.answer.citations import (
     Attributed,
@@ -26,6 +26,7 @@ from rag.answer.citations import (
 from rag.answer.passages import Passage
 from rag.answer.shape import copies_example, is_closed, is_refusal, language_drifted, same_text, strip_scaffolding
 from rag.answer.support import SupportScorer
+from rag.answer.verify import evidence
 
 LEADING_MARKERS = re.compile(r"^\s*(?:\[\s*\d+\s*\]\s*)+")
 SPARE_SENTENCES = 3  # sentences the model may write beyond max_sentences before it is stopped
@@ -43,6 +44,7 @@ class Draft:
     refusals: int = 0  # sentences saying the passages do not tell
     drifted: bool = False  # the first sentence is not in the question's language
     cut: bool = False  # the last sentence was cut by the length limit
+    verify: Callable[[str, str], bool] | None = None  # a second opinion (sentence, passage extract) -> it states it
     _taken: int = 0
 
     @property
@@ -91,6 +93,11 @@ class Draft:
             return None
         cited = tuple(dict.fromkeys([*marker_numbers(text), *sentence.cited]))
         (checked,) = attribute([SentenceCitations(text, cited)], len(self.passages), self.scorer)
+        if checked.supported and self.verify is not None:
+            n = checked.citations[0]
+            extract = evidence(self.passages[n - 1], self.scorer.highlight(checked.text, n))
+            if not self.verify(checked.text, extract):
+                checked = replace(checked, citations=(), supported=False, support={})
         if checked.supported:
             self.kept.append(checked)
             return checked

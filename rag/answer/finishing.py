@@ -76,6 +76,7 @@ def cite(kept: Sequence[Attributed], passages: Sequence[Passage], scorer: Suppor
                 support=max(sent.support[n], previous.support if previous else 0.0),
                 highlight_start=(previous.highlight_start if previous else None) or (span[0] if span else None),
                 highlight_end=(previous.highlight_end if previous else None) or (span[1] if span else None),
+                lang=chunk.lang,
             )
     return tuple(citations[n] for n in sorted(citations))
 

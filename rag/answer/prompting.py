@@ -44,6 +44,7 @@ _ADDRESSED = re.compile(
     re.IGNORECASE,
 )
 MASK = "[…]"
+_FILE_NAME = re.compile(r"[\w.-]+\.(?:txt|md|html?|pdf|jsonl?|xml|csv)", re.IGNORECASE)
 
 
 def addressed_to_assistant(sentence: str) -> bool:
@@ -73,7 +74,8 @@ def neutralize(text: str) -> str:
 
 def passage_block(n: int, passage: Passage, lang: str) -> str:
     chunk = passage.chunk
-    meta = ", ".join(p for p in (chunk.source, format_date(chunk.date, lang)) if p) or "—"
+    source = "" if _FILE_NAME.fullmatch(chunk.source or "") else chunk.source  # a file name tells the model nothing
+    meta = ", ".join(p for p in (source, format_date(chunk.date, lang)) if p) or "—"
     return prompts.render(
         f"passage.{lang}",
         n=n,

@@ -27,7 +27,9 @@ DEFAULT_RUNS = Path("evals") / "runs"
     help="A suite file (evals/suites/NAME.toml).",
 )
 @click.option(
-    "--mode", type=click.Choice(["retrieval", "answer"]), help="retrieval (no LLM) or answer (full pipeline)."
+    "--mode",
+    type=click.Choice(["retrieval", "answer", "support"]),
+    help="retrieval (no LLM), answer (full pipeline), or support (the support check on labelled sentences).",
 )
 @click.option(
     "--preset",

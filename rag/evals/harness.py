@@ -26,6 +26,7 @@ from rag.evals import metrics
 from rag.evals.baselines import SIMPLE, LlamaIndexLLM, NaiveLlamaIndex
 from rag.evals.questions import EvalConfig, Question, load_questions, pick, sample_unanswerable
 from rag.evals.rows import answer_row, gate_scores, retrieval_row
+from rag.evals.support import Check, Item, load_items, support_row
 from rag.ingest.sources import load_path
 from rag.text.language import detect_answer, detect_question
 from rag.types import Article, Filters
@@ -107,7 +108,8 @@ def run_eval(
 ) -> Path:
     """Run ``config``; returns the run directory with results.jsonl, summary.json and report.html."""
     config.validate()
-    questions = load_questions(config.questions)
+    items = {i.id: i for i in load_items(config.questions)} if config.mode == "support" else {}
+    questions = [i.as_question() for i in items.values()] if items else load_questions(config.questions)
     questions = pick(questions, config.limit, config.sample, config.seed)
     questions, hidden = sample_unanswerable(questions, config.unanswerable, config.seed)
     settings = with_overrides(settings, config.overrides, origin="eval")
@@ -117,7 +119,11 @@ def run_eval(
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     cleanup: Path | None = None
-    if corpora:
+    if items:  # the labelled sentences hold their passages: no index
+        from rag.pipeline import build
+
+        pipeline, articles = build(settings), list[Article]()
+    elif corpora:
         pipeline, articles = run_index(
             settings, corpora, progress=(lambda d, t, c: progress("indexing", d, t)) if progress else None
         )
@@ -140,7 +146,10 @@ def run_eval(
             for preset in config.presets:
                 preset_started = time.perf_counter()
                 for done, (q, row) in enumerate(
-                    _run_preset(preset, config.mode, pipeline, articles, questions, filters, reference, settings), 1
+                    _run_preset(
+                        preset, config.mode, pipeline, articles, questions, filters, reference, settings, items
+                    ),
+                    1,
                 ):
                     line = {
                         "preset": preset,
@@ -183,11 +192,15 @@ def _run_preset(
     filters: Filters | None,
     reference: date | None,
     settings: Settings,
+    items: dict[str, Item],
 ) -> Iterator[tuple[Question, Row]]:
     naive = NaiveLlamaIndex(articles, pipeline.embedder) if preset == "naive-llamaindex" else None
+    check = Check(pipeline) if mode == "support" else None
     for q in questions:
         try:
-            if mode == "retrieval":
+            if check is not None:
+                yield q, support_row(items[q.id], check)
+            elif mode == "retrieval":
                 yield (
                     q,
                     _naive_retrieval_row(q, naive) if naive is not None else _retrieval(q, preset, pipeline, filters),

@@ -149,6 +149,7 @@ ANSWER_KEYS = [
     "supported_sentences",
 ]
 GATE_KEYS = ["gate_refusal_accuracy", "gate_false_refusal_rate"]
+SUPPORT_KEYS = ["support_precision", "support_recall", "unsupported_caught", "support_accuracy"]
 # The metrics shown first (the page's table, the command's summary line), in this order.
 HEADLINE_KEYS = [
     "hit@1",
@@ -158,6 +159,7 @@ HEADLINE_KEYS = [
     "ndcg@10",
     *ANSWER_KEYS,
     *GATE_KEYS,
+    *SUPPORT_KEYS,
     "latency_retrieval_ms_p50",
     "ttft_s_p50",
     "total_s_p50",
@@ -170,6 +172,8 @@ def passed(row: dict[str, Any], mode: str) -> bool | None:
     scores = row.get("scores") or {}
     if mode == "retrieval":
         value = scores.get("hit@5")
+    elif mode == "support":
+        value = scores.get("support_accuracy")
     else:
         value = scores.get("refusal_accuracy", scores.get("answer_contains", 1.0 - scores.get("false_refusal", 0.0)))
     return None if value is None else bool(value)

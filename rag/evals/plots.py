@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import io
 
-from rag.evals.metrics import ANSWER_KEYS, RETRIEVAL_KEYS
+from rag.evals.metrics import ANSWER_KEYS, RETRIEVAL_KEYS, SUPPORT_KEYS
 
 
 def _png(fig) -> str:
@@ -36,11 +36,8 @@ def plots(summary: dict, rows: list[dict]) -> list[tuple[str, str]]:
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
         out.append(("Recall@k", _png(fig)))
-    keys = (
-        RETRIEVAL_KEYS
-        if summary["mode"] == "retrieval"
-        else [k for k in ANSWER_KEYS if any(k in p["metrics"] for p in presets.values())]
-    )
+    shown = {"retrieval": RETRIEVAL_KEYS, "support": SUPPORT_KEYS}.get(summary["mode"], ANSWER_KEYS)
+    keys = [k for k in shown if any(k in p["metrics"] for p in presets.values())]
     fig, ax = plt.subplots(figsize=(7, 3.6))
     width = 0.8 / max(len(presets), 1)
     for i, (name, p) in enumerate(presets.items()):
@@ -52,6 +49,8 @@ def plots(summary: dict, rows: list[dict]) -> list[tuple[str, str]]:
     ax.legend(fontsize=8)
     ax.grid(axis="y", alpha=0.3)
     out.append(("Metrics by configuration", _png(fig)))
+    if summary["mode"] == "support":
+        return out  # no costs to show
     field = "latency_retrieval_ms" if summary["mode"] == "retrieval" else "total_s"
     fig, ax = plt.subplots(figsize=(6, 3.2))
     for name in presets:

@@ -73,8 +73,8 @@ class EvalConfig:
     keep_index: bool = True  # False for a one-off corpus (a web upload): its index is deleted after the run
 
     def validate(self) -> None:
-        if self.mode not in ("retrieval", "answer"):
-            raise ConfigError(f"mode {self.mode!r}: use retrieval or answer")
+        if self.mode not in ("retrieval", "answer", "support"):
+            raise ConfigError(f"mode {self.mode!r}: use retrieval, answer or support")
         for preset in self.presets:
             if preset not in EVAL_PRESETS:
                 raise ConfigError(f"unknown preset {preset!r} — choose from {', '.join(EVAL_PRESETS)}")

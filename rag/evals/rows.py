@@ -52,6 +52,10 @@ def answer_row(q: Question, answer) -> dict:
         "sentences": [
             {"text": s.text, "citations": list(s.citations), "supported": s.supported} for s in answer.sentences
         ],
+        "passages": [
+            {"n": p.n, "chunk_id": p.chunk_id, "title": p.title, "lang": p.lang, "text": p.passage}
+            for p in answer.passages
+        ],
         "prompt_tokens": answer.tokens.get("prompt"),
         "completion_tokens": answer.tokens.get("completion"),
         "latency_retrieval_ms": answer.timings.get("retrieval_ms"),

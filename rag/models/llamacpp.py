@@ -38,6 +38,7 @@ class LlamaCppLLM:
         self._path = path
         self._temperature = temperature
         self._seed = seed
+        self._args = (path, context_window, temperature, seed, threads, label)
         self._model: Lazy[Llama] = Lazy(lambda: self._load(threads))
         self._generating = threading.Lock()
 
@@ -57,6 +58,11 @@ class LlamaCppLLM:
             raise ModelError(
                 f"cannot load {self._path} ({exc}) — run `newsdesk models provision --force` or set llm.model"
             ) from exc
+
+    def fork(self) -> LlamaCppLLM:
+        """The same model in a context of its own (the weights are mapped once, shared): its prompt cache and
+        generations do not disturb this one's."""
+        return LlamaCppLLM(*self._args)
 
     def count_tokens(self, text: str) -> int:
         return len(self._model.get().tokenize(text.encode("utf-8"), add_bos=False, special=False))

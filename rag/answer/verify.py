@@ -1,0 +1,53 @@
+"""A second opinion on a sentence the support check lets through: the model is asked whether the passage states it.
+
+Word overlap and embedding similarity cannot tell « le retrait est un recul »
+from « l'Accord est un recul », nor « la maquette a brûlé » from « le musée a
+brûlé ». The model reads the passage sentences closest to the answer sentence
+and answers yes or no (``answer.verify``). It runs in a context of its own, so
+the answer being written keeps its place.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rag.answer import prompts
+from rag.answer.passages import Passage
+from rag.answer.prompting import neutralize
+from rag.text.sentences import split_sentences
+from rag.types import Message
+
+if TYPE_CHECKING:
+    from rag.models.llms import LLM
+
+NEIGHBOURS = 1  # passage sentences read on each side of the closest one
+REPLY_TOKENS = 3
+
+
+def evidence(passage: Passage, span: tuple[int, int] | None) -> str:
+    """The passage sentence at ``span`` (article offsets) with its neighbours; the whole passage without a span."""
+    if span is None:
+        return passage.text
+    spans = split_sentences(passage.text)
+    start, end = span[0] - passage.start, span[1] - passage.start
+    at = next((i for i, (s, e) in enumerate(spans) if s <= start < e or (s >= start and e <= end)), None)
+    if at is None:
+        return passage.text
+    lo, hi = max(0, at - NEIGHBOURS), min(len(spans) - 1, at + NEIGHBOURS)
+    return passage.text[spans[lo][0] : spans[hi][1]]
+
+
+def is_yes(reply: str) -> bool:
+    return reply.strip().strip("«»\"'*.:").lower().startswith(("oui", "yes"))
+
+
+class Verifier:
+    """Asks ``llm`` whether an extract states a sentence."""
+
+    def __init__(self, llm: LLM, lang: str):
+        self.llm = llm
+        self.lang = lang
+
+    def __call__(self, sentence: str, extract: str) -> bool:
+        prompt = prompts.render(f"verify.{self.lang}", passage=neutralize(extract), sentence=neutralize(sentence))
+        return is_yes("".join(self.llm.stream([Message("user", prompt)], REPLY_TOKENS)))
