@@ -178,35 +178,3 @@ def test_english_labels_and_toggle(browser, server):
     page.wait_for_function("document.querySelector('#nd-send').innerText.trim() === 'Envoyer'")
     page.screenshot(path=str(ARTIFACTS / "chat-toggle.png"))
     context.close()
-
-
-def test_stop_keeps_the_checked_sentences_marked_and_the_next_question_is_answered(page, server):
-    page.fill("#nd-question textarea", "Quelles sont les relations entre la Chine et la Russie selon l'article ?")
-    page.keyboard.press("Enter")
-    page.wait_for_selector("#nd-chat .nd-answer a.nd-chip", timeout=180000)
-    page.click("#nd-stop")
-    page.wait_for_selector("#nd-chat .nd-stopped", timeout=30000)
-    answer = page.locator("#nd-chat .nd-answer").last
-    assert answer.locator("a.nd-chip").count() >= 1  # what was shown stays, with its citations
-    assert page.locator("#nd-sources-panel .nd-source").count() >= 1
-    page.screenshot(path=str(ARTIFACTS / "chat-stopped.png"), full_page=True)
-    saved = json.loads(newest(server["data"] / "conversations").read_text())
-    stopped = saved["turns"][-1]["answer"]
-    assert stopped["stopped"] and stopped["citations"] and all(s["supported"] for s in stopped["sentences"][:1])
-    # Stopped before any sentence: nothing is shown as an answer, and the model is free for the next question.
-    page.fill("#nd-question textarea", "Que dit l'article sur l'Accord de Paris ?")
-    page.keyboard.press("Enter")
-    page.wait_for_timeout(300)
-    page.click("#nd-stop")
-    page.wait_for_function("document.querySelectorAll('#nd-chat .nd-stopped').length >= 2", timeout=30000)
-    page.fill("#nd-question textarea", "Que dit l'article sur l'Accord de Paris ?")
-    page.keyboard.press("Enter")
-    page.wait_for_function(
-        """() => {
-            const answers = document.querySelectorAll('#nd-chat .nd-answer');
-            const last = answers[answers.length - 1];
-            return document.querySelectorAll('#nd-chat .nd-stopped').length >= 2 && last.querySelector('a.nd-chip')
-                && !last.querySelector('.nd-stopped');
-        }""",
-        timeout=240000,
-    )

@@ -150,25 +150,28 @@ class ChatHandlers:
             messages[-1]["content"] = f"⚠ {html.escape(str(exc))}"
             yield messages, gr.update(), conv, "", hidden
 
-    def stop(self, conv: Conversation | None, lang: str, request: gr.Request) -> tuple[Any, Any, Conversation | None]:
+    def stop(self, conv: Conversation | None, lang: str, request: gr.Request) -> tuple[Any, ...]:
         """Stop pressed: the answer keeps the sentences checked so far, marked as stopped (or says none was)."""
+        hidden = gr.update(visible=False)
         pending = self._pending.pop(request.session_hash or "", None)
         if pending is None:
-            return gr.update(), gr.update(), conv
+            return gr.update(), gr.update(), conv, gr.update(), hidden  # nothing was running
         question, partial = pending
         conv = conv or Conversation()
         if partial is None:
             messages, panel = conversation_view(conv, lang)
-            stopped = f"<div class='nd-stopped'>⏹ {html.escape(t(lang, 'stopped_empty'))}</div>"
+            stopped = f"<div class='nd-stopped'>■ {html.escape(t(lang, 'stopped_empty'))}</div>"
             return (
                 [*messages, {"role": "user", "content": question}, {"role": "assistant", "content": stopped}],
                 panel,
                 conv,
+                "",
+                hidden,
             )
         conv.add(question, partial.to_dict())
         self._save(self.saved_store(request), conv)
         messages, panel = conversation_view(conv, lang)
-        return messages, panel, conv
+        return messages, panel, conv, "", hidden
 
     @staticmethod
     def _save(store: ConversationStore, conv: Conversation) -> None:
@@ -177,8 +180,11 @@ class ChatHandlers:
         except OSError as exc:
             gr.Warning(f"conversation not saved: {exc}")
 
-    def show_waiting(self, lang: str) -> Any:
-        # Runs outside the queue, at once: say so when earlier questions are still being answered.
+    def show_waiting(self, text: str, lang: str, request: gr.Request) -> Any:
+        # Runs outside the queue, at once: say so when earlier questions are still being answered. The question
+        # is pending from now on, so that Stop pressed before the queue starts the answer still marks it stopped.
+        if (text or "").strip():
+            self._pending[request.session_hash or ""] = (text.strip(), None)
         with self._lock:
             waiting_for = self.running
         return gr.update(value=t(lang, "waiting"), visible=waiting_for >= self.pipeline.settings.ui.concurrency)
@@ -285,11 +291,9 @@ def build_chat_tab(pipeline: Pipeline, labels: list[tuple[Any, str, str]], lang_
     submit_event = question.submit(h.respond, inputs, outputs, concurrency_id="llm", api_name="ask")
     click_event = send.click(h.respond, inputs, outputs, concurrency_id="llm", api_visibility="private")
     # Shown at once (no queue); hidden by the answer's first update.
-    question.submit(h.show_waiting, [lang_state], [waiting], queue=False, api_visibility="private")
-    send.click(h.show_waiting, [lang_state], [waiting], queue=False, api_visibility="private")
-    stop.click(
-        h.stop, [conversation, lang_state], [chat, sources_panel, conversation], cancels=[submit_event, click_event]
-    )
+    question.submit(h.show_waiting, [question, lang_state], [waiting], queue=False, api_visibility="private")
+    send.click(h.show_waiting, [question, lang_state], [waiting], queue=False, api_visibility="private")
+    stop.click(h.stop, [conversation, lang_state], outputs, cancels=[submit_event, click_event])
     examples_box.click(lambda sample: sample[0], [examples_box], [question])
     new.click(lambda: ([], "", None, gr.update(visible=False)), None, [chat, sources_panel, conversation, exported])
     export.click(h.do_export, [conversation, lang_state], [exported])

@@ -46,7 +46,7 @@ def answer_html(answer: Answer, answer_id: str, lang: str) -> str:
             f"<ul>{items}</ul></details>"
         )
     if answer.stopped:
-        body += f"<div class='nd-stopped'>⏹ {_esc(t(lang, 'stopped' if shown else 'stopped_empty'))}</div>"
+        body += f"<div class='nd-stopped'>■ {_esc(t(lang, 'stopped' if shown else 'stopped_empty'))}</div>"
     footer = filters_footer(answer, lang)
     return f"<div class='nd-answer'>{body}</div>" + (f"<div class='nd-footer'>{footer}</div>" if footer else "")
 

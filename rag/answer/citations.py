@@ -110,7 +110,7 @@ def render_answer(attributed: Sequence[Attributed]) -> str:
         marks = "".join(f"[{n}]" for n in a.citations)
         text = a.text
         if marks:
-            m = re.search(r"[.!?…]+[»\"”’')\]]*$", text)
+            m = re.search(r"[.!?…]+$", text)  # after a closing quote, the marker follows the quote
             text = f"{text[: m.start()]} {marks}{text[m.start() :]}" if m else f"{text} {marks}"
         parts.append(text)
     return " ".join(parts)
