@@ -158,19 +158,13 @@ class ChatHandlers:
             return gr.update(), gr.update(), conv, gr.update(), hidden  # nothing was running
         question, partial = pending
         conv = conv or Conversation()
-        if partial is None:
-            messages, panel = conversation_view(conv, lang)
-            stopped = f"<div class='nd-stopped'>■ {html.escape(t(lang, 'stopped_empty'))}</div>"
-            return (
-                [*messages, {"role": "user", "content": question}, {"role": "assistant", "content": stopped}],
-                panel,
-                conv,
-                "",
-                hidden,
-            )
-        conv.add(question, partial.to_dict())
-        self._save(self.saved_store(request), conv)
+        if partial is not None:
+            conv.add(question, partial.to_dict())
+            self._save(self.saved_store(request), conv)
         messages, panel = conversation_view(conv, lang)
+        if partial is None:
+            stopped = f"<div class='nd-stopped'>■ {html.escape(t(lang, 'stopped_empty'))}</div>"
+            messages += [{"role": "user", "content": question}, {"role": "assistant", "content": stopped}]
         return messages, panel, conv, "", hidden
 
     @staticmethod
