@@ -216,8 +216,13 @@ class AnswerSettings(_Section):
     verify: bool = Field(
         False, description="Ask the model whether the passage states each sentence the support check lets through"
     )
-    # On corpus/, questions the archive cannot answer peak at 4.7-5.0 (scores move by ~0.3 between machines);
-    # answered ones reach 6-17.
+    # evals/support.jsonl: sentences about something else than the question 0.9-3.5, supported ones 4.7-15
+    topic_relevance: float = Field(
+        4.0,
+        description="A sentence is kept only if its similarity to the question reaches this (standard deviations "
+        "above chance): a true sentence about something else does not answer",
+    )
+    # corpus/: passages for questions it cannot answer peak at 4.7-5.0 (±0.3 between machines), answered 6-17
     quote_relevance: float = Field(
         6.0,
         description="When no sentence of the model is supported, quote the best passage instead of refusing if its "

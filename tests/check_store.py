@@ -24,6 +24,7 @@ settings = load_settings(
         "llm.backend": "auto",
         "data_dir": data_dir,
         "retrieval.min_relevance": -100.0,
+        "answer.topic_relevance": -100.0,
         "models_dir": str(Path(data_dir) / "models"),
     }
 )

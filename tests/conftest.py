@@ -112,6 +112,7 @@ def fake_settings(tmp_path):
             "embedder.backend": "fake",
             "llm.backend": "fake",
             "retrieval.min_relevance": -100.0,
+            "answer.topic_relevance": -100.0,
             "models_dir": str(tmp_path / "models"),
         },
         environ={"NEWSDESK_DATA_DIR": str(tmp_path / "data")},

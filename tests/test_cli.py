@@ -6,7 +6,16 @@ from rag.cli import main
 
 from conftest import ROOT, SEED
 
-FAKES = ["--set", "embedder.backend=fake", "--set", "llm.backend=fake", "--set", "retrieval.min_relevance=-100"]
+FAKES = [
+    "--set",
+    "embedder.backend=fake",
+    "--set",
+    "llm.backend=fake",
+    "--set",
+    "retrieval.min_relevance=-100",
+    "--set",
+    "answer.topic_relevance=-100",
+]
 
 
 def run(*args, input=None):

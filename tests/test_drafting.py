@@ -180,3 +180,23 @@ def test_the_extract_read_for_a_second_opinion_is_the_closest_sentence_and_its_n
     )
     assert evidence(p, None) == p.text
     assert is_yes("Oui.") and is_yes(" yes") and not is_yes("Non") and not is_yes("No, it does not")
+
+
+def test_a_true_sentence_about_something_else_than_the_question_supports_nothing():
+    from rag.answer.support import SupportScorer
+
+    from conftest import HashingEmbedder
+
+    class Cosine:  # the background stand-in: the z-score grows with the cosine to the question
+        def zscore(self, qvec, similarity, lang):
+            return 10 * similarity
+
+    text = "La pêche au thon reprend à Sète. Le musée a fermé ses portes hier soir."
+    c = replace(chunk(), text=text, start=0, end=len(text), lang="fr")
+    p = Passage(c, text, 0, len(text))
+    question = "Où la pêche au thon reprend-elle ?"
+    unguarded = SupportScorer(HashingEmbedder(), [p], "fr", Cosine(), question)
+    guarded = SupportScorer(HashingEmbedder(), [p], "fr", Cosine(), question, min_topic=4.0)
+    assert unguarded("Le musée a fermé ses portes hier soir.", 1) == 1.0  # the passage states it word for word
+    assert guarded("Le musée a fermé ses portes hier soir.", 1) == 0.0  # but it does not answer
+    assert guarded("La pêche au thon reprend à Sète.", 1) == 1.0

@@ -13,7 +13,16 @@ from rag.evals.report import compare, read_results
 
 from conftest import ROOT
 
-FAKES = ["--set", "embedder.backend=fake", "--set", "llm.backend=fake", "--set", "retrieval.min_relevance=-100"]
+FAKES = [
+    "--set",
+    "embedder.backend=fake",
+    "--set",
+    "llm.backend=fake",
+    "--set",
+    "retrieval.min_relevance=-100",
+    "--set",
+    "answer.topic_relevance=-100",
+]
 
 
 @pytest.fixture
@@ -90,6 +99,7 @@ def _settings(tmp_path):
             "embedder.backend": "fake",
             "llm.backend": "fake",
             "retrieval.min_relevance": -100.0,
+            "answer.topic_relevance": -100.0,
             "models_dir": str(tmp_path / "models"),
         },
         environ={"NEWSDESK_DATA_DIR": str(tmp_path / "data")},

@@ -18,7 +18,16 @@ from rag.pipeline import build
 
 from conftest import ROOT
 
-FAKES = ["--set", "embedder.backend=fake", "--set", "llm.backend=fake", "--set", "retrieval.min_relevance=-100"]
+FAKES = [
+    "--set",
+    "embedder.backend=fake",
+    "--set",
+    "llm.backend=fake",
+    "--set",
+    "retrieval.min_relevance=-100",
+    "--set",
+    "answer.topic_relevance=-100",
+]
 
 
 def cli(data, *args, **kw):
@@ -31,6 +40,7 @@ def settings_for(tmp_path, **extra):
             "embedder.backend": "fake",
             "llm.backend": "fake",
             "retrieval.min_relevance": -100.0,
+            "answer.topic_relevance": -100.0,
             "data_dir": str(tmp_path / "data"),
             "models_dir": str(tmp_path / "models"),
             **extra,

@@ -52,6 +52,7 @@ def test_slow_or_garbage_model_server_is_a_clear_error_and_history_is_kept(tmp_p
                 "llm.timeout_s": 2,
                 "embedder.backend": "fake",
                 "retrieval.min_relevance": -100.0,
+                "answer.topic_relevance": -100.0,
                 "models_dir": str(tmp_path / "models"),
             },
         )
@@ -73,6 +74,7 @@ def test_model_server_down(tmp_path):
             "llm.openai_base_url": "http://127.0.0.1:9/v1",
             "embedder.backend": "fake",
             "retrieval.min_relevance": -100.0,
+            "answer.topic_relevance": -100.0,
             "models_dir": str(tmp_path / "models"),
         },
     )

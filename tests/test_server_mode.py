@@ -32,6 +32,7 @@ def settings_for(server, tmp_path, collection="news"):
             "embedder.backend": "fake",
             "llm.backend": "fake",
             "retrieval.min_relevance": -100.0,
+            "answer.topic_relevance": -100.0,
             "store.url": server.url,
             "store.collection": collection,
             "models_dir": str(tmp_path / "models"),

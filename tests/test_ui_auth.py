@@ -257,6 +257,7 @@ def test_with_a_login_each_user_sees_only_their_own_conversations(tmp_path):
             "embedder.backend": "fake",
             "llm.backend": "fake",
             "retrieval.min_relevance": -100.0,
+            "answer.topic_relevance": -100.0,
             "ui.auth": str(_users(tmp_path)),
             "ui.port": port,
             "data_dir": str(data),

@@ -72,6 +72,7 @@ def serve(tmp_path, llm=HOSTILE, **settings):
         "embedder.backend": "fake",
         "llm.backend": "hostile" if llm == HOSTILE else "slow",
         "retrieval.min_relevance": -100.0,
+        "answer.topic_relevance": -100.0,
         "ui.port": port,
         "data_dir": str(tmp_path / "data"),
         "models_dir": str(tmp_path / "models"),

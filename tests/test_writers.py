@@ -34,6 +34,7 @@ def settings_for(data_dir, **extra):
             "embedder.backend": "fake",
             "llm.backend": "fake",
             "retrieval.min_relevance": -100.0,
+            "answer.topic_relevance": -100.0,
             "data_dir": str(data_dir),
             "models_dir": str(data_dir / "models"),
             **extra,

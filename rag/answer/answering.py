@@ -76,7 +76,9 @@ class Answerer:
             budget,
             history,
         )
-        scorer = SupportScorer(embedder, prompt.passages, lang, self._background.get(), question)
+        scorer = SupportScorer(
+            embedder, prompt.passages, lang, self._background.get(), question, self.settings.answer.topic_relevance
+        )
         draft = Draft(lang, prompt.passages, scorer, self.settings.answer.max_sentences, verify=self._verifier(lang))
         shown = tuple(read(n, p) for n, p in enumerate(prompt.passages, 1))
 

@@ -31,16 +31,29 @@ class SupportScorer:
     the passage) and a dense score (the sentence/passage cosine as a z-score
     above the sentence's background similarity, see ``relevance``), so that
     cross-lingual support is recognised too.
+
+    A sentence must also be about the question: a true sentence copied from an
+    unrelated passage supports nothing the reader asked. Its similarity to the
+    question, as a z-score above the question's background, must reach
+    ``min_topic`` (``answer.topic_relevance``).
     """
 
     Z_FLOOR, Z_CEIL = 3.5, 6.0  # z at which dense support starts, and where it is full
 
     def __init__(
-        self, embedder: Embedder, passages: Sequence[Passage], lang: str, background: Background, question: str = ""
+        self,
+        embedder: Embedder,
+        passages: Sequence[Passage],
+        lang: str,
+        background: Background,
+        question: str = "",
+        min_topic: float | None = None,
     ):
         self.embedder = embedder
         self.background = background
         self._question = set(analyze(question, lang))
+        self._question_text, self.min_topic = question, min_topic
+        self._topic: dict[str, float] = {}
         self.passages = list(passages)
         self.lang = lang
         texts = [shown_text(p.text) for p in self.passages]  # what the model was shown: no sentence addressed to it
@@ -72,10 +85,20 @@ class SupportScorer:
         z = self.background.zscore(qvec, float(qvec @ self._pvecs[n - 1]), self.passages[n - 1].chunk.lang)
         return min(1.0, max(0.0, (z - self.Z_FLOOR) / (self.Z_CEIL - self.Z_FLOOR)))
 
+    def topic(self, sentence: str) -> float:
+        """How far ``sentence`` stands above chance as an answer to the question (a z-score, like relevance)."""
+        if sentence not in self._topic:
+            qvec = self.embedder.embed_queries([self._question_text])[0]
+            svec = self.embedder.embed_documents([sentence])[0]
+            self._topic[sentence] = self.background.zscore(qvec, float(qvec @ svec), self.lang)
+        return self._topic[sentence]
+
     def __call__(self, sentence: str, n: int) -> float:
         words = set(analyze(sentence, self.lang))
         if self._question and words and words <= self._question:
             return 0.0  # it only restates the question: nothing in it comes from a passage
+        if self.min_topic is not None and self._question_text and self.topic(sentence) < self.min_topic:
+            return 0.0  # true perhaps, but not about what was asked
         if not numbers(sentence) <= self._numbers[n - 1]:
             return 0.0  # a number (amount, year, date) the passage does not contain
         return round(max(self.lexical(sentence, n), self.dense(sentence, n)), 3)

@@ -91,9 +91,10 @@ class Check:
         self.embedder = pipeline.embedder
         self.background = Background(self.embedder)
         self.llm = pipeline.llm if pipeline.settings.answer.verify else None
+        self.min_topic = pipeline.settings.answer.topic_relevance
 
     def __call__(self, item: Item) -> tuple[bool, float]:
-        scorer = SupportScorer(self.embedder, item.passages, item.lang, self.background, item.question)
+        scorer = SupportScorer(self.embedder, item.passages, item.lang, self.background, item.question, self.min_topic)
         cited = tuple(dict.fromkeys(marker_numbers(item.sentence)))
         (checked,) = attribute([SentenceCitations(item.sentence, cited)], len(item.passages), scorer)
         best = max((scorer(strip_markers(item.sentence), n) for n in range(1, len(item.passages) + 1)), default=0.0)
