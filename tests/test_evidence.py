@@ -61,6 +61,21 @@ def test_evidence_needs_a_relevant_passage_naming_every_name_of_the_question():
     assert not weigh("Pourquoi la Chine ?", hits, 10.0).enough
 
 
+def test_a_year_left_in_the_question_must_be_in_a_relevant_passage_or_its_date():
+    election = Hit(
+        chunk=Chunk(
+            id="b:0", article_id="b", n=0, text="Obama et Romney s'affrontent.", start=0, end=29,
+            title="Élection présidentielle américaine", date="2012-10-04",
+        ),
+        fused=1.0,
+        relevance=9.0,
+    )  # fmt: skip
+    assert weigh("Qui a remporté l'élection présidentielle américaine de 2012 ?", [election], 3.0).enough
+    refused = weigh("Qui a remporté l'élection présidentielle américaine de 2024 ?", [election], 3.0)
+    assert not refused.enough and refused.missing == ("2024",)
+    assert weigh("Que s'est-il passé en 2024 ?", [hit("En 2024, la Russie…", 9.0)], 3.0).enough
+
+
 def test_et_l_inde_after_the_china_question_searches_india_and_is_refused(fake_settings):
     llm = ScriptedLLM()
     p = build(fake_settings, llm=llm)

@@ -4,11 +4,15 @@ Two conditions: some passage stands well above chance for the question
 (calibrated relevance, ``retrieval.min_relevance``), and every name of the
 question appears in one of those passages (``retrieval.require_names``): an
 archive about Russia and China says nothing about Russia and India, however
-close the vectors are. The model never sees a question it could only answer
-by inventing. In passages of the other language a name may be translated
-(« Beijing » / « Pékin », « Paris Agreement » / « Accord de Paris »): there a
-name also counts as mentioned when one of the passages' names is close to it
-by the embedder (``alike``, at least ``ALIKE_NAMES``).
+close the vectors are. A year left in the question once its time phrases
+are read ("l'élection de 2024", "the 2023 World Cup") names an event too: a
+relevant passage must hold it, or come from an article of that year. The
+model never sees a question it could only answer by inventing.
+
+In passages of the other language a name may be translated (« Beijing » /
+« Pékin », « Paris Agreement » / « Accord de Paris »): there a name also
+counts as mentioned when one of the passages' names is close to it by the
+embedder (``alike``, at least ``ALIKE_NAMES``).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from rag.types import Hit
 # (Bank of England/Banque de France 0.899, London/Paris 0.884).
 ALIKE_NAMES = 0.9
 MAX_CANDIDATES = 64  # names of the passages compared with a missing name
+YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
 Alike = Callable[[str, Sequence[str]], float]  # a name, candidate names -> the best similarity
 
 
@@ -51,6 +56,11 @@ def weigh(
         return Evidence(relevant, ())
     words = [w for h in relevant for w in re.findall(r"\w+", f"{h.chunk.title}\n{h.chunk.text}")]
     missing = list(dict.fromkeys(span.name for span in names(query) if not mentions(span.name, words)))
+    missing += [
+        year
+        for year in dict.fromkeys(YEAR.findall(query))
+        if year not in words and not any((h.chunk.date or "").startswith(year) for h in relevant)
+    ]
     foreign = [h for h in relevant if lang and h.chunk.lang and h.chunk.lang != lang]
     if missing and foreign and alike is not None:
         found = [span.name for h in foreign for span in names(f"{h.chunk.title}\n{h.chunk.text}")]
