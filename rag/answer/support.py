@@ -88,7 +88,9 @@ class SupportScorer:
     def topic(self, sentence: str) -> float:
         """How far ``sentence`` stands above chance as an answer to the question (a z-score, like relevance)."""
         if sentence not in self._topic:
-            qvec = self.embedder.embed_queries([self._question_text])[0]
+            if self._question_text not in self._qvecs:
+                self._qvecs[self._question_text] = self.embedder.embed_queries([self._question_text])[0]
+            qvec = self._qvecs[self._question_text]
             svec = self.embedder.embed_documents([sentence])[0]
             self._topic[sentence] = self.background.zscore(qvec, float(qvec @ svec), self.lang)
         return self._topic[sentence]
