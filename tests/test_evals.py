@@ -275,3 +275,18 @@ def test_support_mode_scores_the_check_against_the_labels(tmp_path):
     )
     result = CliRunner().invoke(main, [*FAKES, "eval", "--questions", str(bad), "--mode", "support", "--out", str(out)])
     assert result.exit_code != 0 and "label must be one of" in result.output
+
+
+def test_the_llama_index_baseline_is_scored_on_answers_and_refusals_like_the_pipeline(small_set, tmp_path):
+    corpus, questions = small_set
+    config = EvalConfig(
+        name="naive", questions=questions, corpora=[corpus], mode="answer", presets=["naive-llamaindex"],
+        unanswerable=0.25, seed=3,
+    )  # fmt: skip
+    rows = read_results(run(config, _settings(tmp_path), tmp_path / "runs") / "results.jsonl")
+    assert {r["preset"] for r in rows} == {"naive-llamaindex"}
+    for r in rows:
+        expected = {"false_refusal"} if r["answerable"] else {"refusal_accuracy"}
+        assert expected <= set(r["scores"]) and "refused" in r
+        if r["answerable"] and r["answers"] and not r["refused"]:
+            assert {"answer_contains", "f1", "exact_match"} <= set(r["scores"])

@@ -20,12 +20,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rag.answer.evidence import weigh
+from rag.answer.shape import is_refusal
 from rag.config import with_overrides
 from rag.errors import ConfigError, NewsdeskError
 from rag.evals import metrics
 from rag.evals.baselines import SIMPLE, LlamaIndexLLM, NaiveLlamaIndex
 from rag.evals.questions import EvalConfig, Question, load_questions, pick, sample_unanswerable
-from rag.evals.rows import answer_row, gate_scores, retrieval_row
+from rag.evals.rows import answer_row, gate_scores, retrieval_row, text_scores
 from rag.evals.support import Check, Item, load_items, support_row
 from rag.ingest.sources import load_path
 from rag.text.language import detect_answer, detect_question
@@ -236,11 +237,13 @@ def _naive_answer_row(q: Question, naive: NaiveLlamaIndex, pipeline: Pipeline, s
     started = time.perf_counter()
     text = naive.answer(q.question, LlamaIndexLLM.create(pipeline.llm, settings.llm.max_tokens))
     lang = detect_answer(text)
+    refused = is_refusal(text)  # llama-index has no refusal of its own: read the text as ours is read
     return {
         "answer": text,
         "answer_lang": lang,
+        "refused": refused,
         "total_s": round(time.perf_counter() - started, 3),
-        "scores": {"language_match": float(lang == q.lang)},
+        "scores": {"language_match": float(lang == q.lang), **text_scores(q, text, refused)},
     }
 
 

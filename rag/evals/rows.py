@@ -37,6 +37,18 @@ def gate_scores(q: Question, evidence: Evidence) -> dict[str, float]:
     return {"gate_refusal_accuracy": refused} if not q.answerable else {"gate_false_refusal": refused}
 
 
+def text_scores(q: Question, text: str, refused: bool) -> dict[str, float]:
+    """What an answer's text scores against the question's expected answers, or as a refusal when there are none."""
+    if not q.answerable:
+        return {"refusal_accuracy": float(refused)}
+    scores = {"false_refusal": float(refused)}
+    if q.answers and not refused:
+        scores["exact_match"] = metrics.exact_match(strip_markers(text), q.answers, q.lang)
+        scores["f1"] = metrics.token_f1(strip_markers(text), q.answers, q.lang)
+        scores["answer_contains"] = metrics.answer_contains(text, q.answers, q.lang)
+    return scores
+
+
 def answer_row(q: Question, answer) -> dict:
     text, raw = answer.answer, answer.draft
     cited_articles = {c.article_id for c in answer.citations}
@@ -72,16 +84,9 @@ def answer_row(q: Question, answer) -> dict:
         if raw_numbers
         else None
     )
-    if q.answerable:
-        scores["false_refusal"] = float(answer.refused)
-        if q.answers and not answer.refused:
-            scores["exact_match"] = metrics.exact_match(strip_markers(text), q.answers, q.lang)
-            scores["f1"] = metrics.token_f1(strip_markers(text), q.answers, q.lang)
-            scores["answer_contains"] = metrics.answer_contains(text, q.answers, q.lang)
-        if cited_articles and q.article_ids:
-            scores["citation_precision"] = len(cited_articles & set(q.article_ids)) / len(cited_articles)
-    else:
-        scores["refusal_accuracy"] = float(answer.refused)
+    scores.update(text_scores(q, text, answer.refused))
+    if q.answerable and cited_articles and q.article_ids:
+        scores["citation_precision"] = len(cited_articles & set(q.article_ids)) / len(cited_articles)
     if answer.sentences and not answer.refused:
         scores["supported_sentences"] = sum(s.supported for s in answer.sentences) / len(answer.sentences)
     row["scores"] = {k: v for k, v in scores.items() if v is not None}
