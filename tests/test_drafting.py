@@ -200,3 +200,11 @@ def test_a_true_sentence_about_something_else_than_the_question_supports_nothing
     assert unguarded("Le musée a fermé ses portes hier soir.", 1) == 1.0  # the passage states it word for word
     assert guarded("Le musée a fermé ses portes hier soir.", 1) == 0.0  # but it does not answer
     assert guarded("La pêche au thon reprend à Sète.", 1) == 1.0
+
+
+def test_a_refusal_names_only_filters_the_reader_can_widen():
+    from rag.answer.finishing import refusal_text
+    from rag.types import Filters
+
+    assert "Filtres actifs" not in refusal_text("fr", Filters(exclude_article_ids=("a",)))
+    assert "Filtres actifs : RFI." in refusal_text("fr", Filters(sources=("RFI",)))

@@ -41,7 +41,8 @@ def refusal_text(
             active.append(", ".join(filters.sources))
         if filters.langs:
             active.append(", ".join(filters.langs))
-        text += " " + prompts.render(f"refusal_filters.{lang}", filters="; ".join(active))
+        if active:  # flags such as "undated articles kept" are no filter the reader set
+            text += " " + prompts.render(f"refusal_filters.{lang}", filters="; ".join(active))
     return text
 
 
