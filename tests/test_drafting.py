@@ -134,6 +134,19 @@ def test_with_no_supported_sentence_the_quote_stands_for_the_answer_with_its_cit
     assert [s.supported for s in done.sentences] == [True, False]  # the quote, then what was left out
 
 
+def test_a_model_that_only_copies_the_instructions_example_is_replaced_by_the_quote():
+    draft = Draft("fr", [passage()], scorer())
+    streamed(
+        "Le gouvernement a relevé la taxe sur le carburant [1]. "
+        "Selon un article du 3 mai 2021, les syndicats ont protesté [1].",
+        draft,
+    )
+    quote = Quote(1, 0, len(passage().text.split(".")[0]) + 1)
+    done = finish(draft, quote=quote)
+    assert draft.failed and not done.refused and passage().text[quote.start : quote.end] in done.text
+    assert "syndicats" not in done.text
+
+
 def test_a_model_that_refuses_is_not_overruled_by_a_quote():
     draft = Draft("fr", [passage()], scorer())
     streamed("Les passages ne disent pas qui a gagné.", draft)

@@ -103,7 +103,7 @@ class Answerer:
                 lang, prompt.passages, scorer, self.settings.answer.max_sentences, verify=self._verifier(lang)
             )
         quote = None
-        if not draft.kept and (draft.left_out or draft.cut):
+        if draft.failed:
             relevance = [h.relevance for h in hits[: len(prompt.passages)]]
             quote = best_quote(question, prompt.passages, relevance, embedder, self.settings.answer.quote_relevance)
         done = finish(draft, filters, quote)

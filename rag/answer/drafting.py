@@ -44,8 +44,14 @@ class Draft:
     refusals: int = 0  # sentences saying the passages do not tell
     drifted: bool = False  # the first sentence is not in the question's language
     cut: bool = False  # the last sentence was cut by the length limit
+    copied: int = 0  # sentences that only restate the instructions' example
     verify: Callable[[str, str], bool] | None = None  # a second opinion (sentence, passage extract) -> it states it
     _taken: int = 0
+
+    @property
+    def failed(self) -> bool:
+        """The model wrote no sentence that can be shown, and did not say that the passages do not tell."""
+        return not self.kept and bool(self.left_out or self.cut or self.copied)
 
     @property
     def full(self) -> bool:
@@ -101,6 +107,8 @@ class Draft:
         if checked.supported:
             self.kept.append(checked)
             return checked
-        if not copies_example(checked.text):  # the instructions' example is never an answer, nor worth counting
+        if copies_example(checked.text):  # the instructions' example is never an answer, nor worth showing
+            self.copied += 1
+        else:
             self.left_out.append(checked)
         return None

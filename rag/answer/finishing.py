@@ -95,7 +95,7 @@ def finish(draft: Draft, filters: Filters | None = None, quote: Quote | None = N
     passage supports, the ``quote`` from a strongly relevant passage; else a refusal naming the closest articles."""
     left_out = tuple(Sentence(a.text, (), False) for a in draft.left_out)
     kept = list(draft.kept)
-    if not kept and quote is not None and (draft.left_out or draft.cut):
+    if not kept and quote is not None and draft.failed:
         kept = [quoted(draft, quote)]
     if kept:
         shown = tuple(Sentence(a.text, a.citations, True) for a in kept)
