@@ -213,6 +213,7 @@ def test_a_true_sentence_about_something_else_than_the_question_supports_nothing
     assert unguarded("Le musée a fermé ses portes hier soir.", 1) == 1.0  # the passage states it word for word
     assert guarded("Le musée a fermé ses portes hier soir.", 1) == 0.0  # but it does not answer
     assert guarded("La pêche au thon reprend à Sète.", 1) == 1.0
+    assert guarded("À Sète.", 1) == 1.0  # a short answer is not held to the topic: it names, it does not restate
 
 
 def test_a_refusal_names_only_filters_the_reader_can_widen():

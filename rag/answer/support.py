@@ -39,6 +39,9 @@ class SupportScorer:
     """
 
     Z_FLOOR, Z_CEIL = 3.5, 6.0  # z at which dense support starts, and where it is full
+    # A short answer ("Antoine Lavoisier.", "En 1802.") stands far less above chance than a sentence (z 1.2-4.0
+    # where its full sentence reaches 8): only sentences of at least this many words are held to the topic.
+    TOPIC_MIN_WORDS = 5
 
     def __init__(
         self,
@@ -99,7 +102,12 @@ class SupportScorer:
         words = set(analyze(sentence, self.lang))
         if self._question and words and words <= self._question:
             return 0.0  # it only restates the question: nothing in it comes from a passage
-        if self.min_topic is not None and self._question_text and self.topic(sentence) < self.min_topic:
+        if (
+            self.min_topic is not None
+            and self._question_text
+            and len(re.findall(r"\w+", sentence)) >= self.TOPIC_MIN_WORDS
+            and self.topic(sentence) < self.min_topic
+        ):
             return 0.0  # true perhaps, but not about what was asked
         if not numbers(sentence) <= self._numbers[n - 1]:
             return 0.0  # a number (amount, year, date) the passage does not contain
