@@ -218,7 +218,10 @@ def test_cross_lingual_answers_are_written_in_the_passages_language_then_transla
             yield from (w + " " for w in text.split(" "))
 
     llm = TwoStep()
-    p = build(fake_settings, llm=llm)
+    translate = fake_settings.model_copy(
+        update={"llm": fake_settings.llm.model_copy(update={"cross_lingual": "translate"})}
+    )
+    p = build(translate, llm=llm)
     p.add([SEED])
     answer = p.ask("What did Vladimir Poutine and Xi Jinping discuss?")
     first, second = llm.calls
@@ -226,6 +229,17 @@ def test_cross_lingual_answers_are_written_in_the_passages_language_then_transla
     assert second[-1].content.startswith("Translate this text into English") and "ont échangé [1]" in second[-1].content
     assert answer.language == "en" and answer.answer.startswith("Vladimir Poutine and Xi Jinping talked")
     assert answer.citations and answer.citations[0].article_id.startswith("doc-")
+
+
+def test_by_default_a_question_is_answered_directly_in_its_language_whatever_the_passages(fake_settings):
+    from conftest import ScriptedLLM
+
+    llm = ScriptedLLM("Vladimir Poutine and Xi Jinping talked about gas [1].")
+    p = build(fake_settings, llm=llm)
+    p.add([SEED])
+    answer = p.ask("What did Vladimir Poutine and Xi Jinping discuss?")
+    assert len(llm.calls) == 1 and "Answer the question in English" in llm.calls[0][0].content
+    assert answer.language == "en" and not answer.refused
 
 
 def answering(settings, **answer):
