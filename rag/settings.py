@@ -114,14 +114,11 @@ class LLMSettings(_Section):
     timeout_s: float = Field(180.0, gt=0, description="Seconds to wait for a model server")
     threads: int | None = Field(None, ge=1, description="CPU threads for the embedded model (empty = all cores)")
     seed: int = Field(0, description="Sampling seed for reproducible answers")
-    # English questions on corpus/'s French articles (13): direct 8.4 s to the first token and 0.56 answer
-    # contains, translate 18.9 s and 0.44, both answering in English every time.
+    # English questions on corpus/'s French articles: direct 8.4 s to first token, 0.56 contains; translate 18.9 s, 0.44
     cross_lingual: Literal["translate", "direct"] = Field(
         "direct",
-        description=(
-            "When the passages are in another language than the question: answer directly (direct), or answer "
-            "in theirs, then translate (translate)"
-        ),
+        description="When the passages are in another language than the question: answer directly (direct), "
+        "or answer in theirs, then translate (translate)",
     )
 
 
