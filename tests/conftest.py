@@ -38,6 +38,18 @@ def isolated_data_dir(tmp_path, monkeypatch):
 
 # -- fakes, registered like real backends ------------------------------------
 
+# Command-line flags for the fakes; their scores are not calibrated, so the relevance and topic gates are off.
+FAKES = [
+    "--set",
+    "embedder.backend=fake",
+    "--set",
+    "llm.backend=fake",
+    "--set",
+    "retrieval.min_relevance=-100",
+    "--set",
+    "answer.topic_relevance=-100",
+]
+
 
 class HashingEmbedder:
     """Bag of words hashed into 256 dimensions: similar words, similar vectors."""

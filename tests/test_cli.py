@@ -4,18 +4,7 @@ from click.testing import CliRunner
 
 from rag.cli import main
 
-from conftest import ROOT, SEED
-
-FAKES = [
-    "--set",
-    "embedder.backend=fake",
-    "--set",
-    "llm.backend=fake",
-    "--set",
-    "retrieval.min_relevance=-100",
-    "--set",
-    "answer.topic_relevance=-100",
-]
+from conftest import FAKES, ROOT, SEED
 
 
 def run(*args, input=None):

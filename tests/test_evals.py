@@ -11,18 +11,7 @@ from rag.evals.harness import run_eval as run
 from rag.evals.questions import EvalConfig, load_questions, load_suite, sample_unanswerable
 from rag.evals.report import compare, read_results
 
-from conftest import ROOT
-
-FAKES = [
-    "--set",
-    "embedder.backend=fake",
-    "--set",
-    "llm.backend=fake",
-    "--set",
-    "retrieval.min_relevance=-100",
-    "--set",
-    "answer.topic_relevance=-100",
-]
+from conftest import FAKES, ROOT
 
 
 @pytest.fixture

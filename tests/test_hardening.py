@@ -16,18 +16,7 @@ from rag.config import load_settings
 from rag.ingest.articles import make_article
 from rag.pipeline import build
 
-from conftest import ROOT
-
-FAKES = [
-    "--set",
-    "embedder.backend=fake",
-    "--set",
-    "llm.backend=fake",
-    "--set",
-    "retrieval.min_relevance=-100",
-    "--set",
-    "answer.topic_relevance=-100",
-]
+from conftest import FAKES, ROOT
 
 
 def cli(data, *args, **kw):
