@@ -63,7 +63,7 @@ class Answerer:
         gate = self.settings.retrieval.min_relevance
         hits = [h for i, h in enumerate(hits) if i == 0 or (h.relevance is not None and h.relevance >= gate)]
         passages = focus_passages(hits, question, embedder, llm.count_tokens, self.settings.retrieval.passage_tokens)
-        # Small models read and answer best in the passages' language: answer in it, then translate.
+        # With llm.cross_lingual=translate the answer is written in the passages' language, then translated.
         source_lang = passages_language(passages)
         indirect = cfg.cross_lingual == "translate" and source_lang not in (lang, None)
         budget = llm.context_window - cfg.max_tokens - PROMPT_MARGIN_TOKENS
@@ -79,7 +79,11 @@ class Answerer:
         scorer = SupportScorer(
             embedder, prompt.passages, lang, self._background.get(), question, self.settings.answer.topic_relevance
         )
-        draft = Draft(lang, prompt.passages, scorer, self.settings.answer.max_sentences, verify=self._verifier(lang))
+
+        def new_draft() -> Draft:
+            return Draft(lang, prompt.passages, scorer, self.settings.answer.max_sentences, verify=self._verifier(lang))
+
+        draft = new_draft()
         shown = tuple(read(n, p) for n, p in enumerate(prompt.passages, 1))
 
         def answer(done: Finished, stopped: bool = False) -> Answer:
@@ -99,9 +103,7 @@ class Answerer:
             log.info("answer drifted from %s; asking for a rewrite", lang)
             retry = Message("user", prompts.render(f"retry.{lang}"))
             messages = [*prompt.messages, Message("assistant", draft.raw), retry]
-            draft = Draft(
-                lang, prompt.passages, scorer, self.settings.answer.max_sentences, verify=self._verifier(lang)
-            )
+            draft = new_draft()
         quote = None
         if draft.failed:
             relevance = [h.relevance for h in hits[: len(prompt.passages)]]
