@@ -56,6 +56,16 @@ def test_add_reports_rejected_inputs_and_continues(tmp_path):
     report = json.loads(result.stdout)
     assert len(report["added"]) == 2 and len(report["rejected"]) == 2
     assert any("bad.jsonl:2" in r for r in report["rejected"]) and any("empty file" in r for r in report["rejected"])
+    assert result.exit_code == 0  # something was stored
+
+
+def test_add_exits_3_when_every_input_is_rejected_and_0_when_they_are_already_stored(tmp_path):
+    (tmp_path / "empty.txt").write_text("")
+    result = run("add", str(tmp_path / "empty.txt"), str(tmp_path / "missing.md"))
+    assert result.exit_code == 3 and "0 added" in result.output and "empty file" in result.output
+    assert run("add", str(SEED)).exit_code == 0
+    again = run("add", str(SEED), str(tmp_path / "empty.txt"))  # unchanged and skipped: not a failure
+    assert again.exit_code == 0 and "1 skipped" in again.output
 
 
 def test_config_shows_origins(tmp_path, monkeypatch):

@@ -61,6 +61,11 @@ class App:
         return build(self.settings(**extra))
 
 
+EXIT_ERROR = 1
+EXIT_NOTHING_STORED = 3
+EXIT_INTERRUPTED = 130
+
+
 class Group(click.Group):
     def invoke(self, ctx):
         try:
@@ -69,10 +74,10 @@ class Group(click.Group):
             if ctx.obj and ctx.obj.debug:
                 raise
             echo(f"error: {exc}", err=True)
-            sys.exit(1)
+            sys.exit(EXIT_ERROR)
         except KeyboardInterrupt:
             echo("interrupted", err=True)
-            sys.exit(130)
+            sys.exit(EXIT_INTERRUPTED)
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -109,6 +114,11 @@ def main(
       newsdesk ask "Pourquoi la Chine est-elle importante pour la Russie ?"
       newsdesk ask --json "What did Beijing say about the Paris Agreement?"
       newsdesk ui
+
+    \b
+    Exit codes: 0 done, 1 error (one line on stderr says how to fix it),
+    2 bad usage, 3 nothing stored (every input of an add was rejected),
+    130 interrupted.
     """
     _quiet_libraries()
     level = logging.DEBUG if verbose > 1 or debug else logging.INFO if verbose else logging.WARNING

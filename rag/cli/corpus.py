@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from rag.cli.app import App, echo, emit_json, filter_options, filters, main
+from rag.cli.app import EXIT_NOTHING_STORED, App, echo, emit_json, filter_options, filters, main
 from rag.cli.progress import Bars
 
 
@@ -59,6 +59,8 @@ def add_cmd(app: App, inputs, include, exclude, if_empty, as_json):
             pipeline.add(files, tuple(include), tuple(exclude), progress=Bars("articles", app.quiet).ingest("adding"))
         )
     print_report(report, as_json)
+    if report.rejected and not (report.added or report.updated or report.skipped):
+        sys.exit(EXIT_NOTHING_STORED)  # scripts see that nothing of what they gave was stored
 
 
 @main.command("list")
