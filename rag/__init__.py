@@ -38,6 +38,7 @@ _EXPORTS = {
     "t": "rag.i18n",
     "browser_lang": "rag.i18n",
     "strip_controls": "rag.text.cleaning",
+    "fold": "rag.text.names",
     "backup": "rag.archive",
     "restore": "rag.archive",
     "hold_data_dir": "rag.store.locking",
@@ -75,6 +76,7 @@ __all__ = [
     "backup",
     "build",
     "compare",
+    "fold",
     "format_date",
     "hold_data_dir",
     "list_models",
@@ -111,6 +113,7 @@ if TYPE_CHECKING:
     from rag.store.locking import hold_data_dir
     from rag.text.cleaning import strip_controls
     from rag.text.dates import format_date
+    from rag.text.names import fold
 
 
 def __getattr__(name: str) -> Any:

@@ -142,3 +142,22 @@ def test_labels_quick_ranges_examples_auth(tmp_path):
 def test_build_app_does_not_launch(fake_pipeline):
     app = build_app(fake_pipeline)
     assert app is not None and not getattr(app, "is_running", False)
+
+
+def test_title_search_ignores_accents_and_case_and_says_when_nothing_matches(fake_pipeline):
+    from rag.types import Article
+    from ui.corpus import CorpusHandlers
+
+    fake_pipeline.add_articles(
+        [
+            Article(id="vg", title="Vendée Globe : Kito de Pavant abandonne", text="Le skipper abandonne. " * 5),
+            Article(id="pk", title="Pékin répond à Washington", text="La Chine répond. " * 5, source="AFP"),
+        ]
+    )
+    handlers = CorpusHandlers(fake_pipeline)
+    assert [row[0] for row in handlers.refresh("vendee GLOBE")] == ["vg"]
+    assert [row[0] for row in handlers.refresh("pekin afp")] == ["pk"]  # every word, in the title or the source
+    rows, note = handlers.on_search("rugby", "fr")
+    assert rows == [] and note["visible"] and "« rugby »" in note["value"]
+    rows, note = handlers.on_search("", "en")
+    assert len(rows) == 2 and not note["visible"]

@@ -14,7 +14,7 @@ from typing import Any
 
 import gradio as gr
 
-from rag import HTTP_URL, SUPPORTED_SUFFIXES, FeedList, IngestReport, Pipeline, opml_feeds, t
+from rag import HTTP_URL, SUPPORTED_SUFFIXES, FeedList, IngestReport, Pipeline, fold, opml_feeds, t
 from rag.errors import NewsdeskError
 
 COLUMNS = ["id", "title", "date", "source", "lang", "chunks"]
@@ -42,11 +42,11 @@ def report_markdown(report: IngestReport, lang: str) -> str:
 def article_rows(pipeline: Pipeline, query: str = "") -> list[list[Any]]:
     records = pipeline.store.list_articles()
     records.sort(key=lambda r: (r.article.date or "", r.article.id), reverse=True)
-    q = (query or "").strip().lower()
+    words = fold(query or "").split()  # "vendee globe" finds « Vendée Globe »
     return [
         [r.article.id, r.article.title, (r.article.date or "")[:10], r.article.source, r.article.lang, r.n_chunks]
         for r in records
-        if not q or q in r.article.title.lower() or q in r.article.source.lower()
+        if all(w in fold(f"{r.article.title} {r.article.source}") for w in words)
     ]
 
 
@@ -69,6 +69,14 @@ class CorpusHandlers:
 
     def refresh(self, query: str = "") -> list[list[Any]]:
         return article_rows(self.pipeline, query)
+
+    def on_search(self, query: str, lang: str) -> tuple[list[list[Any]], Any]:
+        """The matching rows, and a line saying so when none match."""
+        rows = self.refresh(query)
+        note = (
+            t(lang, "no_article_matches").format(query=html.escape(query.strip())) if query.strip() and not rows else ""
+        )
+        return rows, gr.update(value=note, visible=bool(note))
 
     def run_add(self, action: Callable[[Any], IngestReport], lang: str, progress: Any) -> tuple[str, list[list[Any]]]:
         def report_progress(done: int, total: int, chunks: int) -> None:
@@ -174,6 +182,7 @@ def build_corpus_tab(pipeline: Pipeline, labels: list[tuple[Any, str, str]], lan
             summary = gr.Markdown(elem_id="nd-add-summary")
         with gr.Column(scale=3, min_width=420):
             search = gr.Textbox(elem_id="nd-article-search", max_lines=1)
+            search_note = gr.Markdown(visible=False, elem_id="nd-search-note")
             table = gr.Dataframe(
                 headers=COLUMNS,
                 value=h.refresh,
@@ -213,7 +222,7 @@ def build_corpus_tab(pipeline: Pipeline, labels: list[tuple[Any, str, str]], lan
     add_files.click(h.on_files, [files, lang_state], [summary, table], concurrency_id="ingest")
     add_text.click(h.on_text, [pasted, lang_state], [summary, table], concurrency_id="ingest")
     add_url.click(h.on_url, [url, lang_state], [summary, table], concurrency_id="ingest")
-    search.change(h.refresh, [search], [table])
+    search.change(h.on_search, [search, lang_state], [table, search_note])
     follow.click(h.on_follow, [feed_url], [feeds_table])
     unfollow.click(h.on_unfollow, [feed_url], [feeds_table])
     update.click(h.on_update, [lang_state], [summary, table, feeds_table], concurrency_id="ingest")
