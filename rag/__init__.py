@@ -39,6 +39,7 @@ _EXPORTS = {
     "browser_lang": "rag.i18n",
     "strip_controls": "rag.text.cleaning",
     "fold": "rag.text.names",
+    "matched_sentence": "rag.text.analysis",
     "backup": "rag.archive",
     "restore": "rag.archive",
     "hold_data_dir": "rag.store.locking",
@@ -82,6 +83,7 @@ __all__ = [
     "list_models",
     "load_settings",
     "load_suite",
+    "matched_sentence",
     "opml_feeds",
     "plots",
     "provision_preset",
@@ -111,6 +113,7 @@ if TYPE_CHECKING:
     from rag.pipeline import Pipeline, build
     from rag.settings import Settings
     from rag.store.locking import hold_data_dir
+    from rag.text.analysis import matched_sentence
     from rag.text.cleaning import strip_controls
     from rag.text.dates import format_date
     from rag.text.names import fold

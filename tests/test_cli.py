@@ -99,3 +99,11 @@ def test_chat_keeps_the_conversation(tmp_path):
     assert (
         saved[0].turns[1]["answer"]["retrieval"]["query"] != "Et le gaz ?"
     )  # the follow-up was completed from history
+
+
+def test_search_shows_the_sentence_that_matches_not_the_passage_start(tmp_path):
+    run("add", str(SEED))
+    result = run("search", "recul des efforts contre le changement climatique", "-k", "1")
+    assert result.exit_code == 0
+    snippet = result.output.splitlines()[1].strip()
+    assert snippet.startswith("Ce retrait, acté lundi") and snippet.endswith("changement climatique.")

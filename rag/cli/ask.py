@@ -26,6 +26,8 @@ def search_cmd(app: App, query, k, since, until, sources, langs, as_json):
     Example:
       newsdesk search "accord de Paris" --since 2024-01-01
     """
+    from rag import matched_sentence
+
     retrieval = app.pipeline().search(query, filters(since, until, sources, langs), k)
     if as_json:
         emit_json(
@@ -46,7 +48,8 @@ def search_cmd(app: App, query, k, since, until, sources, langs, as_json):
             f"{rank:>2}. {hit.chunk.title or hit.chunk.article_id}  [{hit.chunk.id}]  fused {hit.fused:.4f}  dense "
             f"{dense}  bm25 {bm25}"
         )
-        echo(f"    {hit.chunk.text[:200].replace(chr(10), ' ')}…")
+        sentence = matched_sentence(query, hit.chunk.text, hit.chunk.lang or retrieval.language)
+        echo(f"    {sentence[:300]}{'…' if len(sentence) > 300 else ''}")
 
 
 def format_sources(answer) -> list[str]:

@@ -80,3 +80,13 @@ def bridge_terms(text: str) -> str:
         for i, w in enumerate(words)
         if any(ch.isdigit() for ch in w) or (len(w) > 1 and w.isupper()) or (i > 0 and w[0].isupper())
     )
+
+
+def matched_sentence(query: str, text: str, lang: str) -> str:
+    """The sentence of ``text`` sharing the most distinct query words with ``query`` (the first on ties)."""
+    from rag.text.sentences import split_sentences
+
+    wanted = set(analyze(query, lang, query=True))
+    spans = split_sentences(text) or [(0, len(text))]
+    start, end = max(spans, key=lambda s: len(wanted.intersection(analyze(text[s[0] : s[1]], lang))))
+    return " ".join(text[start:end].split())
