@@ -1,6 +1,7 @@
 """Every way news arrives: web pages, feeds, HTML and PDF files, standard input."""
 
 import json
+import logging
 
 import pytest
 from click.testing import CliRunner
@@ -160,6 +161,23 @@ def test_stdin_pdf_and_stats(tmp_path):
     assert "budget 2024 augmente" in shown["text"]
     stats = json.loads(cli("stats", "--json").stdout)
     assert stats["articles"] == 2 and stats["languages"] == {"fr": 2}
+
+
+DAMAGED_PDF = (
+    b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\n"
+    b"endobj\nxref\n0 3\n0000000000 65535 f \n0000000999 00000 n \n0000000999 00000 n \ntrailer\n"
+    b"<< /Size 3 /Root 1 0 R >>\nstartxref\n9999\n%%EOF\n"
+)
+
+
+def test_a_damaged_pdf_is_one_rejection_line_without_the_readers_warnings(tmp_path, caplog):
+    from rag.ingest.sources import load_pdf_file
+
+    pdf = tmp_path / "damaged.pdf"
+    pdf.write_bytes(DAMAGED_PDF)  # a wrong xref offset: pypdf repairs it and logs warnings as it goes
+    with caplog.at_level(logging.WARNING), pytest.raises(IngestError, match="no text layer"):
+        load_pdf_file(pdf)
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("pypdf")] == []
 
 
 def test_file_size_limit(tmp_path):
