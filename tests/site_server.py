@@ -18,9 +18,24 @@ ROUTES = {
 }
 
 
+def send_page(handler, site, body: bytes, ctype: str) -> None:
+    """A page; feeds carry an ETag and answer 304 when it is sent back."""
+    etag = f'"{len(body)}"'
+    if not handler.path.startswith("/feed."):
+        return handler._send(200, body, ctype)
+    if handler.headers.get("If-None-Match") != etag:
+        return handler._send(200, body, ctype, {"ETag": etag})
+    site.not_modified[handler.path] = site.not_modified.get(handler.path, 0) + 1
+    handler.send_response(304)
+    handler.send_header("ETag", etag)
+    handler.end_headers()
+    return None
+
+
 class Site:
     def __init__(self):
         self.hits: dict[str, int] = {}
+        self.not_modified: dict[str, int] = {}  # 304 answers per path
         self.extra: dict[str, tuple[bytes, str]] = {}
         site = self
 
@@ -46,17 +61,18 @@ class Site:
                 if self.path not in ROUTES:
                     return self._send(404, b"not found", "text/plain")
                 name, ctype = ROUTES[self.path]
-                return self._send(
-                    200, (SITE / name).read_text(encoding="utf-8").replace("{base}", site.base).encode(), ctype
-                )
+                body = (SITE / name).read_text(encoding="utf-8").replace("{base}", site.base).encode()
+                return send_page(self, site, body, ctype)
 
             def _redirect(self, location):
                 self.send_response(302)
                 self.send_header("Location", location)
                 self.end_headers()
 
-            def _send(self, status, body, ctype):
+            def _send(self, status, body, ctype, headers=None):
                 self.send_response(status)
+                for key, value in (headers or {}).items():
+                    self.send_header(key, value)
                 self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()

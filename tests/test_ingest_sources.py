@@ -120,9 +120,10 @@ def test_feeds_add_update_only_new_remove(pipeline, site, tmp_path):
     assert "Falcon 9" in dragon.text and dragon.date == "2012-05-22T12:00:00"
     assert site.hits.get("/wiki/spacex-dragon.html") is None  # full content in the feed: no page fetch
     second = pipeline.update_feeds()
-    assert second.added == [] and second.chunks == 0
+    assert second.added == [] and second.chunks == 0 and second.rejected == []
+    assert site.not_modified == {"/feed.rss.xml": 1}  # the server said "not modified": nothing new, not an error
     feeds = FeedList(pipeline.settings.data_dir)
-    assert len(feeds.load()[0].seen) == 2
+    assert len(feeds.load()[0].seen) == 2 and feeds.load()[0].last_error == ""
     assert feeds.remove(f"{site.base}/feed.rss.xml") and feeds.load() == []
 
 
