@@ -48,7 +48,7 @@ def search_cmd(app: App, query, k, since, until, sources, langs, as_json):
             f"{rank:>2}. {hit.chunk.title or hit.chunk.article_id}  [{hit.chunk.id}]  fused {hit.fused:.4f}  dense "
             f"{dense}  bm25 {bm25}"
         )
-        sentence = matched_sentence(query, hit.chunk.text, hit.chunk.lang or retrieval.language)
+        sentence = matched_sentence(query, hit.chunk.text, hit.chunk.lang)
         echo(f"    {sentence[:300]}{'…' if len(sentence) > 300 else ''}")
 
 
