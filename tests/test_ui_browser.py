@@ -178,3 +178,39 @@ def test_english_labels_and_toggle(browser, server):
     page.wait_for_function("document.querySelector('#nd-send').innerText.trim() === 'Envoyer'")
     page.screenshot(path=str(ARTIFACTS / "chat-toggle.png"))
     context.close()
+
+
+@pytest.mark.parametrize(
+    "lang, week, headers, none_found",
+    [
+        ("fr", "cette semaine", ["id", "titre", "date", "source", "langue", "passages"], "Aucun titre"),
+        ("en", "this week", ["id", "title", "date", "source", "lang.", "passages"], "No title"),
+    ],
+)
+def test_labels_choices_and_headers_follow_the_language_and_title_search_ignores_accents(
+    browser, server, lang, week, headers, none_found
+):
+    context = browser.new_context(
+        viewport={"width": 420, "height": 900},
+        locale=f"{lang}-{lang.upper()}",
+        extra_http_headers={"Accept-Language": f"{lang};q=0.9"},
+    )
+    page = context.new_page()
+    page.goto(server["url"])
+    page.wait_for_selector("#nd-question textarea")
+    page.locator("#nd-filters button").first.click()  # the filters are folded at first
+    page.wait_for_function("w => (document.querySelector('#nd-period') || {}).innerText?.includes(w)", arg=week)
+    title = page.locator("#nd-title h2")
+    height = title.evaluate("h => h.getBoundingClientRect().height / parseFloat(getComputedStyle(h).lineHeight)")
+    assert height < 1.5  # "Newsdesk" on one line at 420 px
+    page.screenshot(path=str(ARTIFACTS / f"chat-{lang}-420.png"))
+    page.get_by_role("tab").nth(1).click()
+    page.fill("#nd-article-search input", "vendee globe")
+    page.wait_for_function("document.querySelector('#nd-articles').innerText.includes('Vendée Globe')")
+    shown = page.locator("#nd-articles").inner_text()
+    assert [h for h in headers if h in shown] == headers and "Coopération" not in shown
+    page.fill("#nd-article-search input", "zzzz")
+    page.wait_for_selector("#nd-search-note", state="visible")
+    assert none_found in page.locator("#nd-search-note").inner_text()
+    page.screenshot(path=str(ARTIFACTS / f"articles-{lang}-420.png"), full_page=True)
+    context.close()

@@ -44,6 +44,10 @@ CSS = """
 .nd-turn .nd-q{font-size:.8em;color:#6b7280;margin-top:.8em}
 .nd-empty{color:#6b7280;font-style:italic}
 .nd-article p{margin:.4em 0}
+#nd-title{flex:1 1 0;min-width:max-content}
+#nd-title h2{white-space:nowrap;margin:0}
+@media (max-width:480px){#nd-title h2{font-size:1.15em}}
+#nd-articles table{min-width:680px}
 """
 
 # Opens and highlights the source a citation chip points to (no remote script: this is all the JS there is).
@@ -73,7 +77,7 @@ def build_app(pipeline: Pipeline) -> gr.Blocks:
     with gr.Blocks(title="Newsdesk", analytics_enabled=False) as app:
         lang_state = gr.State("en")
         with gr.Row():
-            gr.Markdown("## Newsdesk")
+            gr.Markdown("## Newsdesk", elem_id="nd-title")
             ui_lang = gr.Radio(
                 choices=[("Français", "fr"), ("English", "en")],
                 value="en",
@@ -95,13 +99,15 @@ def build_app(pipeline: Pipeline) -> gr.Blocks:
             (corpus_tab, "label", "tab_corpus"),
             (eval_tab, "label", "tab_eval"),
         ]
-        components = [c for c, _, _ in labels]
+        components = list(dict.fromkeys(c for c, _, _ in labels))  # a component may have several labelled parts
         for component, attr, key in labels:  # English until the browser's language is known
-            setattr(component, attr, t("en", key))
+            setattr(component, attr, localized("en", key))
 
         def relabel(lang: str):
-            updates: list[dict[str, Any]] = [{attr: t(lang, key)} for _, attr, key in labels]
-            return [lang, *[gr.update(**u) for u in updates]]
+            updates: dict[Any, dict[str, Any]] = {c: {} for c in components}
+            for component, attr, key in labels:
+                updates[component][attr] = localized(lang, key)
+            return [lang, *[gr.update(**updates[c]) for c in components]]
 
         def on_load(request: gr.Request):
             lang = browser_lang(request.headers.get("accept-language") if request else None)
@@ -110,6 +116,14 @@ def build_app(pipeline: Pipeline) -> gr.Blocks:
         app.load(on_load, None, [ui_lang, lang_state, *components])
         ui_lang.input(relabel, [ui_lang], [lang_state, *components])
     return app
+
+
+def localized(lang: str, key: Any) -> Any:
+    """A label key's text; a tuple of keys gives a list of texts (table headers), a tuple of (value, key)
+    pairs a list of choices shown in ``lang`` whose values stay the same."""
+    if isinstance(key, str):
+        return t(lang, key)
+    return [(t(lang, k[1]), k[0]) if isinstance(k, tuple) else t(lang, k) for k in key]
 
 
 def parse_auth(value: str | None) -> list[tuple[str, str]] | None:

@@ -31,6 +31,9 @@ FALLBACK_EXAMPLES = [
 Update = tuple[Any, ...]  # what a chat handler yields: (chat, sources panel, conversation, question box, waiting note)
 
 
+PERIODS = ["all", "week", "month", "year"]
+
+
 def quick_range(choice: str, today: date) -> tuple[str, str]:
     """(since, until) for a quick pick: this week / month / year, or no limit."""
     tomorrow = (today + timedelta(days=1)).isoformat()
@@ -221,7 +224,7 @@ class ChatHandlers:
         )
 
 
-def build_chat_tab(pipeline: Pipeline, labels: list[tuple[Any, str, str]], lang_state: gr.State) -> None:
+def build_chat_tab(pipeline: Pipeline, labels: list[tuple[Any, str, Any]], lang_state: gr.State) -> None:
     h = ChatHandlers(pipeline)
     examples, source_choices = h.example_questions()
     conversation = gr.State(None)
@@ -252,7 +255,7 @@ def build_chat_tab(pipeline: Pipeline, labels: list[tuple[Any, str, str]], lang_
             waiting = gr.Markdown(visible=False, elem_id="nd-waiting")
         with gr.Column(scale=2, min_width=320):
             with gr.Accordion(open=False, elem_id="nd-filters") as filters_box:
-                period = gr.Radio(choices=["all", "week", "month", "year"], value="all", elem_id="nd-period")
+                period = gr.Radio(choices=PERIODS, value="all", elem_id="nd-period")
                 with gr.Row():
                     since = gr.Textbox(elem_id="nd-since", max_lines=1)
                     until = gr.Textbox(elem_id="nd-until", max_lines=1)
@@ -271,6 +274,7 @@ def build_chat_tab(pipeline: Pipeline, labels: list[tuple[Any, str, str]], lang_
         (export, "value", "export"),
         (filters_box, "label", "filters"),
         (period, "label", "quick"),
+        (period, "choices", tuple((p, "all_time" if p == "all" else p) for p in PERIODS)),
         (since, "label", "since"),
         (until, "label", "until"),
         (sources, "label", "sources_filter"),

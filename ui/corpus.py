@@ -18,6 +18,7 @@ from rag import HTTP_URL, SUPPORTED_SUFFIXES, FeedList, IngestReport, Pipeline, 
 from rag.errors import NewsdeskError
 
 COLUMNS = ["id", "title", "date", "source", "lang", "chunks"]
+COLUMN_LABELS = ("col_id", "col_title", "col_date", "col_source", "col_lang", "col_chunks")
 HIDDEN = (gr.update(visible=False), gr.update(visible=False))
 
 
@@ -159,7 +160,7 @@ class CorpusHandlers:
         return [], "", "", self.refresh(query), *HIDDEN
 
 
-def build_corpus_tab(pipeline: Pipeline, labels: list[tuple[Any, str, str]], lang_state: gr.State) -> None:
+def build_corpus_tab(pipeline: Pipeline, labels: list[tuple[Any, str, Any]], lang_state: gr.State) -> None:
     h = CorpusHandlers(pipeline)
     selected = gr.State([])
     with gr.Row(equal_height=False):
@@ -190,7 +191,7 @@ def build_corpus_tab(pipeline: Pipeline, labels: list[tuple[Any, str, str]], lan
                 wrap=True,
                 max_height=420,
                 elem_id="nd-articles",
-                column_widths=["17%", "45%", "12%", "14%", "5%", "7%"],
+                column_widths=["14%", "37%", "12%", "13%", "10%", "14%"],
             )
             selection = gr.Textbox(interactive=False, elem_id="nd-selection")
             with gr.Row():
@@ -213,6 +214,7 @@ def build_corpus_tab(pipeline: Pipeline, labels: list[tuple[Any, str, str]], lan
         (update, "value", "update_feeds"),
         (opml, "label", "opml"),
         (search, "label", "search_articles"),
+        (table, "headers", COLUMN_LABELS),
         (selection, "label", "selected"),
         (delete, "value", "delete"),
         (confirm, "value", "confirm_delete"),

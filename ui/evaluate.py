@@ -61,7 +61,7 @@ def _image(uri: str):
     return Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1])))
 
 
-def build_eval_tab(pipeline: Pipeline, labels: list[tuple[Any, str, str]], lang_state: gr.State) -> None:
+def build_eval_tab(pipeline: Pipeline, labels: list[tuple[Any, str, Any]], lang_state: gr.State) -> None:
     with gr.Row():
         choice = gr.Dropdown(
             choices=question_sets(), value=str(PROJECT / "evals" / "suites" / "seed.toml"), elem_id="nd-eval-set"
