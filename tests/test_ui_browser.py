@@ -161,6 +161,8 @@ def test_upload_find_delete_and_titles_render_as_text(page, server, tmp_path):
     assert "<script>alert(2)</script>" in page.locator("#nd-reader").inner_text()
     page.screenshot(path=str(ARTIFACTS / "corpus-fr.png"), full_page=True)
     page.click("#nd-delete")
+    page.wait_for_function("(document.querySelector('#nd-confirm-delete') || {}).innerText?.includes('xss-1')")
+    assert page.locator("#nd-confirm-delete").inner_text().startswith("Supprimer 1 article")  # it says what goes
     page.click("#nd-confirm-delete")
     page.wait_for_timeout(1500)
     assert xss not in page.locator("#nd-articles").inner_text()

@@ -157,7 +157,10 @@ def test_title_search_ignores_accents_and_case_and_says_when_nothing_matches(fak
     handlers = CorpusHandlers(fake_pipeline)
     assert [row[0] for row in handlers.refresh("vendee GLOBE")] == ["vg"]
     assert [row[0] for row in handlers.refresh("pekin afp")] == ["pk"]  # every word, in the title or the source
-    rows, note = handlers.on_search("rugby", "fr")
+    rows, note, selected, selection, *_ = handlers.on_search("rugby", "fr")
     assert rows == [] and note["visible"] and "« rugby »" in note["value"]
-    rows, note = handlers.on_search("", "en")
+    assert selected == [] and selection == ""  # a new list: nothing of the former one stays selected
+    rows, note, *_ = handlers.on_search("", "en")
     assert len(rows) == 2 and not note["visible"]
+    confirm, _ = handlers.ask_delete(["vg", "pk"], "fr")
+    assert confirm["visible"] and confirm["value"] == "Supprimer 2 article(s) : vg, pk"

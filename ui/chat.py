@@ -145,7 +145,7 @@ class ChatHandlers:
                     if self._pending.pop(key, None) is None:
                         return  # stopped meanwhile: Stop saved what was shown
                     conv.add(text, event.answer.to_dict())
-                    self._save(store, conv)
+                    self._save(store, conv, lang)
                     yield (*conversation_view(conv, lang), conv, "", hidden)
         except NewsdeskError as exc:
             self._pending.pop(key, None)
@@ -163,7 +163,7 @@ class ChatHandlers:
         conv = conv or Conversation()
         if partial is not None:
             conv.add(question, partial.to_dict())
-            self._save(self.saved_store(request), conv)
+            self._save(self.saved_store(request), conv, lang)
         messages, panel = conversation_view(conv, lang)
         if partial is None:
             stopped = f"<div class='nd-stopped'>■ {html.escape(t(lang, 'stopped_empty'))}</div>"
@@ -171,11 +171,11 @@ class ChatHandlers:
         return messages, panel, conv, "", hidden
 
     @staticmethod
-    def _save(store: ConversationStore, conv: Conversation) -> None:
+    def _save(store: ConversationStore, conv: Conversation, lang: str) -> None:
         try:
             store.save(conv)
         except OSError as exc:
-            gr.Warning(f"conversation not saved: {exc}")
+            gr.Warning(t(lang, "not_saved").format(error=exc))
 
     def show_waiting(self, text: str, lang: str, request: gr.Request) -> Any:
         # Runs outside the queue, at once: say so when earlier questions are still being answered. The question
@@ -296,5 +296,7 @@ def build_chat_tab(pipeline: Pipeline, labels: list[tuple[Any, str, Any]], lang_
     new.click(lambda: ([], "", None, gr.update(visible=False)), None, [chat, sources_panel, conversation, exported])
     export.click(h.do_export, [conversation, lang_state], [exported])
     conv_box.expand(h.list_saved, None, [saved])
+    for answered in (submit_event, click_event):  # a new conversation is listed without reloading the page
+        answered.then(h.list_saved, None, [saved], api_visibility="private")
     open_btn.click(h.reopen, [saved, lang_state], [chat, sources_panel, conversation])
     period.change(h.pick_period, [period], [since, until])

@@ -71,13 +71,13 @@ class CorpusHandlers:
     def refresh(self, query: str = "") -> list[list[Any]]:
         return article_rows(self.pipeline, query)
 
-    def on_search(self, query: str, lang: str) -> tuple[list[list[Any]], Any]:
-        """The matching rows, and a line saying so when none match."""
+    def on_search(self, query: str, lang: str) -> tuple[Any, ...]:
+        """The matching rows, a line saying so when none match; the selection is cleared with the list it came from."""
         rows = self.refresh(query)
         note = (
             t(lang, "no_article_matches").format(query=html.escape(query.strip())) if query.strip() and not rows else ""
         )
-        return rows, gr.update(value=note, visible=bool(note))
+        return rows, gr.update(value=note, visible=bool(note)), [], "", *HIDDEN
 
     def run_add(self, action: Callable[[Any], IngestReport], lang: str, progress: Any) -> tuple[str, list[list[Any]]]:
         def report_progress(done: int, total: int, chunks: int) -> None:
@@ -114,23 +114,25 @@ class CorpusHandlers:
     def feed_rows(self) -> list[list[Any]]:
         return [[f.url, f.title, len(f.seen)] for f in self.feeds.load()]
 
-    def on_follow(self, address: str) -> list[list[Any]]:
+    def on_follow(self, address: str, lang: str) -> list[list[Any]]:
         try:
-            self.pipeline.add_feed(address.strip())
+            title = self.pipeline.add_feed(address.strip())
         except NewsdeskError as exc:
             gr.Warning(str(exc))
+        else:
+            gr.Info(t(lang, "following").format(title=title or address.strip()))
         return self.feed_rows()
 
-    def on_unfollow(self, address: str) -> list[list[Any]]:
+    def on_unfollow(self, address: str, lang: str) -> list[list[Any]]:
         if not self.feeds.remove(address.strip()):
-            gr.Warning(f"not following {address}")
+            gr.Warning(t(lang, "not_following").format(address=address.strip()[:200]))
         return self.feed_rows()
 
     def on_update(self, lang: str, progress: Any = gr.Progress()) -> tuple[str, list[list[Any]], list[list[Any]]]:
         summary_md, rows = self.run_add(lambda cb: self.pipeline.update_feeds(progress=cb), lang, progress)
         return summary_md, rows, self.feed_rows()
 
-    def on_opml(self, path: str | None) -> list[list[Any]]:
+    def on_opml(self, path: str | None, lang: str) -> list[list[Any]]:
         if not path:
             return self.feed_rows()
         try:
@@ -138,7 +140,7 @@ class CorpusHandlers:
                 if HTTP_URL.match(address):
                     self.feeds.add(address, title)
                 else:
-                    gr.Warning(f"skipped {address[:80]}: not an http(s) address")
+                    gr.Warning(t(lang, "not_http").format(address=address[:80]))
         except NewsdeskError as exc:
             gr.Warning(str(exc))
         finally:
@@ -154,9 +156,18 @@ class CorpusHandlers:
         record = self.pipeline.store.get_articles([article_id]).get(article_id)
         return chosen, ", ".join(chosen), article_html(record) if record else ""
 
-    def do_delete(self, chosen: list[str], query: str) -> tuple[Any, ...]:
+    @staticmethod
+    def ask_delete(chosen: list[str], lang: str) -> tuple[Any, Any]:
+        """The confirmation names what will be deleted."""
+        if not chosen:
+            return HIDDEN
+        ids = ", ".join(chosen[:5]) + (" …" if len(chosen) > 5 else "")
+        label = t(lang, "confirm_delete_n").format(n=len(chosen), ids=ids)
+        return gr.update(visible=True, value=label), gr.update(visible=True)
+
+    def do_delete(self, chosen: list[str], query: str, lang: str) -> tuple[Any, ...]:
         removed = self.pipeline.store.remove(list(chosen)) if chosen else []
-        gr.Info(f"{len(removed)} removed")
+        gr.Info(t(lang, "removed_n").format(n=len(removed)))
         return [], "", "", self.refresh(query), *HIDDEN
 
 
@@ -224,15 +235,13 @@ def build_corpus_tab(pipeline: Pipeline, labels: list[tuple[Any, str, Any]], lan
     add_files.click(h.on_files, [files, lang_state], [summary, table], concurrency_id="ingest")
     add_text.click(h.on_text, [pasted, lang_state], [summary, table], concurrency_id="ingest")
     add_url.click(h.on_url, [url, lang_state], [summary, table], concurrency_id="ingest")
-    search.change(h.on_search, [search, lang_state], [table, search_note])
-    follow.click(h.on_follow, [feed_url], [feeds_table])
-    unfollow.click(h.on_unfollow, [feed_url], [feeds_table])
+    search.change(h.on_search, [search, lang_state], [table, search_note, selected, selection, confirm, cancel])
+    follow.click(h.on_follow, [feed_url, lang_state], [feeds_table])
+    unfollow.click(h.on_unfollow, [feed_url, lang_state], [feeds_table])
     update.click(h.on_update, [lang_state], [summary, table, feeds_table], concurrency_id="ingest")
-    opml.upload(h.on_opml, [opml], [feeds_table])
+    opml.upload(h.on_opml, [opml, lang_state], [feeds_table])
     feed_box.expand(h.feed_rows, None, [feeds_table])
     table.select(h.on_select, [selected, table], [selected, selection, reader])
-    delete.click(
-        lambda chosen: (gr.update(visible=bool(chosen)), gr.update(visible=bool(chosen))), [selected], [confirm, cancel]
-    )
+    delete.click(h.ask_delete, [selected, lang_state], [confirm, cancel])
     cancel.click(lambda: HIDDEN, None, [confirm, cancel])
-    confirm.click(h.do_delete, [selected, search], [selected, selection, reader, table, confirm, cancel])
+    confirm.click(h.do_delete, [selected, search, lang_state], [selected, selection, reader, table, confirm, cancel])
