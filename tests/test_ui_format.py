@@ -164,3 +164,12 @@ def test_title_search_ignores_accents_and_case_and_says_when_nothing_matches(fak
     assert len(rows) == 2 and not note["visible"]
     confirm, _ = handlers.ask_delete(["vg", "pk"], "fr")
     assert confirm["visible"] and confirm["value"] == "Supprimer 2 article(s) : vg, pk"
+
+
+def test_the_question_count_label_states_the_limits_the_evaluate_tab_enforces():
+    from ui.evaluate import MAX_QUESTIONS
+
+    for lang in ("fr", "en"):
+        label = t(lang, "limit")
+        assert f"1000 {'pour' if lang == 'fr' else 'for'}" in label and "30" in label and "0 =" not in label
+    assert MAX_QUESTIONS == {"retrieval": 1000, "answer": 30}

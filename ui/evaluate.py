@@ -94,6 +94,8 @@ def build_eval_tab(pipeline: Pipeline, labels: list[tuple[Any, str, Any]], lang_
         (go, "value", "run_eval"),
         (table, "label", "metrics"),
         (per_question, "label", "per_question"),
+        (mode, "choices", (("retrieval", "mode_retrieval"), ("answer", "mode_answer"))),
+        (per_question, "headers", ("col_question", "col_expected", "col_result", "col_citations", "col_pass")),
     ]
 
     def on_run(
@@ -129,9 +131,9 @@ def build_eval_tab(pipeline: Pipeline, labels: list[tuple[Any, str, Any]], lang_
                 config,
                 pipeline.settings,
                 Path(pipeline.settings.data_dir) / "eval-runs",
-                progress=lambda stage, done, total: progress(
-                    done / total if total else 0, desc=f"{stage} {done}/{total}"
-                ),
+                # Stages restart their count: the bar shows the stage's count and the time spent, not a
+                # remaining time computed from one stage's fraction.
+                progress=lambda stage, done, total: progress(None, desc=f"{stage} {done}/{total}"),
             )
         except NewsdeskError as exc:
             gr.Warning(str(exc))
@@ -159,4 +161,5 @@ def build_eval_tab(pipeline: Pipeline, labels: list[tuple[Any, str, Any]], lang_
         [choice, uploaded, corpus, mode, limit],
         [status, table, plot1, plot2, per_question],
         concurrency_id="llm",
+        show_progress_on=[status],  # one progress bar, not one per output
     )

@@ -22,6 +22,7 @@ def plots(summary: dict, rows: list[dict]) -> list[tuple[str, str]]:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     out = []
     presets = summary["presets"]
@@ -59,6 +60,7 @@ def plots(summary: dict, rows: list[dict]) -> list[tuple[str, str]]:
             ax.hist(samples, bins=30, alpha=0.5, label=name)
     ax.set_xlabel(field)
     ax.set_ylabel("questions")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts of questions are whole numbers
     ax.legend(fontsize=8)
     out.append(("Latency", _png(fig)))
     return out
