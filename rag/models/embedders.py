@@ -56,7 +56,7 @@ def create(settings: Settings) -> Embedder:
 
 def embedder_id(model: str) -> str:
     preset = EMBEDDER_PRESETS.get(model)
-    return f"{model}@{preset.package.replace('==', '-')}" if preset else model
+    return f"{model}@{preset.revision}" if preset else model
 
 
 class SentenceTransformerEmbedder:

@@ -1,10 +1,11 @@
 """A faster CPU backend for the same embedder: OpenVINO with int8 weights and activations.
 
-Built once from the sentence-transformers folder: the encoder with its mean
-pooling and normalisation is converted to OpenVINO (``ov.convert_model``) and
-quantised to int8 by NNCF on a calibration set of news text in French and
-English. Measured here at about three times the throughput of fp32 torch on 2
-cores, with cosine > 0.99 to it; see the README for its evaluation figures.
+Built once from the sentence-transformers folder: its whole pipeline (encoder,
+mean pooling, any Dense layers, normalisation: ``stpipeline``) is converted to
+OpenVINO (``ov.convert_model``) and quantised to int8 by NNCF on a calibration
+set of news text in French and English, with the model's document prompt.
+Measured here at about three times the throughput of fp32 torch on 2 cores,
+with cosine > 0.99 to it; see the README for its evaluation figures.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,12 +23,14 @@ import numpy as np
 
 from rag.errors import ModelError
 from rag.lazy import Lazy
+from rag.models.stpipeline import encoder, output_dim
 
 log = logging.getLogger(__name__)
 FOLDER = "openvino-int8"
 BUILD_VERSION = 1
 CALIBRATION_TEXTS = 300
 CALIBRATION_TOKENS = 256
+QUERY_WORDS = 14  # words of a query-like calibration text
 SHAPE_STEP = 16  # input lengths are padded to steps of this many tokens: few distinct shapes to compile
 KERNEL_CACHE = 64  # compiled shapes kept: memory stays flat on large adds
 
@@ -40,42 +44,46 @@ def _calibration_texts() -> list[str]:
     ]
 
 
-def build(st_folder: Path) -> Path:
-    """Convert and quantise the model in ``st_folder`` (a folder being provisioned); returns the OpenVINO folder."""
+def _query_like(text: str) -> str:
+    """The start of a calibration text's first sentence: as short as a question."""
+    return " ".join(re.split(r"(?<=[.!?])\s", text.strip(), maxsplit=1)[0].split()[:QUERY_WORDS])
+
+
+def build(st_folder: Path, queries: bool = False) -> Path:
+    """Convert and quantise the model in ``st_folder`` (a folder being provisioned); returns the OpenVINO folder.
+
+    The whole sentence-transformers pipeline is converted (``stpipeline``) and calibrated on the
+    packaged texts with the model's document prompt; with ``queries``, also on the start of each
+    text with its query prompt (EmbeddingGemma: cosine to fp32 on questions 0.977 → 0.988)."""
     target = st_folder / FOLDER
     try:
         import nncf
         import openvino as ov
         import torch
-        from transformers import AutoModel, AutoTokenizer
+        from transformers import AutoTokenizer
     except ImportError as exc:
         raise ModelError(
             f"the openvino-int8 backend needs openvino and nncf ({exc}) — reinstall with `make install`"
         ) from exc
 
-    class Encoder(torch.nn.Module):
-        def __init__(self, model):
-            super().__init__()
-            self.model = model
-
-        def forward(self, input_ids, attention_mask):
-            hidden = self.model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-            return torch.nn.functional.normalize(pooled, p=2, dim=1)
-
+    prompts = _prompts(st_folder)
+    prompt = prompts.get("document", "")
     tokenizer = AutoTokenizer.from_pretrained(str(st_folder))
-    encoder = Encoder(AutoModel.from_pretrained(str(st_folder)).eval())
-    example = tokenizer(["passage: exemple"], return_tensors="pt")
+    example = tokenizer([prompt + "exemple"], return_tensors="pt")
     with torch.no_grad():
         model = ov.convert_model(
-            encoder,
+            encoder(st_folder),
             example_input=(example["input_ids"], example["attention_mask"]),
             input=[("input_ids", [-1, -1], ov.Type.i64), ("attention_mask", [-1, -1], ov.Type.i64)],
         )
+    if model.outputs[0].get_partial_shape()[1].get_length() != output_dim(st_folder):
+        raise ModelError(f"{st_folder.name}: the converted model's output width is not the pipeline's")
+    texts = [prompt + text for text in _calibration_texts()]
+    if queries:
+        texts += [prompts.get("query", "") + _query_like(text) for text in _calibration_texts()]
     items = []
-    for text in _calibration_texts():
-        enc = tokenizer(["passage: " + text], truncation=True, max_length=CALIBRATION_TOKENS, return_tensors="np")
+    for text in texts:
+        enc = tokenizer([text], truncation=True, max_length=CALIBRATION_TOKENS, return_tensors="np")
         items.append(
             {"input_ids": enc["input_ids"].astype(np.int64), "attention_mask": enc["attention_mask"].astype(np.int64)}
         )
@@ -87,6 +95,13 @@ def build(st_folder: Path) -> Path:
         json.dumps({"version": BUILD_VERSION, "calibration": len(items), "model_sha256": digest})
     )
     return target
+
+
+def _prompts(st_folder: Path) -> dict[str, str]:
+    try:
+        return dict(json.loads((st_folder / "config_sentence_transformers.json").read_text()).get("prompts", {}))
+    except FileNotFoundError:
+        return {}
 
 
 def ready(st_folder: Path) -> bool:
@@ -110,9 +125,8 @@ class OpenVINOEmbedder:
         self._threads = threads
         self._lock = threading.Lock()  # one inference at a time on the compiled model
         self._loaded: Lazy[tuple[Any, Any]] = Lazy(self._load)  # (compiled model, tokenizer)
-        config = json.loads((st_folder / "config_sentence_transformers.json").read_text())
-        self._prompts = config.get("prompts", {})
-        self.dim = int(json.loads((st_folder / "config.json").read_text())["hidden_size"])
+        self._prompts = _prompts(st_folder)
+        self.dim = output_dim(st_folder)
 
     def _load(self) -> tuple[Any, Any]:
         import openvino as ov

