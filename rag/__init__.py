@@ -39,6 +39,7 @@ _EXPORTS = {
     "browser_lang": "rag.i18n",
     "strip_controls": "rag.text.cleaning",
     "fold": "rag.text.names",
+    "topic": "rag.text.names",
     "matched_sentence": "rag.text.analysis",
     "backup": "rag.archive",
     "restore": "rag.archive",
@@ -91,6 +92,7 @@ __all__ = [
     "restore",
     "run_eval",
     "strip_controls",
+    "topic",
     "with_overrides",
 ]
 
@@ -116,7 +118,7 @@ if TYPE_CHECKING:
     from rag.text.analysis import matched_sentence
     from rag.text.cleaning import strip_controls
     from rag.text.dates import format_date
-    from rag.text.names import fold
+    from rag.text.names import fold, topic
 
 
 def __getattr__(name: str) -> Any:

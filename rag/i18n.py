@@ -28,6 +28,11 @@ LABELS: dict[str, dict[str, str]] = {
         "all_time": "tout",
         "sources": "Sources",
         "examples": "Exemples de questions",
+        "welcome": (
+            "Posez une question sur les articles de l'archive, en français ou en anglais : la réponse est courte, "
+            "et chaque phrase renvoie au passage qui l'appuie ([1] ouvre la source). Ajoutez des articles dans "
+            "l'onglet Articles."
+        ),
         "thinking": "Recherche dans l'archive…",
         "waiting": "En attente : d'autres questions sont en cours de traitement…",
         "unsupported": "Phrase non étayée par les passages",
@@ -125,6 +130,10 @@ LABELS: dict[str, dict[str, str]] = {
         "all_time": "all",
         "sources": "Sources",
         "examples": "Example questions",
+        "welcome": (
+            "Ask a question about the archive's articles, in English or French: the answer is short, and each "
+            "sentence points to the passage that supports it ([1] opens the source). Add articles in the Articles tab."
+        ),
         "thinking": "Searching the archive…",
         "waiting": "Waiting: other questions are being answered…",
         "unsupported": "Sentence not supported by the passages",

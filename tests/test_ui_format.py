@@ -129,7 +129,17 @@ def test_labels_quick_ranges_examples_auth(tmp_path):
     assert quick_range("year", today) == ("2024-01-01", "2024-03-15") and quick_range("all", today) == ("", "")
     assert example_questions({"fr": ["Grève à Paris"], "en": ["Strike in Paris"]}) == [
         "Que disent les articles sur « Grève à Paris » ?",
-        'What do the articles say about "Strike in Paris"?',
+        "What do the articles say about “Strike in Paris”?",
+    ]
+    long_headlines = [
+        "Vendée Globe : Kito de Pavant, heurté par un chalutier, abandonne",  # a name of two words
+        "Wikipédia en russe proteste contre un projet de loi sur la censure",  # long, no name, no head: skipped
+        "Québec : un sommet sur l'Enseignement supérieur se tiendra en février prochain",  # its head
+    ]
+    assert example_questions({"fr": long_headlines}) == [
+        "Que disent les articles sur Kito de Pavant ?",
+        "Que disent les articles sur Québec ?",
+        "What do the articles say about Kito de Pavant?",
     ]
     assert parse_auth("alice:s3cret") == [("alice", "s3cret")]
     file = tmp_path / "users"

@@ -268,6 +268,7 @@ def build_chat_tab(pipeline: Pipeline, labels: list[tuple[Any, str, Any]], lang_
 
     labels += [
         (question, "placeholder", "placeholder"),
+        (chat, "placeholder", "welcome"),
         (send, "value", "send"),
         (stop, "value", "stop"),
         (new, "value", "new"),

@@ -76,3 +76,23 @@ def mentions(name: str, words: Iterable[str]) -> bool:
     return all(
         any(w == p or (len(p) >= MATCH_PREFIX and w[:MATCH_PREFIX] == p[:MATCH_PREFIX]) for w in folded) for p in parts
     )
+
+
+TOPIC_HEAD = re.compile(r"^([^:«»\"]{3,30}?)\s*:\s")  # "Vendée Globe : …", "Barack Obama : « … »"
+SHORT_TITLE = 45
+
+
+def topic(title: str) -> str | None:
+    """What a headline is about, short enough for an example question: a name of two words or more,
+    else the head of a "Topic : …" headline, else the whole headline (spaces normalised) when it is short;
+    None otherwise.
+
+    « Vendée Globe : Kito de Pavant, heurté par un chalutier, abandonne » -> « Kito de Pavant »."""
+    title = " ".join(title.split()).rstrip(" .")
+    long_names = [s.name for s in names(title) if len(s.name.split()) >= 2]
+    if long_names:
+        return max(long_names, key=len)
+    head = TOPIC_HEAD.match(title)
+    if head and len(head.group(1).strip()) >= 2:
+        return head.group(1).strip()
+    return title if len(title) <= SHORT_TITLE else None
