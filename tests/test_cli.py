@@ -107,3 +107,13 @@ def test_search_shows_the_sentence_that_matches_not_the_passage_start(tmp_path):
     assert result.exit_code == 0
     snippet = result.output.splitlines()[1].strip()
     assert snippet.startswith("Ce retrait, acté lundi") and snippet.endswith("changement climatique.")
+
+
+def test_shell_completion_lists_the_commands():
+    result = CliRunner().invoke(
+        main,
+        [],
+        env={"_NEWSDESK_COMPLETE": "bash_complete", "COMP_WORDS": "newsdesk fe", "COMP_CWORD": "1"},
+        prog_name="newsdesk",
+    )
+    assert "plain,feed" in result.output.splitlines()
