@@ -22,6 +22,10 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
+    "Newsdesk": "rag.api",
+    "Message": "rag.types",
+    "Filters": "rag.types",
+    "Answer": "rag.types",
     "build": "rag.pipeline",
     "Pipeline": "rag.pipeline",
     "Settings": "rag.settings",
@@ -59,6 +63,10 @@ _EXPORTS = {
     "provision_preset": "rag.models.catalog",
 }
 __all__ = [
+    "Newsdesk",
+    "Message",
+    "Filters",
+    "Answer",
     "HEADLINE_KEYS",
     "passed",
     "browser_lang",
@@ -98,6 +106,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from rag.answer.conversations import Conversation, ConversationStore
+    from rag.api import Newsdesk
     from rag.archive import backup, restore
     from rag.config import load_settings, with_overrides
     from rag.corpus import HTTP_URL
@@ -119,6 +128,7 @@ if TYPE_CHECKING:
     from rag.text.cleaning import strip_controls
     from rag.text.dates import format_date
     from rag.text.names import fold, topic
+    from rag.types import Answer, Filters, Message
 
 
 def __getattr__(name: str) -> Any:
