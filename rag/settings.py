@@ -20,6 +20,7 @@ ENV_PREFIX = "NEWSDESK_"
 ENV_SHORTCUTS = {
     "NEWSDESK_STORE_URL": "store.url",
     "NEWSDESK_UI_AUTH": "ui.auth",
+    "NEWSDESK_API_KEY": "ui.api_key",
     "OLLAMA_HOST": "llm.ollama_host",
 }
 
@@ -233,10 +234,8 @@ class UISettings(_Section):
     host: str = Field("127.0.0.1", description="Address the web chat binds to")
     port: int = Field(7860, ge=1, le=65535, description="Port of the web chat")
     auth: str | None = Field(None, description="user:password, or a file of such lines, to require a login")
-    allow_anonymous: bool = Field(
-        False,
-        description="Serve on a non-loopback address without ui.auth (only behind a proxy that authenticates users)",
-    )
+    allow_anonymous: bool = Field(False, description="Serve beyond loopback without ui.auth (behind a login proxy)")
+    api_key: str | None = Field(None, description="Bearer token the OpenAI-compatible /v1 endpoints require")
     concurrency: int = Field(1, ge=1, le=64, description="Questions answered at once; the others wait in a queue")
     upload_limit_mb: float = Field(50.0, gt=0, description="Largest file accepted by the web upload, in MB")
 
@@ -293,6 +292,6 @@ class Settings(BaseSettings):
 def _row(path: str, value: Any, origin: str, description: str | None) -> dict[str, Any]:
     if isinstance(value, (Path, date)):
         value = str(value)
-    if path in {"ui.auth", "llm.openai_api_key"} and value not in (None, "none"):
+    if path in {"ui.auth", "ui.api_key", "llm.openai_api_key"} and value not in (None, "none"):
         value = "***"
     return {"key": path, "value": value, "origin": origin, "description": description or ""}

@@ -22,6 +22,7 @@ from .chat import build_chat_tab
 from .corpus import build_corpus_tab
 from .evaluate import build_eval_tab
 from .guard import Guard, is_loopback, loopback_hosts
+from .openai_api import ChatCompletions
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +177,8 @@ def launch(pipeline: Pipeline, block: bool = True) -> gr.Blocks:
         font=["system-ui", "Segoe UI", "Roboto", "sans-serif"], font_mono=["ui-monospace", "monospace"]
     )
     hosts = loopback_hosts(cfg.port) if is_loopback(cfg.host) else None
-    guard = Middleware(Guard, allowed_hosts=hosts, login=auth is not None)
+    guard = Middleware(Guard, allowed_hosts=hosts, login=auth is not None, api_key=cfg.api_key)
+    api = ChatCompletions(pipeline)  # the OpenAI-compatible routes, before Gradio's own
     app.launch(
         server_name=cfg.host,
         server_port=cfg.port,
@@ -191,7 +193,13 @@ def launch(pipeline: Pipeline, block: bool = True) -> gr.Blocks:
         head=HEAD,
         prevent_thread_lock=not block,
         quiet=not block,
-        app_kwargs={"middleware": [guard], "openapi_url": None, "docs_url": None, "redoc_url": None},
+        app_kwargs={
+            "middleware": [guard],
+            "routes": api.routes(),
+            "openapi_url": None,
+            "docs_url": None,
+            "redoc_url": None,
+        },
     )
     return app
 

@@ -7,10 +7,14 @@
   answers any origin with credentials allowed).
 - **Login**: with ``ui.auth``, every route needs the login cookie except
   ``PUBLIC``: the login page and the static files it is drawn with.
+- **API key**: the OpenAI-compatible routes (``/v1/…``) need
+  ``Authorization: Bearer <ui.api_key>`` when the key is set; without a key
+  they are refused whenever the page needs a login.
 """
 
 from __future__ import annotations
 
+import hmac
 import ipaddress
 from urllib.parse import urlsplit
 
@@ -34,6 +38,7 @@ PUBLIC_EXACT = {
 PUBLIC_PREFIXES = ("/assets/", "/static/", "/svelte/", "/pwa_icon/")
 # Called by Gradio's own launch, from this machine, before any user exists.
 LOCAL_ONLY = {"/gradio_api/startup-events"}
+API_PREFIX = "/v1/"
 
 
 def is_loopback(host: str) -> bool:
@@ -67,10 +72,11 @@ def _logged_in(scope) -> bool:
 class Guard:
     """ASGI middleware enforcing the rules above."""
 
-    def __init__(self, app, allowed_hosts: set[str] | None, login: bool):
+    def __init__(self, app, allowed_hosts: set[str] | None, login: bool, api_key: str | None = None):
         self.app = app
         self.allowed_hosts = {h.lower() for h in allowed_hosts} if allowed_hosts is not None else None
         self.login = login
+        self.api_key = api_key
 
     async def __call__(self, scope, receive, send):
         if scope["type"] not in ("http", "websocket"):
@@ -84,6 +90,8 @@ class Guard:
             origin = headers.get("origin")
             if origin and origin != "null" and urlsplit(origin).netloc.lower() != host:
                 refusal = PlainTextResponse("Cross-origin requests are refused", status_code=403)
+            elif scope.get("path", "").startswith(API_PREFIX):
+                refusal = self._api_refusal(headers)
             elif self.login and not self._open(scope) and not _logged_in(scope):
                 refusal = PlainTextResponse("Not authenticated", status_code=401)
         if refusal is None:
@@ -91,6 +99,16 @@ class Guard:
         if scope["type"] == "websocket":
             return await send({"type": "websocket.close", "code": 1008})
         return await refusal(scope, receive, send)
+
+    def _api_refusal(self, headers: Headers) -> PlainTextResponse | None:
+        if self.api_key:
+            given = headers.get("authorization", "").removeprefix("Bearer ").strip()
+            if hmac.compare_digest(given.encode(), self.api_key.encode()):
+                return None
+            return PlainTextResponse("A valid API key is needed (Authorization: Bearer …)", status_code=401)
+        if self.login:
+            return PlainTextResponse("Set ui.api_key (NEWSDESK_API_KEY) to use the API with a login", status_code=401)
+        return None
 
     @staticmethod
     def _open(scope) -> bool:
