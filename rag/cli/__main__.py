@@ -1,0 +1,5 @@
+"""``python -m rag.cli``: the ``newsdesk`` command."""
+
+from rag.cli import main
+
+main()
