@@ -216,3 +216,27 @@ def test_labels_choices_and_headers_follow_the_language_and_title_search_ignores
     assert none_found in page.locator("#nd-search-note").inner_text()
     page.screenshot(path=str(ARTIFACTS / f"articles-{lang}-420.png"), full_page=True)
     context.close()
+
+
+@pytest.mark.parametrize(
+    "lang, welcome, passed_header", [("fr", "Posez une question", "réussi"), ("en", "Ask a question", "passed")]
+)
+def test_welcome_examples_and_an_evaluation_run_in_the_page_language(browser, server, lang, welcome, passed_header):
+    context = browser.new_context(
+        viewport={"width": 1366, "height": 1000},
+        locale=f"{lang}-{lang.upper()}",
+        extra_http_headers={"Accept-Language": f"{lang};q=0.9"},
+    )
+    page = context.new_page()
+    page.goto(server["url"])
+    page.wait_for_selector("#nd-question textarea")
+    page.wait_for_function("w => document.querySelector('#nd-chat').innerText.includes(w)", arg=welcome)
+    examples = page.locator("#nd-examples").inner_text()
+    assert "…" not in examples and "..." not in examples  # whole questions, not cut headlines
+    page.get_by_role("tab").nth(2).click()
+    page.fill("#nd-eval-limit input", "5")
+    page.click("#nd-eval-run")
+    page.wait_for_function("document.querySelector('#nd-eval-metrics').innerText.includes('mrr@10')", timeout=300000)
+    assert passed_header in page.locator("#nd-eval-questions").inner_text()
+    page.screenshot(path=str(ARTIFACTS / f"evaluate-{lang}.png"), full_page=True)
+    context.close()
