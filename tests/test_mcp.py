@@ -9,7 +9,7 @@ from pathlib import Path
 import anyio
 import pytest
 
-from rag.cli.mcp import build_server
+from ui.mcp_tools import build_server
 
 from conftest import ROOT, SEED
 

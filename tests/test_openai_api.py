@@ -88,3 +88,31 @@ def test_the_api_key_is_required_when_set_and_the_api_is_closed_with_a_login_but
         assert response.status_code == 401 and "ui.api_key" in response.text
     finally:
         app.close()
+
+
+def test_mcp_over_http_lists_tools_answers_and_refuses_anonymous_calls_when_a_key_is_set(tmp_path):
+    import anyio
+    import httpx as httpx_lib
+    from mcp import ClientSession
+    from mcp.client.streamable_http import streamablehttp_client
+
+    app, url = serve(tmp_path, **{"ui.api_key": "k3y"})
+
+    async def session(headers):
+        async with streamablehttp_client(url + "/mcp", headers=headers) as (read, write, _):
+            async with ClientSession(read, write) as s:
+                await s.initialize()
+                names = sorted(t.name for t in (await s.list_tools()).tools)
+                result = await s.call_tool("ask", {"question": QUESTION})
+                return names, result.structuredContent
+
+    try:
+        names, answer = anyio.run(session, {"Authorization": "Bearer k3y"})
+        assert names == ["add_url", "ask", "list_articles", "search", "show_article"]
+        assert answer["language"] == "fr" and answer["citations"]
+        with pytest.raises(Exception) as refused:  # the client gives up on a 401
+            anyio.run(session, {})
+        assert "401" in repr(refused.value) or refused.group_contains(httpx_lib.HTTPStatusError)
+        assert httpx.post(url + "/mcp", json={}).status_code == 401
+    finally:
+        app.close()

@@ -22,6 +22,7 @@ from .chat import build_chat_tab
 from .corpus import build_corpus_tab
 from .evaluate import build_eval_tab
 from .guard import Guard, is_loopback, loopback_hosts
+from .mcp_tools import http_app
 from .openai_api import ChatCompletions
 
 log = logging.getLogger(__name__)
@@ -178,7 +179,8 @@ def launch(pipeline: Pipeline, block: bool = True) -> gr.Blocks:
     )
     hosts = loopback_hosts(cfg.port) if is_loopback(cfg.host) else None
     guard = Middleware(Guard, allowed_hosts=hosts, login=auth is not None, api_key=cfg.api_key)
-    api = ChatCompletions(pipeline)  # the OpenAI-compatible routes, before Gradio's own
+    api = ChatCompletions(pipeline)  # the OpenAI-compatible routes and the MCP route, before Gradio's own
+    mcp_routes, mcp_lifespan = http_app(pipeline)
     app.launch(
         server_name=cfg.host,
         server_port=cfg.port,
@@ -195,7 +197,8 @@ def launch(pipeline: Pipeline, block: bool = True) -> gr.Blocks:
         quiet=not block,
         app_kwargs={
             "middleware": [guard],
-            "routes": api.routes(),
+            "routes": [*api.routes(), *mcp_routes],
+            "lifespan": mcp_lifespan,
             "openapi_url": None,
             "docs_url": None,
             "redoc_url": None,

@@ -7,7 +7,7 @@
   answers any origin with credentials allowed).
 - **Login**: with ``ui.auth``, every route needs the login cookie except
   ``PUBLIC``: the login page and the static files it is drawn with.
-- **API key**: the OpenAI-compatible routes (``/v1/…``) need
+- **API key**: the OpenAI-compatible routes (``/v1/…``) and MCP (``/mcp``) need
   ``Authorization: Bearer <ui.api_key>`` when the key is set; without a key
   they are refused whenever the page needs a login.
 """
@@ -38,7 +38,7 @@ PUBLIC_EXACT = {
 PUBLIC_PREFIXES = ("/assets/", "/static/", "/svelte/", "/pwa_icon/")
 # Called by Gradio's own launch, from this machine, before any user exists.
 LOCAL_ONLY = {"/gradio_api/startup-events"}
-API_PREFIX = "/v1/"
+API_PREFIXES = ("/v1/", "/mcp")
 
 
 def is_loopback(host: str) -> bool:
@@ -90,7 +90,7 @@ class Guard:
             origin = headers.get("origin")
             if origin and origin != "null" and urlsplit(origin).netloc.lower() != host:
                 refusal = PlainTextResponse("Cross-origin requests are refused", status_code=403)
-            elif scope.get("path", "").startswith(API_PREFIX):
+            elif scope.get("path", "").startswith(API_PREFIXES):
                 refusal = self._api_refusal(headers)
             elif self.login and not self._open(scope) and not _logged_in(scope):
                 refusal = PlainTextResponse("Not authenticated", status_code=401)

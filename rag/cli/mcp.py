@@ -1,102 +1,10 @@
-"""``newsdesk mcp``: the archive as Model Context Protocol tools, over stdio (the official ``mcp`` SDK).
-
-An MCP-capable assistant starts this command and calls its tools: search, ask,
-list_articles, show_article and add_url. The process is the user's own, like any
-other command, so it needs no login; the page's Gradio MCP server is not used
-because its tools would be the page's event handlers (conversation state in their
-parameters) and it cannot pass the page's login.
-"""
+"""``newsdesk mcp``: the archive as MCP tools over stdio (the tools are in ``ui.mcp_tools``)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
-from rag.cli.app import App, filters, main
-
-INSTRUCTIONS = (
-    "Newsdesk answers French or English questions about the user's news archive with citations. Use `ask` for a "
-    "checked, cited answer; `search` for passages; `list_articles`/`show_article` to browse; `add_url` to add a "
-    "web page. Dates are ISO (YYYY-MM-DD); `until` is exclusive."
-)
-
-
-def build_server(pipeline: Any) -> Any:
-    """The FastMCP server with its tools over ``pipeline``."""
-    from mcp.server.fastmcp import FastMCP
-
-    server = FastMCP("newsdesk", instructions=INSTRUCTIONS)
-
-    def limits(since: str | None, until: str | None, source: str | None, lang: str | None):
-        return filters(since, until, [source] if source else [], [lang] if lang else [])
-
-    @server.tool()
-    def search(
-        query: str, k: int = 5, since: str | None = None, until: str | None = None, lang: str | None = None
-    ) -> list[dict[str, Any]]:
-        """Passages of the archive that match `query`, best first, with their scores (no LLM, instant)."""
-        retrieval = pipeline.search(query, limits(since, until, None, lang), max(1, min(k, 50)))
-        return [
-            {
-                "article_id": h.chunk.article_id,
-                "title": h.chunk.title,
-                "date": h.chunk.date,
-                "source": h.chunk.source,
-                "url": h.chunk.url,
-                "passage": h.chunk.text,
-                "score": round(h.fused, 4),
-            }
-            for h in retrieval.hits
-        ]
-
-    @server.tool()
-    def ask(question: str, since: str | None = None, until: str | None = None) -> dict[str, Any]:
-        """A short answer in the question's language where every claim cites a passage ([n] markers), with the
-        citations (article, date, source, passage); `refused` is true when the archive does not say."""
-        return pipeline.ask(question, filters=limits(since, until, None, None)).to_dict()
-
-    @server.tool()
-    def list_articles(
-        since: str | None = None,
-        until: str | None = None,
-        source: str | None = None,
-        lang: str | None = None,
-        limit: int = 50,
-    ) -> list[dict[str, Any]]:
-        """Articles of the archive, newest first (id, title, date, source, language, url)."""
-        records = pipeline.store.list_articles(limits(since, until, source, lang))
-        records.sort(key=lambda r: (r.article.date or "", r.article.id), reverse=True)
-        return [
-            {
-                "id": r.article.id,
-                "title": r.article.title,
-                "date": r.article.date,
-                "source": r.article.source,
-                "lang": r.article.lang,
-                "url": r.article.url,
-            }
-            for r in records[: max(1, min(limit, 500))]
-        ]
-
-    @server.tool()
-    def show_article(article_id: str) -> dict[str, Any]:
-        """One article with its text and metadata."""
-        from rag.errors import StoreError
-
-        record = pipeline.store.get_articles([article_id]).get(article_id)
-        if record is None:
-            raise StoreError(f"no article {article_id!r} — list_articles gives the ids")
-        a = record.article
-        return {"id": a.id, "title": a.title, "date": a.date, "source": a.source, "url": a.url, "lang": a.lang,
-                "text": a.text}  # fmt: skip
-
-    @server.tool()
-    def add_url(url: str) -> dict[str, Any]:
-        """Fetch a web page (http or https only; private addresses are refused) and add its article."""
-        return pipeline.add_url(url).to_dict()
-
-    return server
+from rag.cli.app import App, main
 
 
 @main.command("mcp")
@@ -104,8 +12,12 @@ def build_server(pipeline: Any) -> Any:
 def mcp_cmd(app: App):
     """Serve the archive as MCP tools over stdio (for MCP-capable assistants).
 
+    The page's app serves the same tools over HTTP at /mcp.
+
     \b
     Example (an assistant's MCP configuration):
       {"command": "/path/to/.venv/bin/newsdesk", "args": ["mcp"]}
     """
+    from ui.mcp_tools import build_server
+
     build_server(app.pipeline()).run(transport="stdio")
