@@ -141,18 +141,20 @@ def test_upload_find_delete_and_titles_render_as_text(page, server, tmp_path):
     page.click("#nd-tab-corpus-button") if page.locator("#nd-tab-corpus-button").count() else page.get_by_role(
         "tab", name="Articles"
     ).click()
-    page.locator("#nd-upload input[type=file]").set_input_files(str(upload))
-    page.wait_for_timeout(800)
-    page.click("#nd-add-files")
+    with page.expect_file_chooser() as chooser:  # the upload button opens the system's file dialog
+        page.click("#nd-upload")
+    chooser.value.set_files(str(upload))
     page.wait_for_function(
         "document.querySelector('#nd-add-summary') && "
-        "document.querySelector('#nd-add-summary').innerText.includes('1')",
+        "document.querySelector('#nd-add-summary').innerText.includes('1 ajoutés')",
         timeout=60000,
     )
+    page.wait_for_function("document.querySelector('#nd-articles').innerText.includes('xss-1')")  # list refreshed
     page.fill("#nd-article-search input", "onerror")
     page.wait_for_timeout(1500)
     table = page.locator("#nd-articles")
-    assert xss in table.inner_text()
+    assert xss in table.inner_text() and "Vendée" not in table.inner_text()  # the search's rows only
+    assert not page.locator("#nd-search-note").is_visible()
     page.locator("#nd-articles .virtual-row").first.locator(".body-cell").nth(1).click()
     page.wait_for_function(
         "document.querySelector('#nd-reader') && document.querySelector('#nd-reader').innerText.includes('piégé')"
@@ -221,7 +223,9 @@ def test_labels_choices_and_headers_follow_the_language_and_title_search_ignores
 @pytest.mark.parametrize(
     "lang, welcome, passed_header", [("fr", "Posez une question", "réussi"), ("en", "Ask a question", "passed")]
 )
-def test_welcome_examples_and_an_evaluation_run_in_the_page_language(browser, server, lang, welcome, passed_header):
+def test_welcome_examples_and_an_evaluation_run_in_the_page_language(
+    browser, server, tmp_path, lang, welcome, passed_header
+):
     context = browser.new_context(
         viewport={"width": 1366, "height": 1000},
         locale=f"{lang}-{lang.upper()}",
@@ -234,9 +238,19 @@ def test_welcome_examples_and_an_evaluation_run_in_the_page_language(browser, se
     examples = page.locator("#nd-examples").inner_text()
     assert "…" not in examples and "..." not in examples  # whole questions, not cut headlines
     page.get_by_role("tab").nth(2).click()
+    questions = tmp_path / "three.jsonl"
+    questions.write_text("".join((ROOT / "evals" / "seed.jsonl").read_text(encoding="utf-8").splitlines(True)[:3]))
+    with page.expect_file_chooser() as chooser:
+        page.click("#nd-eval-upload")
+    chooser.value.set_files(str(questions))
+    page.wait_for_function("document.querySelector('#nd-eval-files').innerText.includes('three.jsonl')")
     page.fill("#nd-eval-limit input", "5")
     page.click("#nd-eval-run")
     page.wait_for_function("document.querySelector('#nd-eval-metrics').innerText.includes('mrr@10')", timeout=300000)
     assert passed_header in page.locator("#nd-eval-questions").inner_text()
+    assert (
+        page.locator("#nd-eval-status").inner_text().startswith("3 questions")
+    )  # the uploaded set, against the archive
+    page.wait_for_function("!document.querySelector('#nd-eval-files').innerText.includes('three.jsonl')")  # read once
     page.screenshot(path=str(ARTIFACTS / f"evaluate-{lang}.png"), full_page=True)
     context.close()

@@ -177,8 +177,11 @@ def build_corpus_tab(pipeline: Pipeline, labels: list[tuple[Any, str, Any]], lan
     with gr.Row(equal_height=False):
         with gr.Column(scale=2, min_width=320):
             with gr.Accordion(open=True) as upload_box:
-                files = gr.File(file_count="multiple", file_types=sorted(SUPPORTED_SUFFIXES), elem_id="nd-upload")
-                add_files = gr.Button(variant="primary", elem_id="nd-add-files")
+                # A button rather than a drop zone: every word on it follows the page's language (Gradio's drop
+                # zone text follows the browser's). Chosen files are added at once.
+                files = gr.UploadButton(
+                    file_count="multiple", file_types=sorted(SUPPORTED_SUFFIXES), variant="primary", elem_id="nd-upload"
+                )
             with gr.Accordion(open=False) as paste_box:
                 pasted = gr.Textbox(lines=6, show_label=False, elem_id="nd-paste")
                 add_text = gr.Button(elem_id="nd-add-text")
@@ -213,8 +216,7 @@ def build_corpus_tab(pipeline: Pipeline, labels: list[tuple[Any, str, Any]], lan
 
     labels += [
         (upload_box, "label", "upload"),
-        (files, "label", "upload"),
-        (add_files, "value", "add_files"),
+        (files, "label", "add_files"),
         (paste_box, "label", "paste"),
         (add_text, "value", "add_text"),
         (url_box, "label", "url"),
@@ -232,13 +234,18 @@ def build_corpus_tab(pipeline: Pipeline, labels: list[tuple[Any, str, Any]], lan
         (cancel, "value", "cancel"),
         (feed_url, "placeholder", "feed_url"),
     ]
-    add_files.click(h.on_files, [files, lang_state], [summary, table], concurrency_id="ingest")
-    add_text.click(h.on_text, [pasted, lang_state], [summary, table], concurrency_id="ingest")
-    add_url.click(h.on_url, [url, lang_state], [summary, table], concurrency_id="ingest")
-    search.change(h.on_search, [search, lang_state], [table, search_note, selected, selection, confirm, cancel])
+    searched = [table, search_note, selected, selection, confirm, cancel]
+    added = [
+        files.upload(h.on_files, [files, lang_state], [summary, table], concurrency_id="ingest"),
+        add_text.click(h.on_text, [pasted, lang_state], [summary, table], concurrency_id="ingest"),
+        add_url.click(h.on_url, [url, lang_state], [summary, table], concurrency_id="ingest"),
+        update.click(h.on_update, [lang_state], [summary, table, feeds_table], concurrency_id="ingest"),
+    ]
+    for event in added:  # the list keeps the search typed meanwhile
+        event.then(h.on_search, [search, lang_state], searched)
+    search.change(h.on_search, [search, lang_state], searched)
     follow.click(h.on_follow, [feed_url, lang_state], [feeds_table])
     unfollow.click(h.on_unfollow, [feed_url, lang_state], [feeds_table])
-    update.click(h.on_update, [lang_state], [summary, table, feeds_table], concurrency_id="ingest")
     opml.upload(h.on_opml, [opml, lang_state], [feeds_table])
     feed_box.expand(h.feed_rows, None, [feeds_table])
     table.select(h.on_select, [selected, table], [selected, selection, reader])

@@ -17,6 +17,7 @@ from rag.errors import ConfigError, NewsdeskError
 PROJECT = Path(__file__).resolve().parent.parent
 # A run shares the model with the chat: questions per run from the page (the command line has no cap).
 MAX_QUESTIONS = {"retrieval": 1000, "answer": 30}
+CLEARED = (None, None, "")  # the uploads are read once: the buttons and the chosen names are reset after a run
 
 
 def question_sets() -> list[tuple[str, str]]:
@@ -66,13 +67,15 @@ def build_eval_tab(pipeline: Pipeline, labels: list[tuple[Any, str, Any]], lang_
         choice = gr.Dropdown(
             choices=question_sets(), value=str(PROJECT / "evals" / "suites" / "seed.toml"), elem_id="nd-eval-set"
         )
-        uploaded = gr.File(file_types=[".jsonl"], elem_id="nd-eval-upload", height=110)
-        corpus = gr.File(file_types=[".jsonl"], elem_id="nd-eval-corpus", height=110)
+        with gr.Column():  # buttons rather than drop zones: their words follow the page's language
+            uploaded = gr.UploadButton(file_types=[".jsonl"], size="sm", elem_id="nd-eval-upload")
+            corpus = gr.UploadButton(file_types=[".jsonl"], size="sm", elem_id="nd-eval-corpus")
+            chosen_files = gr.Markdown(elem_id="nd-eval-files")
     with gr.Row():
         mode = gr.Radio(choices=["retrieval", "answer"], value="retrieval", elem_id="nd-eval-mode")
         limit = gr.Number(value=20, precision=0, minimum=1, maximum=MAX_QUESTIONS["retrieval"], elem_id="nd-eval-limit")
         go = gr.Button(variant="primary", elem_id="nd-eval-run")
-    status = gr.Markdown()
+    status = gr.Markdown(elem_id="nd-eval-status")
     table = gr.Dataframe(headers=["metric", "default"], interactive=False, elem_id="nd-eval-metrics")
     with gr.Row():
         plot1 = gr.Image(show_label=False, interactive=False, buttons=["download", "fullscreen"])
@@ -137,7 +140,7 @@ def build_eval_tab(pipeline: Pipeline, labels: list[tuple[Any, str, Any]], lang_
             )
         except NewsdeskError as exc:
             gr.Warning(str(exc))
-            return f"⚠ {html.escape(str(exc))}", None, None, None, None
+            return f"⚠ {html.escape(str(exc))}", None, None, None, None, *CLEARED
         finally:
             for path in (uploaded_path, corpus_path):  # uploads are read once
                 if path:
@@ -154,12 +157,19 @@ def build_eval_tab(pipeline: Pipeline, labels: list[tuple[Any, str, Any]], lang_
             images[0] if images else None,
             images[1] if len(images) > 1 else None,
             question_table(rows, main, summary["mode"]),
+            *CLEARED,
         )
+
+    def show_chosen(questions_path: str | None, corpus_path: str | None) -> str:
+        return " · ".join(f"📄 {html.escape(Path(p).name)}" for p in (questions_path, corpus_path) if p)
+
+    uploaded.upload(show_chosen, [uploaded, corpus], [chosen_files])
+    corpus.upload(show_chosen, [uploaded, corpus], [chosen_files])
 
     go.click(
         on_run,
         [choice, uploaded, corpus, mode, limit],
-        [status, table, plot1, plot2, per_question],
+        [status, table, plot1, plot2, per_question, uploaded, corpus, chosen_files],
         concurrency_id="llm",
         show_progress_on=[status],  # one progress bar, not one per output
     )
