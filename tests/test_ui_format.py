@@ -9,7 +9,8 @@ from rag.i18n import LABELS, browser_lang, t
 from rag.types import Answer, Citation, Retrieval, Sentence
 from ui.app import build_app, parse_auth
 from ui.chat import conversation_view, quick_range
-from ui.render import answer_html, answer_markdown, example_questions, highlighted_passage, safe_url, sources_html
+from ui.examples import example_questions
+from ui.render import answer_html, answer_markdown, highlighted_passage, safe_url, sources_html
 
 
 def citation(**kw):

@@ -21,13 +21,10 @@ from rag.errors import NewsdeskError
 from rag.events import AnswerEvent, SentenceEvent
 from rag.types import Answer, Filters
 
-from .render import answer_html, answer_markdown, example_questions, sources_html
+from .examples import FALLBACK_EXAMPLES, example_questions, varied_titles
+from .render import answer_html, answer_markdown, sources_html
 
 log = logging.getLogger(__name__)
-FALLBACK_EXAMPLES = [
-    "Pourquoi la Chine est-elle importante pour la Russie ?",
-    "What did Beijing say about the Paris Agreement?",
-]
 Update = tuple[Any, ...]  # what a chat handler yields: (chat, sources panel, conversation, question box, waiting note)
 
 
@@ -57,23 +54,6 @@ def conversation_view(conv: Conversation, lang: str) -> tuple[list[dict[str, str
         if panel:
             panels.append(f"<div class='nd-turn'><div class='nd-q'>{html.escape(turn['question'])}</div>{panel}</div>")
     return messages, "".join(reversed(panels))
-
-
-def _varied_titles(records: list[Any], n: int = 2) -> list[str]:
-    """Titles of recent articles, at most one per source and none sharing their first word."""
-    chosen: list[str] = []
-    sources: set[str] = set()
-    heads: set[str] = set()
-    for r in records:
-        head = r.article.title.split()[0].lower()
-        if r.article.source in sources or head in heads:
-            continue
-        chosen.append(r.article.title)
-        sources.add(r.article.source)
-        heads.add(head)
-        if len(chosen) == n:
-            break
-    return chosen
 
 
 class ChatHandlers:
@@ -216,7 +196,7 @@ class ChatHandlers:
             records = []
         records.sort(key=lambda r: r.article.date or "", reverse=True)
         titles = {
-            lang: _varied_titles([r for r in records if r.article.lang == lang and r.article.title])
+            lang: varied_titles([r for r in records if r.article.lang == lang and r.article.title])
             for lang in ("fr", "en")
         }
         return example_questions(titles) or FALLBACK_EXAMPLES, sorted(

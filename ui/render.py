@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import re
 
-from rag import format_date, t, topic
+from rag import format_date, t
 from rag.types import Answer, Citation
 
 
@@ -129,25 +129,3 @@ def answer_markdown(answer: Answer, lang: str) -> str:
             lines.extend(f"   > {markdown_text(line)}" for line in c.passage.splitlines() if line.strip())
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"
-
-
-def _about(title: str, opening: str, closing: str) -> str | None:
-    """What a headline is about, in quotes when it is the whole headline."""
-    about = topic(title)
-    if about is None:
-        return None
-    return f"{opening}{about}{closing}" if about == " ".join(title.split()).rstrip(" .") else about
-
-
-def example_questions(titles_by_lang: dict[str, list[str]]) -> list[str]:
-    """Short questions about what recent headlines are about, in French and English (two of each at most).
-
-    The topic is a name from the headline, or its "Topic :" head, or the whole headline when it is short (in
-    quotes); a long headline without either gives no example rather than a truncated one."""
-    french = [a for a in (_about(title, "« ", " »") for title in titles_by_lang.get("fr", [])) if a]
-    english = [a for a in (_about(title, "“", "”") for title in titles_by_lang.get("en", [])) if a]
-    # Without English articles, an English question about a French one (answers cross languages).
-    english = english[:2] or [a for a in (_about(title, "“", "”") for title in titles_by_lang.get("fr", [])) if a][:1]
-    return [f"Que disent les articles sur {a} ?" for a in french[:2]] + [
-        f"What do the articles say about {a}?" for a in english
-    ]
