@@ -20,6 +20,7 @@ from rag.lazy import Lazy
 from rag.questions import QuestionService
 from rag.retrieve.bm25 import BM25Cache
 from rag.store.index import Store
+from rag.store.records import ArticleRecord
 from rag.types import Answer, Article, Filters, Message, Retrieval
 
 if TYPE_CHECKING:
@@ -119,6 +120,12 @@ class Pipeline:
 
     def is_empty(self) -> bool:
         return self.corpus.is_empty()
+
+    def articles(self, filters: Filters | None = None) -> list[ArticleRecord]:
+        """The stored articles (within ``filters``), newest first."""
+        records = self.store.list_articles(filters)
+        records.sort(key=lambda r: (r.article.date or "", r.article.id), reverse=True)
+        return records
 
     # -- what comes out (``QuestionService``) -----------------------------------------------------------------------
     def search(

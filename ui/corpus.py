@@ -41,8 +41,7 @@ def report_markdown(report: IngestReport, lang: str) -> str:
 
 
 def article_rows(pipeline: Pipeline, query: str = "") -> list[list[Any]]:
-    records = pipeline.store.list_articles()
-    records.sort(key=lambda r: (r.article.date or "", r.article.id), reverse=True)
+    records = pipeline.articles()
     words = fold(query or "").split()  # "vendee globe" finds « Vendée Globe »
     return [
         [r.article.id, r.article.title, (r.article.date or "")[:10], r.article.source, r.article.lang, r.n_chunks]

@@ -64,20 +64,10 @@ def build_server(pipeline: Pipeline) -> Any:
         lang: str | None = None,
         limit: int = 50,
     ) -> list[dict[str, Any]]:
-        """Articles of the archive, newest first (id, title, date, source, language, url)."""
-        records = pipeline.store.list_articles(limits(since, until, source, lang))
-        records.sort(key=lambda r: (r.article.date or "", r.article.id), reverse=True)
-        return [
-            {
-                "id": r.article.id,
-                "title": r.article.title,
-                "date": r.article.date,
-                "source": r.article.source,
-                "lang": r.article.lang,
-                "url": r.article.url,
-            }
-            for r in records[: max(1, min(limit, 500))]
-        ]
+        """Articles of the archive, newest first (id, title, date, source, language, url, passages, and the article
+        it nearly copies, if any)."""
+        records = pipeline.articles(limits(since, until, source, lang))
+        return [r.summary() for r in records[: max(1, min(limit, 500))]]
 
     @server.tool()
     def show_article(article_id: str) -> dict[str, Any]:

@@ -75,21 +75,7 @@ def list_cmd(app: App, since, until, sources, langs, as_json):
       newsdesk list --lang fr --since 2024-01-01
       newsdesk list --source Reuters --json
     """
-    records = app.pipeline().store.list_articles(filters(since, until, sources, langs))
-    records.sort(key=lambda r: (r.article.date or "", r.article.id), reverse=True)
-    rows: list[dict[str, Any]] = [
-        {
-            "id": r.article.id,
-            "title": r.article.title,
-            "date": r.article.date,
-            "source": r.article.source,
-            "lang": r.article.lang,
-            "url": r.article.url,
-            "chunks": r.n_chunks,
-            "duplicate_of": r.duplicate_of or None,
-        }
-        for r in records
-    ]
+    rows = [r.summary() for r in app.pipeline().articles(filters(since, until, sources, langs))]
     if as_json:
         emit_json(rows)
         return

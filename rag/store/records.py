@@ -30,6 +30,12 @@ class ArticleRecord:
     duplicate_of: str = ""  # a stored article this one nearly copies (syndicated wire copy)
     minhash: str = ""  # near-duplicate signature (dedup.signature)
 
+    def summary(self) -> dict[str, Any]:
+        """What a listing shows of it (``newsdesk list --json``, the MCP tool)."""
+        a = self.article
+        return {"id": a.id, "title": a.title, "date": a.date, "source": a.source, "lang": a.lang, "url": a.url,
+                "chunks": self.n_chunks, "duplicate_of": self.duplicate_of or None}  # fmt: skip
+
 
 def article_meta(record: ArticleRecord, pending_hash: str = "", writer: str = "", lease: int = 0) -> Meta:
     a = record.article
