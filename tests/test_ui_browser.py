@@ -184,6 +184,19 @@ def test_english_labels_and_toggle(browser, server):
     context.close()
 
 
+def open_page(browser, server, lang: str, width: int):
+    """A new browser context in ``lang`` at ``width`` px, on the page once it is ready."""
+    context = browser.new_context(
+        viewport={"width": width, "height": 1000},
+        locale=f"{lang}-{lang.upper()}",
+        extra_http_headers={"Accept-Language": f"{lang};q=0.9"},
+    )
+    page = context.new_page()
+    page.goto(server["url"])
+    page.wait_for_selector("#nd-question textarea")
+    return context, page
+
+
 @pytest.mark.parametrize(
     "lang, week, headers, none_found",
     [
@@ -194,14 +207,7 @@ def test_english_labels_and_toggle(browser, server):
 def test_labels_choices_and_headers_follow_the_language_and_title_search_ignores_accents(
     browser, server, lang, week, headers, none_found
 ):
-    context = browser.new_context(
-        viewport={"width": 420, "height": 900},
-        locale=f"{lang}-{lang.upper()}",
-        extra_http_headers={"Accept-Language": f"{lang};q=0.9"},
-    )
-    page = context.new_page()
-    page.goto(server["url"])
-    page.wait_for_selector("#nd-question textarea")
+    context, page = open_page(browser, server, lang, width=420)
     page.locator("#nd-filters button").first.click()  # the filters are folded at first
     page.wait_for_function("w => (document.querySelector('#nd-period') || {}).innerText?.includes(w)", arg=week)
     title = page.locator("#nd-title h2")
@@ -226,14 +232,7 @@ def test_labels_choices_and_headers_follow_the_language_and_title_search_ignores
 def test_welcome_examples_and_an_evaluation_run_in_the_page_language(
     browser, server, tmp_path, lang, welcome, passed_header
 ):
-    context = browser.new_context(
-        viewport={"width": 1366, "height": 1000},
-        locale=f"{lang}-{lang.upper()}",
-        extra_http_headers={"Accept-Language": f"{lang};q=0.9"},
-    )
-    page = context.new_page()
-    page.goto(server["url"])
-    page.wait_for_selector("#nd-question textarea")
+    context, page = open_page(browser, server, lang, width=1366)
     page.wait_for_function("w => document.querySelector('#nd-chat').innerText.includes(w)", arg=welcome)
     examples = page.locator("#nd-examples").inner_text()
     assert "…" not in examples and "..." not in examples  # whole questions, not cut headlines
