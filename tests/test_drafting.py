@@ -118,6 +118,23 @@ def test_unsupported_sentences_are_left_out_but_kept_for_the_reader_to_see():
     ]
 
 
+def test_a_french_passage_quoted_at_length_in_an_english_answer_is_left_out_but_a_quoted_term_is_not():
+    raw = (
+        'China is a key partner of Russia [1]. The passage states that "Dans un contexte où Moscou fait face à des '
+        'sanctions, la Chine joue un rôle crucial" [1]. Beijing called it a "recul" [1].'
+    )
+    french = replace(passage(), chunk=replace(passage().chunk, lang="fr"))
+    draft = Draft("en", [french], scorer(China=0.9, The=0.9, Beijing=0.9))
+    assert streamed(raw, draft) == ["China is a key partner of Russia.", 'Beijing called it a "recul".']
+    assert [s.text for s in finish(draft).sentences if not s.supported] == [
+        'The passage states that "Dans un contexte où Moscou fait face à des sanctions, la Chine joue un rôle crucial".'
+    ]
+    # The same quotation from a passage in the answer's language is a quotation, not a copy the reader cannot read.
+    english = replace(passage(), chunk=replace(passage().chunk, lang="en"))
+    draft = Draft("en", [english], scorer(China=0.9, The=0.9, Beijing=0.9))
+    assert len(streamed(raw, draft)) == 3
+
+
 def test_a_first_sentence_in_another_language_marks_the_draft_drifted():
     draft = Draft("en", [passage()], scorer(La=0.9))
     streamed("La Chine achète du gaz et du pétrole à la Russie depuis 2022 [1]. The rest.", draft)

@@ -24,7 +24,15 @@ from rag.answer.citations import (
     sentences_with_markers,
 )
 from rag.answer.passages import Passage
-from rag.answer.shape import copies_example, is_closed, is_refusal, language_drifted, same_text, strip_scaffolding
+from rag.answer.shape import (
+    copies_example,
+    is_closed,
+    is_refusal,
+    language_drifted,
+    quotes_at_length,
+    same_text,
+    strip_scaffolding,
+)
 from rag.answer.support import SupportScorer
 from rag.answer.verify import evidence
 
@@ -80,6 +88,23 @@ class Draft:
                 self.cut, self._taken = True, self._taken + 1
         return kept
 
+    def _second_look(self, checked: Attributed) -> Attributed:
+        """A supported sentence loses its support (and is shown among the left out) when it quotes at length a
+        passage in another language than the answer's, or when the model's second opinion says the passage does not
+        say it."""
+        if not checked.supported:
+            return checked
+        unsupported = replace(checked, citations=(), supported=False, support={})
+        n = checked.citations[0]
+        source_lang = self.passages[n - 1].chunk.lang
+        if source_lang and source_lang != self.lang and quotes_at_length(checked.text):
+            return unsupported  # "The passage states that « Dans un contexte … »": a copy the reader may not read
+        if self.verify is not None:
+            extract = evidence(self.passages[n - 1], self.scorer.highlight(checked.text, n))
+            if not self.verify(checked.text, extract):
+                return unsupported
+        return checked
+
     def _take(self, sentence: SentenceCitations) -> Attributed | None:
         self._taken += 1
         if self.full:
@@ -99,11 +124,7 @@ class Draft:
             return None
         cited = tuple(dict.fromkeys([*marker_numbers(text), *sentence.cited]))
         (checked,) = attribute([SentenceCitations(text, cited)], len(self.passages), self.scorer)
-        if checked.supported and self.verify is not None:
-            n = checked.citations[0]
-            extract = evidence(self.passages[n - 1], self.scorer.highlight(checked.text, n))
-            if not self.verify(checked.text, extract):
-                checked = replace(checked, citations=(), supported=False, support={})
+        checked = self._second_look(checked)
         if checked.supported:
             self.kept.append(checked)
             return checked

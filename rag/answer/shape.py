@@ -68,6 +68,8 @@ def same_text(a: str, b: str) -> bool:
 
 
 MIN_DRIFT_CHARS = 20  # shorter answers are too short to tell their language
+QUOTE_WORDS = 6  # a quotation this long is a copied passage, not a quoted term
+_QUOTED = re.compile(r"«\s*([^»]+?)\s*»|“([^”]+)”|\"([^\"]+)\"")
 # Phrases by which a model says the passages do not hold the answer.
 _REFUSAL = re.compile(
     r"(ne (?:le )?disent pas|ne (?:le )?précisent pas|ne contiennent pas|ne mentionnent pas|aucune information|pas "
@@ -109,6 +111,13 @@ def copies_example(sentence: str, langs: Sequence[str] = ("fr", "en")) -> bool:
 def is_refusal(text: str) -> bool:
     plain = strip_markers(text)
     return not plain or bool(_REFUSAL.search(plain))
+
+
+def quotes_at_length(text: str) -> bool:
+    """Whether ``text`` holds a quotation of ``QUOTE_WORDS`` words or more (a copied passage, not a quoted term)."""
+    return any(
+        len(next(g for g in m.groups() if g).split()) >= QUOTE_WORDS for m in _QUOTED.finditer(strip_markers(text))
+    )
 
 
 def language_drifted(text: str, lang: str) -> bool:
