@@ -114,21 +114,26 @@ def register_fakes():
     llms.REGISTRY.pop("fake", None)
 
 
+def fake_values(tmp_path, **overrides):
+    """Setting values for the fake embedder and LLM (their scores are not calibrated: the gates are off), with the
+    data and models directories in ``tmp_path``; ``overrides`` are dotted settings."""
+    return {
+        "embedder.backend": "fake",
+        "llm.backend": "fake",
+        "retrieval.min_relevance": -100.0,
+        "answer.topic_relevance": -100.0,
+        "data_dir": str(tmp_path / "data"),
+        "models_dir": str(tmp_path / "models"),
+        **overrides,
+    }
+
+
 @pytest.fixture
 def fake_settings(tmp_path):
     """Settings with the fake embedder and LLM, and an embedded store in tmp_path."""
     from rag.config import load_settings
 
-    return load_settings(
-        {
-            "embedder.backend": "fake",
-            "llm.backend": "fake",
-            "retrieval.min_relevance": -100.0,
-            "answer.topic_relevance": -100.0,
-            "models_dir": str(tmp_path / "models"),
-        },
-        environ={"NEWSDESK_DATA_DIR": str(tmp_path / "data")},
-    )
+    return load_settings(fake_values(tmp_path), environ={})
 
 
 @pytest.fixture

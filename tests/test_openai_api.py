@@ -8,7 +8,7 @@ from rag.config import load_settings
 from rag.pipeline import build
 from ui.app import launch
 
-from conftest import SEED
+from conftest import SEED, fake_values
 from servers import free_port
 
 QUESTION = "Pourquoi la Chine achète-t-elle du pétrole à la Russie ?"
@@ -16,17 +16,7 @@ QUESTION = "Pourquoi la Chine achète-t-elle du pétrole à la Russie ?"
 
 def serve(tmp_path, **settings):
     port = free_port()
-    values = {
-        "embedder.backend": "fake",
-        "llm.backend": "fake",
-        "retrieval.min_relevance": -100,
-        "answer.topic_relevance": -100,
-        "ui.port": port,
-        "data_dir": str(tmp_path / "data"),
-        "models_dir": str(tmp_path / "models"),
-        **settings,
-    }
-    pipeline = build(load_settings(values, environ={}))
+    pipeline = build(load_settings(fake_values(tmp_path, **{"ui.port": port, **settings}), environ={}))
     pipeline.add([SEED])
     return launch(pipeline, block=False), f"http://127.0.0.1:{port}"
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ScriptedLLM
+from conftest import ScriptedLLM, fake_values
 from servers import free_port
 
 pytestmark = pytest.mark.slow
@@ -68,16 +68,8 @@ def serve(tmp_path, llm=HOSTILE, **settings):
     llms.REGISTRY["hostile"] = lambda s: ScriptedLLM(HOSTILE)
     llms.REGISTRY["slow"] = lambda s: SlowLLM()
     port = free_port()
-    config = {
-        "embedder.backend": "fake",
-        "llm.backend": "hostile" if llm == HOSTILE else "slow",
-        "retrieval.min_relevance": -100.0,
-        "answer.topic_relevance": -100.0,
-        "ui.port": port,
-        "data_dir": str(tmp_path / "data"),
-        "models_dir": str(tmp_path / "models"),
-        **settings,
-    }
+    backend = "hostile" if llm == HOSTILE else "slow"
+    config = fake_values(tmp_path, **{"llm.backend": backend, "ui.port": port, **settings})
     pipeline = build(load_settings(config, environ={}))
     pipeline.add_text(PASSAGE, source="Le Petit Port")
     return launch(pipeline, block=False), f"http://127.0.0.1:{port}/"
