@@ -10,7 +10,7 @@ The layers, top to bottom (each imports only from the ones below it):
 - resources: ``rag.store`` (Chroma, the write protocol, rebuilds, backups) and ``rag.models``
   (embedders, LLMs, presets and provisioning);
 - pure core: ``rag.text`` (cleaning, languages, dates, sentences, word analysis), ``rag.types``,
-  ``rag.errors``, ``rag.settings``, ``rag.lazy``.
+  ``rag.errors``, ``rag.problems`` (their words in French and English), ``rag.settings``, ``rag.lazy``.
 
 This module is the public facade: the names below load their module on first
 use, so ``import rag`` imports no network or model library.
@@ -40,6 +40,7 @@ _EXPORTS = {
     "ConversationStore": "rag.answer.conversations",
     "format_date": "rag.text.dates",
     "t": "rag.i18n",
+    "localize": "rag.problems",
     "browser_lang": "rag.i18n",
     "strip_controls": "rag.text.cleaning",
     "fold": "rag.text.names",
@@ -71,6 +72,7 @@ __all__ = [
     "passed",
     "browser_lang",
     "t",
+    "localize",
     "Conversation",
     "ConversationStore",
     "EMBEDDER_PRESETS",

@@ -15,6 +15,7 @@ from rag.ingest.feeds import FeedList, fetch_new_entries, parse_feed
 from rag.ingest.fetch import fetch
 from rag.ingest.indexing import IngestReport, Progress, ingest_articles
 from rag.ingest.sources import read_inputs
+from rag.problems import Problem, reason
 from rag.store.guard import indexed_embedder
 from rag.store.index import Store
 from rag.store.rebuild import STAGING
@@ -53,28 +54,18 @@ class CorpusService:
         """Ingest the web page at an http(s) address: what the web page offers, never a path on this machine."""
         url = (url or "").strip()
         if not HTTP_URL.match(url):
-            return IngestReport(
-                rejected=[
-                    "only web addresses starting with http:// or https:// can be added here — type the page's full "
-                    "address"
-                ]
-            )
+            return IngestReport(rejected=[Problem("web_only")])
         return self.add([url], progress=progress)
 
     def add_text(self, text: str, source: str = "stdin") -> IngestReport:
         """Ingest pasted text as one article (refused before any cleaning when over ``ingest.max_article_chars``)."""
         limit = self.settings.ingest.max_article_chars
         if len(text) > limit:
-            return IngestReport(
-                rejected=[
-                    f"{source}: {len(text):,} characters is over the {limit:,} limit (ingest.max_article_chars) — "
-                    "split the text into articles"
-                ]
-            )
+            return IngestReport(rejected=[Problem("text_too_long", source=source, n=len(text), limit=limit)])
         try:
             article = article_from_text(text, source)
         except IngestError as exc:
-            return IngestReport(rejected=[f"{source}: {exc}"])
+            return IngestReport(rejected=[Problem("at", where=source, reason=reason(exc))])
         return self.add_articles([article])
 
     def add_articles(self, articles: Sequence[Article], progress: Progress | None = None) -> IngestReport:
@@ -94,7 +85,7 @@ class CorpusService:
             except IngestError as exc:
                 feed.last_error = str(exc)
                 feeds.update(feed)
-                report.rejected.append(str(exc))
+                report.rejected.append(reason(exc))
                 continue
             report.merge(self.add_articles(update.articles, progress))
             report.rejected.extend(update.errors)

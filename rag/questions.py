@@ -16,6 +16,7 @@ from rag.answer.finishing import refusal_text
 from rag.errors import QuestionError, StoreError
 from rag.events import AnswerEvent, Event, RetrievalEvent
 from rag.lazy import Lazy
+from rag.problems import Problem
 from rag.retrieve.hybrid import Retriever
 from rag.retrieve.query import Plan, is_follow_up, plan
 from rag.retrieve.relevance import Background
@@ -41,11 +42,9 @@ REWRITE_HISTORY_CHARS = 400  # of each past message shown to the rewriter
 def validate(question: str) -> str:
     question = (question or "").strip()
     if not question:
-        raise QuestionError("the question is empty — type a question")
+        raise QuestionError(Problem("empty_question"))
     if len(question) > MAX_QUESTION_CHARS:
-        raise QuestionError(
-            f"the question is {len(question)} characters long (limit {MAX_QUESTION_CHARS}) — shorten it"
-        )
+        raise QuestionError(Problem("long_question", n=len(question), limit=MAX_QUESTION_CHARS))
     return question
 
 
@@ -90,7 +89,7 @@ class QuestionService:
 
     def _check_ready(self) -> None:
         if self.store.counts()[0] == 0:
-            raise StoreError("the index is empty — run `newsdesk add corpus/` (or add articles in the web chat)")
+            raise StoreError(Problem("empty_index"))
         embedder = self._embedder.get()
         check_embedder(self.store, embedder.id, embedder.dim)
 

@@ -71,7 +71,7 @@ def test_empty_index_and_bad_questions(fake_pipeline):
     fake_pipeline.add_articles([art("a", "Du texte.")])
     with pytest.raises(QuestionError, match="empty"):
         fake_pipeline.ask("   ")
-    with pytest.raises(QuestionError, match="limit 2000"):
+    with pytest.raises(QuestionError, match="limit 2,000"):
         fake_pipeline.ask("x" * 10_000)
 
 

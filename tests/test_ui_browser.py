@@ -198,14 +198,20 @@ def open_page(browser, server, lang: str, width: int):
 
 
 @pytest.mark.parametrize(
-    "lang, week, headers, none_found",
+    "lang, week, headers, none_found, refused",
     [
-        ("fr", "cette semaine", ["id", "titre", "date", "source", "langue", "passages"], "Aucun titre"),
-        ("en", "this week", ["id", "title", "date", "source", "lang.", "passages"], "No title"),
+        (
+            "fr",
+            "cette semaine",
+            ["id", "titre", "date", "source", "langue", "passages"],
+            "Aucun titre",
+            "adresse privée",
+        ),
+        ("en", "this week", ["id", "title", "date", "source", "lang.", "passages"], "No title", "private or local"),
     ],
 )
-def test_labels_choices_and_headers_follow_the_language_and_title_search_ignores_accents(
-    browser, server, lang, week, headers, none_found
+def test_labels_choices_headers_and_refusals_follow_the_language_and_title_search_ignores_accents(
+    browser, server, lang, week, headers, none_found, refused
 ):
     context, page = open_page(browser, server, lang, width=420)
     page.locator("#nd-filters button").first.click()  # the filters are folded at first
@@ -222,6 +228,11 @@ def test_labels_choices_and_headers_follow_the_language_and_title_search_ignores
     page.fill("#nd-article-search input", "zzzz")
     page.wait_for_selector("#nd-search-note", state="visible")
     assert none_found in page.locator("#nd-search-note").inner_text()
+    page.click("#nd-url-box .label-wrap")  # folded at first
+    page.fill("#nd-url input", "http://127.0.0.1:9/page.html")  # refused by the core, said in the page's language
+    page.click("#nd-add-url")
+    page.wait_for_function("w => (document.querySelector('#nd-add-summary') || {}).innerText?.includes(w)", arg=refused)
+    assert "ingest.allow_private_urls" in page.locator("#nd-add-summary").inner_text()
     page.screenshot(path=str(ARTIFACTS / f"articles-{lang}-420.png"), full_page=True)
     context.close()
 

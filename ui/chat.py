@@ -16,7 +16,7 @@ from typing import Any
 
 import gradio as gr
 
-from rag import Conversation, ConversationStore, Pipeline, t
+from rag import Conversation, ConversationStore, Pipeline, localize, t
 from rag.errors import NewsdeskError
 from rag.events import AnswerEvent, SentenceEvent
 from rag.types import Answer, Filters
@@ -129,8 +129,8 @@ class ChatHandlers:
                     yield (*conversation_view(conv, lang), conv, "", hidden)
         except NewsdeskError as exc:
             self._pending.pop(key, None)
-            gr.Warning(str(exc))
-            messages[-1]["content"] = f"⚠ {html.escape(str(exc))}"
+            gr.Warning(localize(exc, lang))
+            messages[-1]["content"] = f"⚠ {html.escape(localize(exc, lang))}"
             yield messages, gr.update(), conv, "", hidden
 
     def stop(self, conv: Conversation | None, lang: str, request: gr.Request) -> tuple[Any, ...]:

@@ -14,7 +14,7 @@ from typing import Any
 
 import gradio as gr
 
-from rag import HTTP_URL, SUPPORTED_SUFFIXES, FeedList, IngestReport, Pipeline, fold, opml_feeds, t
+from rag import HTTP_URL, SUPPORTED_SUFFIXES, FeedList, IngestReport, Pipeline, fold, localize, opml_feeds, t
 from rag.errors import NewsdeskError
 
 COLUMNS = ["id", "title", "date", "source", "lang", "chunks"]
@@ -36,7 +36,7 @@ def report_markdown(report: IngestReport, lang: str) -> str:
     ]
     for article, original in report.duplicates:
         lines.append(f"- {t(lang, 'near_duplicate')}: `{html.escape(article)}` ≈ `{html.escape(original)}`")
-    lines.extend(f"- ⚠ {html.escape(problem)}" for problem in report.rejected)
+    lines.extend(f"- ⚠ {html.escape(localize(problem, lang))}" for problem in report.rejected)
     return "\n".join(lines)
 
 
@@ -85,8 +85,8 @@ class CorpusHandlers:
         try:
             report = action(report_progress)
         except NewsdeskError as exc:
-            gr.Warning(str(exc))
-            return f"⚠ {html.escape(str(exc))}", self.refresh()
+            gr.Warning(localize(exc, lang))
+            return f"⚠ {html.escape(localize(exc, lang))}", self.refresh()
         return report_markdown(report, lang), self.refresh()
 
     def on_files(
@@ -117,7 +117,7 @@ class CorpusHandlers:
         try:
             title = self.pipeline.add_feed(address.strip())
         except NewsdeskError as exc:
-            gr.Warning(str(exc))
+            gr.Warning(localize(exc, lang))
         else:
             gr.Info(t(lang, "following").format(title=title or address.strip()))
         return self.feed_rows()
@@ -141,7 +141,7 @@ class CorpusHandlers:
                 else:
                     gr.Warning(t(lang, "not_http").format(address=address[:80]))
         except NewsdeskError as exc:
-            gr.Warning(str(exc))
+            gr.Warning(localize(exc, lang))
         finally:
             Path(path).unlink(missing_ok=True)
         return self.feed_rows()
@@ -184,7 +184,7 @@ def build_corpus_tab(pipeline: Pipeline, labels: list[tuple[Any, str, Any]], lan
             with gr.Accordion(open=False) as paste_box:
                 pasted = gr.Textbox(lines=6, show_label=False, elem_id="nd-paste")
                 add_text = gr.Button(elem_id="nd-add-text")
-            with gr.Accordion(open=False) as url_box:
+            with gr.Accordion(open=False, elem_id="nd-url-box") as url_box:
                 url = gr.Textbox(show_label=False, elem_id="nd-url", max_lines=1)
                 add_url = gr.Button(elem_id="nd-add-url")
             with gr.Accordion(open=False) as feed_box:

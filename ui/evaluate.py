@@ -11,8 +11,9 @@ from typing import Any
 
 import gradio as gr
 
-from rag import HEADLINE_KEYS, EvalConfig, Pipeline, load_suite, passed, plots, read_results, run_eval
+from rag import HEADLINE_KEYS, EvalConfig, Pipeline, load_suite, localize, passed, plots, read_results, run_eval, t
 from rag.errors import ConfigError, NewsdeskError
+from rag.problems import Problem
 
 PROJECT = Path(__file__).resolve().parent.parent
 # A run shares the model with the chat: questions per run from the page (the command line has no cap).
@@ -107,15 +108,13 @@ def build_eval_tab(pipeline: Pipeline, labels: list[tuple[Any, str, Any]], lang_
         corpus_path: str | None,
         mode_v: str,
         limit_v: Any,
+        lang: str,
         progress: Any = gr.Progress(),
     ) -> tuple[Any, ...]:
         cap = MAX_QUESTIONS.get(mode_v, 0)
         try:
             if not isinstance(limit_v, (int, float)) or not 1 <= int(limit_v) <= cap:
-                raise ConfigError(
-                    f"choose between 1 and {cap} questions for a {mode_v} run here "
-                    "(`newsdesk eval` on the command line runs whole sets)"
-                )
+                raise ConfigError(Problem("eval_cap", cap=cap, mode=t(lang, f"mode_{mode_v}")))
             if uploaded_path:
                 config = EvalConfig(
                     name=Path(uploaded_path).stem,
@@ -139,8 +138,8 @@ def build_eval_tab(pipeline: Pipeline, labels: list[tuple[Any, str, Any]], lang_
                 progress=lambda stage, done, total: progress(None, desc=f"{stage} {done}/{total}"),
             )
         except NewsdeskError as exc:
-            gr.Warning(str(exc))
-            return f"⚠ {html.escape(str(exc))}", None, None, None, None, *CLEARED
+            gr.Warning(localize(exc, lang))
+            return f"⚠ {html.escape(localize(exc, lang))}", None, None, None, None, *CLEARED
         finally:
             for path in (uploaded_path, corpus_path):  # uploads are read once
                 if path:
@@ -168,7 +167,7 @@ def build_eval_tab(pipeline: Pipeline, labels: list[tuple[Any, str, Any]], lang_
 
     go.click(
         on_run,
-        [choice, uploaded, corpus, mode, limit],
+        [choice, uploaded, corpus, mode, limit, lang_state],
         [status, table, plot1, plot2, per_question, uploaded, corpus, chosen_files],
         concurrency_id="llm",
         show_progress_on=[status],  # one progress bar, not one per output

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from rag.errors import ConfigError
 from rag.evals.baselines import EVAL_PRESETS
+from rag.problems import Problem
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ def load_questions(path: Path) -> list[Question]:
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except OSError as exc:
-        raise ConfigError(f"cannot read questions {path} ({exc.strerror}) — check the path") from None
+        raise ConfigError(Problem("questions_unreadable", path=path, error=exc.strerror)) from None
     for n, line in enumerate(lines, 1):
         if not line.strip():
             continue
@@ -49,11 +50,9 @@ def load_questions(path: Path) -> list[Question]:
                 )
             )
         except (ValueError, KeyError, TypeError) as exc:
-            raise ConfigError(
-                f"{path}:{n}: not a question in the documented schema ({exc}) — see evals/README.md"
-            ) from None
+            raise ConfigError(Problem("bad_question", where=f"{path}:{n}", error=exc)) from None
     if not out:
-        raise ConfigError(f"{path} holds no questions")
+        raise ConfigError(Problem("no_questions", path=path))
     return out
 
 

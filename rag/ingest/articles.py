@@ -6,6 +6,7 @@ import hashlib
 import re
 
 from rag.errors import IngestError
+from rag.problems import Problem
 from rag.text.cleaning import clean_text, content_hash, strip_controls
 from rag.text.dates import date_in_text, normalize_date
 from rag.text.language import detect
@@ -52,7 +53,7 @@ def make_article(
     """Build a clean Article; the id is kept, else derived from the URL, else from the content."""
     body = clean_text(text) if clean else text
     if not body.strip():
-        raise IngestError("no article text")
+        raise IngestError(Problem("no_text"))
     title = re.sub(r"\s+", " ", strip_controls(title or "")).strip()
     source = strip_controls(source or "").strip()
     authors = tuple(strip_controls(a) for a in authors)
@@ -77,7 +78,7 @@ def article_from_text(text: str, source: str) -> Article:
     """A plain-text or Markdown article: title from its first heading-like line."""
     text = clean_text(text)
     if not text:
-        raise IngestError("no article text")
+        raise IngestError(Problem("no_text"))
     title, body = split_title(text)
     return make_article(text=body or text, title=title, source=source, date=date_in_text(body or text), clean=False)
 
@@ -85,10 +86,10 @@ def article_from_text(text: str, source: str) -> Article:
 def article_from_record(record: dict, where: str) -> Article:
     """An Article from a JSON object in the documented article schema."""
     if not isinstance(record, dict):
-        raise IngestError(f"{where}: expected a JSON object")
+        raise IngestError(Problem("not_object", where=where))
     text = record.get("text")
     if not isinstance(text, str) or not text.strip():
-        raise IngestError(f"{where}: missing or empty 'text'")
+        raise IngestError(Problem("no_text_field", where=where))
     authors = record.get("authors") or ()
     if isinstance(authors, str):
         authors = (authors,)
@@ -104,4 +105,4 @@ def article_from_record(record: dict, where: str) -> Article:
             authors=tuple(str(a) for a in authors),
         )
     except IngestError as exc:
-        raise IngestError(f"{where}: {exc}") from None
+        raise IngestError(Problem("at", where=where, reason=str(exc))) from None

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from rag.errors import IngestError
 from rag.ingest.articles import make_article
 from rag.ingest.fetch import fetch
+from rag.problems import Problem, reason
 from rag.text.dates import normalize_date
 from rag.types import Article
 
@@ -56,7 +57,7 @@ class FeedList:
         except FileNotFoundError:
             return []
         except ValueError as exc:
-            raise IngestError(f"{self.path} is damaged ({exc}) — restore it from a backup or delete it") from None
+            raise IngestError(Problem("feeds_damaged", path=self.path, error=exc)) from None
         return [Feed(**item) for item in raw]
 
     def save(self, feeds: list[Feed]) -> None:
@@ -94,7 +95,7 @@ def parse_feed(content: bytes, url: str):
     parsed = feedparser.parse(content)
     if not parsed.entries and not parsed.feed.get("title"):
         reason = str(parsed.get("bozo_exception", "no entries")).splitlines()[0]
-        raise IngestError(f"{url}: not an RSS or Atom feed ({reason})")
+        raise IngestError(Problem("not_feed", url=url, reason=reason))
     return parsed
 
 
@@ -105,14 +106,14 @@ def opml_feeds(path: Path) -> list[tuple[str, str]]:
     try:
         root = ElementTree.parse(str(path)).getroot()
     except (ElementTree.ParseError, OSError) as exc:
-        raise IngestError(f"{path}: not a readable OPML file ({exc})") from None
+        raise IngestError(Problem("bad_opml", path=path, error=exc)) from None
     out = []
     for outline in root.iter("outline"):
         url = outline.get("xmlUrl")
         if url:
             out.append((url.strip(), (outline.get("title") or outline.get("text") or "").strip()))
     if not out:
-        raise IngestError(f"{path}: no feeds (outline elements with xmlUrl) in this OPML file")
+        raise IngestError(Problem("empty_opml", path=path))
     return out
 
 
@@ -230,7 +231,9 @@ def fetch_new_entries(feed: Feed, ingest_settings: IngestSettings) -> FeedUpdate
             update.articles.append(entry_article(entry, feed.title, ingest_settings))
             update.keys.append(key)
         except IngestError as exc:
-            update.errors.append(f"{feed.url}: entry {entry.get('link') or key}: {exc}")
+            update.errors.append(
+                Problem("feed_entry", url=feed.url, entry=entry.get("link") or key, reason=reason(exc))
+            )
             update.failed.append(key)
     if update.deferred:
         log.info("%s: %d new entries left for the next update", feed.url, update.deferred)

@@ -23,6 +23,7 @@ import httpcore
 import httpx
 
 from rag.errors import IngestError
+from rag.problems import Problem, reason
 
 if TYPE_CHECKING:
     from rag.settings import IngestSettings
@@ -30,10 +31,6 @@ if TYPE_CHECKING:
 MAX_REDIRECTS = 5
 USER_AGENT = "Newsdesk/0.1 (+local news archive assistant)"
 _NAT64 = (ipaddress.ip_network("64:ff9b::/96"),)
-_ALLOW_HINT = (
-    "to fetch from it, set ingest.allow_private_urls = true (in newsdesk.toml, as "
-    "NEWSDESK_INGEST__ALLOW_PRIVATE_URLS=true, or with --set ingest.allow_private_urls=true)"
-)
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -135,7 +132,7 @@ class _GuardedBackend(httpcore.SyncBackend):
         if not self._allow_private:
             for address in addresses:
                 if not is_public(address):
-                    raise AddressRefused(f"{host} is a private or local address ({address}); {_ALLOW_HINT}")
+                    raise AddressRefused(Problem("private_address", host=host, address=address))
         error: Exception = httpcore.ConnectError(f"no address for {host}")
         for address in addresses:
             left = self._deadline - time.monotonic()
@@ -169,13 +166,13 @@ def check_url(url: str) -> httpx.URL:
     """The URL as httpx will request it; refuses non-http(s) schemes, missing hosts and malformed ports."""
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https"):
-        raise IngestError(f"{url}: only http and https URLs can be fetched")
+        raise IngestError(Problem("only_http", url=url))
     try:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, ValueError, UnicodeError) as exc:
-        raise IngestError(f"{url}: not a valid URL ({exc}) — check the address") from None
+        raise IngestError(Problem("bad_url", url=url, error=exc)) from None
     if not parsed.host:
-        raise IngestError(f"{url}: no host in the URL")
+        raise IngestError(Problem("no_host", url=url))
     return parsed
 
 
@@ -191,24 +188,24 @@ def _read(response: httpx.Response, url: str, max_bytes: int, deadline: float) -
     if response.is_redirect:
         location = response.headers.get("location")
         if not location:
-            raise IngestError(f"{url}: redirect without a location")
+            raise IngestError(Problem("no_location", url=url))
         raise _Redirect(urljoin(url, location))
     declared = response.headers.get("content-length") or "0"
     if not declared.strip().isdigit():
-        raise IngestError(f"{url}: the server sent an invalid Content-Length ({declared[:40]!r})")
+        raise IngestError(Problem("bad_length", url=url, value=repr(declared[:40])))
     if int(declared) > max_bytes:
         raise IngestError(
-            f"{url}: {int(declared) / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit (ingest.max_fetch_mb)"
+            Problem("fetch_too_big", url=url, size=f"{int(declared) / 1e6:.1f}", limit=f"{max_bytes / 1e6:.0f}")
         )
     body = bytearray()
     for block in response.iter_bytes():
         body.extend(block)
         if len(body) > max_bytes:
-            raise IngestError(f"{url}: more than {max_bytes / 1e6:.0f} MB (ingest.max_fetch_mb)")
+            raise IngestError(Problem("fetch_over", url=url, limit=f"{max_bytes / 1e6:.0f}"))
         if time.monotonic() > deadline:
             raise httpx.ReadTimeout("fetch deadline passed")
     if response.status_code >= 400:
-        raise IngestError(f"{url}: the server answered HTTP {response.status_code}")
+        raise IngestError(Problem("http_status", url=url, status=str(response.status_code)))
     return Fetched(
         url, response.status_code, bytes(body), response.headers.get("content-type", ""), dict(response.headers)
     )
@@ -216,12 +213,12 @@ def _read(response: httpx.Response, url: str, max_bytes: int, deadline: float) -
 
 def _failure(exc: Exception, url: str, timeout_s: float) -> IngestError:
     if isinstance(exc, AddressRefused):
-        return IngestError(f"{url}: {exc}")
+        return IngestError(Problem("at", where=url, reason=reason(exc)))
     if isinstance(exc, httpx.TimeoutException):
-        return IngestError(f"{url}: no complete answer within {timeout_s:.0f} s (ingest.fetch_timeout_s)")
+        return IngestError(Problem("timeout", url=url, seconds=f"{timeout_s:.0f}"))
     if isinstance(exc, httpx.ProtocolError):
-        return IngestError(f"{url}: the server sent a malformed HTTP answer")
-    return IngestError(f"{url}: unreachable ({type(exc).__name__}) — check the URL and the network")
+        return IngestError(Problem("malformed", url=url))
+    return IngestError(Problem("unreachable", url=url, error=type(exc).__name__))
 
 
 def fetch(url: str, limits: IngestSettings, headers: dict[str, str] | None = None) -> Fetched:
@@ -240,4 +237,4 @@ def fetch(url: str, limits: IngestSettings, headers: dict[str, str] | None = Non
                 current = redirect.location
             except (AddressRefused, httpx.HTTPError) as exc:
                 raise _failure(exc, current, timeout_s) from None
-    raise IngestError(f"{url}: more than {MAX_REDIRECTS} redirects")
+    raise IngestError(Problem("redirects", url=url, n=MAX_REDIRECTS))

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from rag.ingest.chunking import chunk_article
 from rag.ingest.dedup import NearDuplicates, signature
+from rag.problems import Problem
 from rag.store.guard import check_embedder
 from rag.store.index import Store
 from rag.store.records import ArticleRecord
@@ -129,10 +130,7 @@ class _Indexer:
         todo = []
         for article in latest.values():
             if len(article.text) > limit:
-                self.report.rejected.append(
-                    f"{article.id}: {len(article.text):,} characters is over the {limit:,} limit "
-                    "(ingest.max_article_chars) — split it into articles or raise the limit"
-                )
+                self.report.rejected.append(Problem("too_long", id=article.id, n=len(article.text), limit=limit))
             elif article.id in same and article.id not in broken:
                 self.report.skipped.append(article.id)
             else:

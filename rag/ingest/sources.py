@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from rag.errors import IngestError
 from rag.ingest.articles import article_from_record, article_from_text, make_article, split_title
+from rag.problems import Problem, reason
 from rag.text.cleaning import clean_text
 from rag.text.dates import date_in_text
 from rag.types import Article
@@ -64,9 +65,9 @@ def iter_files(path: Path, include: tuple[str, ...] = (), exclude: tuple[str, ..
 def _decode(path: Path) -> str:
     raw = path.read_bytes()
     if not raw.strip():
-        raise IngestError("empty file")
+        raise IngestError(Problem("empty_file"))
     if b"\x00" in raw[:4096]:
-        raise IngestError("binary file, not text")
+        raise IngestError(Problem("binary"))
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return raw.decode("utf-16")
     try:
@@ -85,7 +86,7 @@ def _decode(path: Path) -> str:
 
     best = from_bytes(raw).best()
     if best is None:
-        raise IngestError("unknown text encoding — save the file as UTF-8")
+        raise IngestError(Problem("encoding"))
     return str(best)
 
 
@@ -105,10 +106,10 @@ def load_pdf_file(path: Path) -> Article:
         pages = [page.extract_text() or "" for page in reader.pages]
         meta_title = (reader.metadata.title if reader.metadata else None) or ""
     except (PdfReadError, ValueError, KeyError, TypeError) as exc:
-        raise IngestError(f"not a readable PDF ({exc})") from None
+        raise IngestError(Problem("bad_pdf", error=exc)) from None
     text = clean_text("\n\n".join(pages))
     if len(text) < 20:
-        raise IngestError("the PDF has no text layer (scanned?) — run OCR on it first")
+        raise IngestError(Problem("pdf_no_text"))
     if meta_title.strip():
         return make_article(text=text, title=meta_title.strip(), source=path.name, date=date_in_text(text), clean=False)
     title, body = split_title(text)
@@ -128,13 +129,13 @@ def load_json_file(path: Path) -> Loaded:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise IngestError(f"not valid JSON (line {exc.lineno}: {exc.msg})") from None
+            raise IngestError(Problem("bad_json", line=str(exc.lineno), error=exc.msg)) from None
         records = data if isinstance(data, list) else [data]
         for n, record in enumerate(records, 1):
             try:
                 out.articles.append(article_from_record(record, f"{path}[{n}]"))
             except IngestError as exc:
-                out.errors.append(str(exc))
+                out.errors.append(reason(exc))
         return out
     for lineno, line in enumerate(text.splitlines(), 1):
         if not line.strip():
@@ -142,12 +143,12 @@ def load_json_file(path: Path) -> Loaded:
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            out.errors.append(f"{path}:{lineno}: not valid JSON ({exc.msg}) — fix or remove the line")
+            out.errors.append(Problem("bad_json_line", where=f"{path}:{lineno}", error=exc.msg))
             continue
         try:
             out.articles.append(article_from_record(record, f"{path}:{lineno}"))
         except IngestError as exc:
-            out.errors.append(str(exc))
+            out.errors.append(reason(exc))
     return out
 
 
@@ -156,18 +157,14 @@ def load_path(
 ) -> Iterator[tuple[Path, Loaded]]:
     """Read every supported file under ``path``."""
     if not path.exists():
-        raise IngestError(f"{path} does not exist — check the path")
+        raise IngestError(Problem("no_path", path=path))
     if path.is_file() and path.suffix.lower() not in SUPPORTED_SUFFIXES:
-        raise IngestError(
-            f"{path}: unsupported file type {path.suffix or '(none)'} — use .txt, .md, .html, .pdf, .json or .jsonl"
-        )
+        raise IngestError(Problem("file_type", path=path, suffix=path.suffix or "—"))
     for file in iter_files(path, include, exclude):
         try:
             size = file.stat().st_size
             if max_bytes is not None and size > max_bytes:
-                raise IngestError(
-                    f"{size / 1e6:.0f} MB is over the {max_bytes / 1e6:.0f} MB limit (ingest.max_file_mb)"
-                )
+                raise IngestError(Problem("file_too_big", size=f"{size / 1e6:.0f}", limit=f"{max_bytes / 1e6:.0f}"))
             suffix = file.suffix.lower()
             if suffix in JSON_SUFFIXES:
                 yield file, load_json_file(file)
@@ -178,9 +175,9 @@ def load_path(
             else:
                 yield file, Loaded(articles=[load_text_file(file)])
         except IngestError as exc:
-            yield file, Loaded(errors=[f"{file}: {exc}"])
+            yield file, Loaded(errors=[Problem("at", where=file, reason=reason(exc))])
         except OSError as exc:
-            yield file, Loaded(errors=[f"{file}: cannot read ({exc.strerror})"])
+            yield file, Loaded(errors=[Problem("at", where=file, reason=Problem("unreadable", error=exc.strerror))])
 
 
 URL_LIKE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
@@ -203,5 +200,5 @@ def read_inputs(
                 rejected.extend(loaded.errors)
                 articles.extend(loaded.articles)
         except IngestError as exc:
-            rejected.append(str(exc))
+            rejected.append(reason(exc))
     return articles, rejected

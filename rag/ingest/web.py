@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from rag.errors import IngestError
 from rag.ingest.articles import make_article
 from rag.ingest.fetch import fetch
+from rag.problems import Problem
 from rag.text.dates import date_in_text, normalize_date
 from rag.types import Article
 
@@ -30,16 +31,14 @@ def article_from_html(
     )
     if doc is None or not (doc.text or "").strip():
         where = url or source or "the page"
-        raise IngestError(f"{where}: no article text found in the page")
+        raise IngestError(Problem("no_page_text", where=where))
     text = doc.text.strip()
     page_title = (doc.title or title or "").strip()
     first, _, rest = text.partition("\n")
     if page_title and first.strip() == page_title:
         text = rest.strip()  # the headline repeated at the top of the body
     if len(text.split()) < MIN_WORDS:
-        raise IngestError(
-            f"{url or source or 'the page'}: no article text found in the page (only {len(text.split())} words)"
-        )
+        raise IngestError(Problem("few_words", where=url or source or "—", n=len(text.split())))
     authors = tuple(a.strip() for a in (doc.author or "").split(";") if a.strip())
     found_date = normalize_date(doc.date) or date or date_in_text(text)
     return make_article(
@@ -58,6 +57,6 @@ def fetch_article(
     """Download ``url`` and extract its article."""
     page = fetch(url, ingest_settings)
     if "html" not in page.content_type and not page.content.lstrip()[:100].lower().startswith((b"<!doctype", b"<html")):
-        raise IngestError(f"{url}: not a web page ({page.content_type or 'unknown type'})")
+        raise IngestError(Problem("not_page", url=url, type=page.content_type or "?"))
     article = article_from_html(page.content, url=page.url, source=source, date=date, title=title)
     return article

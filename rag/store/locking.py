@@ -17,6 +17,7 @@ import threading
 from pathlib import Path
 
 from rag.errors import StoreError
+from rag.problems import Problem
 
 LOCK_NAME = ".newsdesk.lock"
 _held: dict[Path, int] = {}  # data directory -> open file descriptor holding its lock
@@ -43,19 +44,13 @@ def hold_data_dir(data_dir: Path) -> None:
         try:
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
-            raise StoreError(
-                f"cannot write in {key} ({exc.strerror}) — make the data directory writable or set NEWSDESK_DATA_DIR"
-            ) from None
+            raise StoreError(Problem("not_writable", path=key, error=exc.strerror)) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             holder = os.pread(fd, 300, 0).decode("utf-8", "replace").strip() or "another process"
             os.close(fd)
-            raise StoreError(
-                f"the data directory {key} is being written by another Newsdesk process ({holder}) — "
-                "wait for it or stop it; to share one store between processes, run a Chroma server "
-                "(NEWSDESK_STORE_URL)"
-            ) from None
+            raise StoreError(Problem("busy", path=key, holder=holder)) from None
         os.ftruncate(fd, 0)
         os.pwrite(
             fd,
