@@ -152,6 +152,42 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "finisse ou arrêtez-le ; pour partager une archive entre processus, utilisez un serveur Chroma "
         "(NEWSDESK_STORE_URL)",
     ),
+    "disk_full": (
+        "cannot {what}: the disk is full ({error}) — free disk space and run the command again",
+        "écriture impossible : le disque est plein ({error}) — libérez de la place et recommencez",
+    ),
+    "read_only": (
+        "cannot {what}: the data directory is read-only ({error}) — make it writable or set NEWSDESK_DATA_DIR",
+        "écriture impossible : le dossier de données est en lecture seule ({error}) — rendez-le accessible en "
+        "écriture ou réglez NEWSDESK_DATA_DIR",
+    ),
+    "chroma_down": (
+        "Chroma server at {url} is unreachable ({error}) — start it (`chroma run --path DIR --host 127.0.0.1 "
+        "--port 8000`) or unset NEWSDESK_STORE_URL",
+        "le serveur Chroma ({url}) est injoignable ({error}) — démarrez-le (`chroma run --path DIR --host "
+        "127.0.0.1 --port 8000`) ou retirez NEWSDESK_STORE_URL",
+    ),
+    # model servers
+    "ollama": ("Ollama at {url}", "Ollama ({url})"),
+    "openai_server": ("OpenAI-compatible server at {url}", "le serveur compatible OpenAI ({url})"),
+    "ollama_down": (
+        "Ollama at {url} is unreachable — start it (`ollama serve`) or unset OLLAMA_HOST to use the embedded model",
+        "Ollama ({url}) est injoignable — démarrez-le (`ollama serve`) ou retirez OLLAMA_HOST pour utiliser le "
+        "modèle intégré",
+    ),
+    "ollama_no_model": (
+        "Ollama at {url} has no model '{model}' — run `ollama pull {model}` or set llm.ollama_model",
+        "Ollama ({url}) n'a pas le modèle « {model} » — lancez `ollama pull {model}` ou réglez llm.ollama_model",
+    ),
+    "llm_timeout": (
+        "{server} did not answer in time — raise llm.timeout_s or check the server",
+        "{server} n'a pas répondu à temps — augmentez llm.timeout_s ou vérifiez le serveur",
+    ),
+    "llm_unreachable": (
+        "{server} is unreachable — start it or change the llm settings",
+        "{server} est injoignable — démarrez-le ou changez les réglages llm",
+    ),
+    "llm_failed": ("{server} failed: {error}", "{server} a échoué : {error}"),
     # question sets
     "questions_unreadable": (
         "cannot read questions {path} ({error}) — check the path",

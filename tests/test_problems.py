@@ -16,9 +16,9 @@ def fields(template: str) -> set[str]:
 
 
 @pytest.mark.parametrize("key", sorted(TEMPLATES))
-def test_each_problem_names_the_same_values_in_both_languages(key):
+def test_each_problem_is_said_in_french_with_the_values_it_has(key):
     english, french = TEMPLATES[key]
-    assert fields(english) == fields(french)
+    assert fields(french) <= fields(english)  # a value French would not say (an English verb) may be left out
     assert english != french  # said in French, not copied
 
 

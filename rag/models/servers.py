@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from rag.errors import BackendUnavailable, ModelError
 from rag.models.llms import LLM, ollama_url
+from rag.problems import Problem
 from rag.types import Message
 
 if TYPE_CHECKING:
@@ -61,18 +62,16 @@ class ServerLLM:
 
         openai = sys.modules.get("openai")  # the OpenAI adapter wraps httpx errors in its own classes
         if isinstance(exc, httpx.TimeoutException) or (openai and isinstance(exc, openai.APITimeoutError)):
-            return BackendUnavailable(
-                f"{self._describe} did not answer in time — raise llm.timeout_s or check the server"
-            )
+            return BackendUnavailable(Problem("llm_timeout", server=self._describe))
         if isinstance(exc, (httpx.ConnectError, ConnectionError)) or (
             openai and isinstance(exc, openai.APIConnectionError)
         ):
-            return BackendUnavailable(f"{self._describe} is unreachable — start it or change the llm settings")
+            return BackendUnavailable(Problem("llm_unreachable", server=self._describe))
         status = getattr(exc, "status_code", None)
         text = str(getattr(exc, "error", "") or exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
         if status == 404 or "not found" in text.lower():
-            return ModelError(f"{self._describe}: {text}")
-        return BackendUnavailable(f"{self._describe} failed: {text}")
+            return ModelError(Problem("at", where=self._describe, reason=text))
+        return BackendUnavailable(Problem("llm_failed", server=self._describe, error=text))
 
 
 def create_ollama(settings: Settings) -> LLM:
@@ -98,16 +97,11 @@ def create_ollama(settings: Settings) -> LLM:
         adapter(cfg.max_tokens).client.show(cfg.ollama_model)
     except ResponseError as exc:
         if exc.status_code == 404:
-            raise ModelError(
-                f"Ollama at {url} has no model {cfg.ollama_model!r} — run `ollama pull {cfg.ollama_model}` "
-                "or set llm.ollama_model"
-            ) from exc
-        raise BackendUnavailable(f"Ollama at {url} failed: {exc.error}") from exc
+            raise ModelError(Problem("ollama_no_model", url=url, model=cfg.ollama_model)) from exc
+        raise BackendUnavailable(Problem("llm_failed", server=Problem("ollama", url=url), error=exc.error)) from exc
     except (httpx.HTTPError, ConnectionError) as exc:
-        raise BackendUnavailable(
-            f"Ollama at {url} is unreachable — start it (`ollama serve`) or unset OLLAMA_HOST to use the embedded model"
-        ) from exc
-    return ServerLLM(f"ollama:{cfg.ollama_model}", adapter, cfg.context_window, f"Ollama at {url}")
+        raise BackendUnavailable(Problem("ollama_down", url=url)) from exc
+    return ServerLLM(f"ollama:{cfg.ollama_model}", adapter, cfg.context_window, Problem("ollama", url=url))
 
 
 def create_openai(settings: Settings) -> LLM:
@@ -132,5 +126,5 @@ def create_openai(settings: Settings) -> LLM:
         )
 
     return ServerLLM(
-        f"openai:{cfg.openai_model}", adapter, cfg.context_window, f"OpenAI-compatible server at {cfg.openai_base_url}"
+        f"openai:{cfg.openai_model}", adapter, cfg.context_window, Problem("openai_server", url=cfg.openai_base_url)
     )

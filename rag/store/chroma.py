@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from rag.errors import BackendUnavailable, StoreError
+from rag.problems import Problem
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
@@ -84,10 +85,7 @@ class Chroma:
                 )
                 client.heartbeat()
             except Exception as exc:
-                raise BackendUnavailable(
-                    f"Chroma server at {self.url} is unreachable ({type(exc).__name__}) — start it "
-                    "(`chroma run --path DIR --host 127.0.0.1 --port 8000`) or unset NEWSDESK_STORE_URL"
-                ) from exc
+                raise BackendUnavailable(Problem("chroma_down", url=self.url, error=type(exc).__name__)) from exc
             return client
         path = Path(self.location)
         try:
@@ -135,14 +133,9 @@ class Chroma:
                 ) from exc
             kind = failure_kind(message)
             if kind == "disk-full":
-                raise StoreError(
-                    f"cannot {what}: the disk is full ({message}) — free disk space and run the command again"
-                ) from exc
+                raise StoreError(Problem("disk_full", what=what, error=message)) from exc
             if kind == "read-only":
-                raise StoreError(
-                    f"cannot {what}: the data directory is read-only ({message}) — make it writable or set "
-                    f"NEWSDESK_DATA_DIR"
-                ) from exc
+                raise StoreError(Problem("read_only", what=what, error=message)) from exc
             raise StoreError(f"cannot {what}: {message}") from exc
 
     def names(self) -> set[str]:
