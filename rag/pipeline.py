@@ -21,6 +21,7 @@ from rag.questions import QuestionService
 from rag.retrieve.bm25 import BM25Cache
 from rag.store.index import Store
 from rag.store.records import ArticleRecord
+from rag.store.stories import members
 from rag.types import Answer, Article, Filters, Message, Retrieval
 
 if TYPE_CHECKING:
@@ -126,6 +127,13 @@ class Pipeline:
         records = self.store.list_articles(filters)
         records.sort(key=lambda r: (r.article.date or "", r.article.id), reverse=True)
         return records
+
+    def story(self, article_id: str) -> list[ArticleRecord]:
+        """The articles of the story ``article_id`` belongs to (itself included), oldest first; [] if unknown."""
+        record = self.store.get_articles([article_id], with_text=False).get(article_id)
+        if record is None:
+            return []
+        return members(self.store, record.story) if record.story else [record]
 
     # -- what comes out (``QuestionService``) -----------------------------------------------------------------------
     def search(

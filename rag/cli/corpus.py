@@ -87,6 +87,25 @@ def list_cmd(app: App, since, until, sources, langs, as_json):
     echo(f"{len(rows)} articles", err=True)
 
 
+def story_dict(records: list) -> dict[str, Any]:
+    """A story as shown: its articles (oldest first), sources and languages."""
+    return {
+        "id": records[0].story or records[0].article.id if records else None,
+        "articles": [
+            {
+                "id": r.article.id,
+                "title": r.article.title,
+                "date": r.article.date,
+                "source": r.article.source,
+                "lang": r.article.lang,
+            }
+            for r in records
+        ],  # fmt: skip
+        "sources": sorted({r.article.source for r in records if r.article.source}),
+        "languages": sorted({r.article.lang for r in records if r.article.lang}),
+    }
+
+
 @main.command("show")
 @click.argument("article_id")
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
@@ -110,6 +129,7 @@ def show_cmd(app: App, article_id, as_json):
         "content_hash": a.content_hash,
         "chunks": record.n_chunks,
         "duplicate_of": record.duplicate_of or None,
+        "story": story_dict(app.pipeline().story(article_id)),
         "text": a.text,
     }
     if as_json:
@@ -119,6 +139,11 @@ def show_cmd(app: App, article_id, as_json):
         if data[key]:
             value = data[key]
             echo(f"{key}: {', '.join(value) if isinstance(value, list) else value}")
+    story = data["story"]
+    if len(story["articles"]) > 1:
+        others = ", ".join(m["id"] for m in story["articles"] if m["id"] != a.id)
+        echo(f"story: {len(story['articles'])} articles, {len(story['sources'])} sources, "
+             f"{'/'.join(story['languages'])} — also {others}")  # fmt: skip
     echo("")
     echo(a.text)
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from rag.ingest.chunking import chunk_article
 from rag.ingest.dedup import NearDuplicates, signature
+from rag.ingest.stories import Stories
 from rag.problems import Problem
 from rag.store.guard import check_embedder
 from rag.store.index import Store
@@ -110,6 +111,7 @@ class _Indexer:
             report,
         )
         self.existing: dict[str, ArticleRecord] = {}
+        self.stories = Stories(self.store)
 
     @property
     def embedder(self) -> Embedder:
@@ -176,9 +178,9 @@ class _Indexer:
         if not batch:
             return
         chunks = [c for _, cs in batch for c in cs]
-        self.writer.write_batch(
-            [r for r, _ in batch], chunks, self.embedder.embed_documents([c.embed_text for c in chunks])
-        )
+        vectors = self.embedder.embed_documents([c.embed_text for c in chunks])
+        records = self.stories.assign(batch, vectors)
+        self.writer.write_batch(records, chunks, vectors)
         for record, _ in batch:
             (self.report.updated if record.article.id in self.existing else self.report.added).append(record.article.id)
         self.report.chunks += len(chunks)

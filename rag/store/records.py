@@ -29,12 +29,14 @@ class ArticleRecord:
     status: str = "complete"  # "pending" until its chunks are all written
     duplicate_of: str = ""  # a stored article this one nearly copies (syndicated wire copy)
     minhash: str = ""  # near-duplicate signature (dedup.signature)
+    story: str = ""  # the id of the first article of the story this one belongs to (text.stories)
 
     def summary(self) -> dict[str, Any]:
         """What a listing shows of it (``newsdesk list --json``, the MCP tool)."""
         a = self.article
         return {"id": a.id, "title": a.title, "date": a.date, "source": a.source, "lang": a.lang, "url": a.url,
-                "chunks": self.n_chunks, "duplicate_of": self.duplicate_of or None}  # fmt: skip
+                "chunks": self.n_chunks, "duplicate_of": self.duplicate_of or None,
+                "story": self.story or a.id}  # fmt: skip
 
 
 def article_meta(record: ArticleRecord, pending_hash: str = "", writer: str = "", lease: int = 0) -> Meta:
@@ -53,6 +55,7 @@ def article_meta(record: ArticleRecord, pending_hash: str = "", writer: str = ""
         "added": record.added,
         "duplicate_of": record.duplicate_of,
         "minhash": record.minhash,
+        "story": record.story,
         "writer": writer,
         "lease": lease,
     }
@@ -81,6 +84,7 @@ def record_from(id: str, meta: Mapping[str, Any] | None, text: str | None) -> Ar
         meta.get("status", "complete"),
         meta.get("duplicate_of", ""),
         meta.get("minhash", ""),
+        meta.get("story", ""),
     )
 
 
