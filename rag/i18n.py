@@ -104,6 +104,9 @@ LABELS: dict[str, dict[str, str]] = {
         "left_out_note": "Phrases du modèle laissées de côté (aucun passage ne les appuie)",
         "stopped": "Réponse interrompue : seules les phrases vérifiées jusque-là sont affichées.",
         "stopped_empty": "Réponse interrompue avant toute phrase vérifiée.",
+        "story_line": "même histoire : {n} articles, {s} source(s), {langs}",
+        "corroborated": "Recoupé par plusieurs sources de la même histoire : {marks}",
+        "col_story": "histoire",
     },
     "en": {
         "tab_chat": "Chat",
@@ -203,6 +206,9 @@ LABELS: dict[str, dict[str, str]] = {
         "left_out_note": "Sentences of the model left out (no passage supports them)",
         "stopped": "Answer stopped: only the sentences checked until then are shown.",
         "stopped_empty": "Answer stopped before any sentence was checked.",
+        "story_line": "same story: {n} articles, {s} source(s), {langs}",
+        "corroborated": "Corroborated by several sources of the same story: {marks}",
+        "col_story": "story",
     },
 }
 

@@ -13,6 +13,7 @@ from rag.answer import prompts
 from rag.answer.answering import Answerer
 from rag.answer.evidence import Evidence, weigh
 from rag.answer.finishing import refusal_text
+from rag.answer.stories import with_stories
 from rag.errors import QuestionError, StoreError
 from rag.events import AnswerEvent, Event, RetrievalEvent
 from rag.lazy import Lazy
@@ -146,9 +147,10 @@ class QuestionService:
             timings["total_s"] = round(time.perf_counter() - started, 3)
             yield AnswerEvent(Answer(question, lang, text, True, retrieval=retrieval, timings=timings, model=""))
             return
-        yield from self._answerer.answer(
+        for event in self._answerer.answer(
             question, lang, hits, history, used, today or self.today(), retrieval, timings, started
-        )
+        ):
+            yield AnswerEvent(with_stories(event.answer, self.store)) if isinstance(event, AnswerEvent) else event
 
     def _retrieve(self, planned: Plan, lang: str) -> tuple[list[Hit], Evidence, Filters]:
         """Hits, what they are worth as evidence, and the filters used. Dates read in the question are dropped,

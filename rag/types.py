@@ -8,10 +8,10 @@ the UI and the evaluation harness; bump ``SCHEMA_VERSION`` on any breaking chang
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from rag.jsonvalues import as_float, as_int, as_str, maybe_int, maybe_str
+from rag.text.dates import iso_to_epoch
 
 SCHEMA_VERSION = 1
 INT8_SUFFIX = "+ov-int8"  # an embedder id's suffix for its int8 build
@@ -32,19 +32,6 @@ class Message:
 
     role: str
     content: str
-
-
-def iso_to_epoch(date: str | None) -> int | None:
-    """Integer epoch seconds (UTC) of an ISO 8601 date or date-time, or None."""
-    if not date:
-        return None
-    try:
-        parsed = datetime.fromisoformat(date.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return int(parsed.timestamp())
 
 
 @dataclass(frozen=True)
@@ -142,6 +129,16 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class StoryInfo:
+    """The story a cited article belongs to: its id (first article), how many articles, which sources and languages."""
+
+    id: str
+    articles: int
+    sources: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Citation:
     """Passage ``n`` of the prompt, mapped back to its article and span."""
 
@@ -159,6 +156,7 @@ class Citation:
     highlight_start: int | None = None
     highlight_end: int | None = None
     lang: str | None = None  # the article's language
+    story: StoryInfo | None = None  # when the article's story holds other articles
 
 
 @dataclass(frozen=True)
@@ -196,6 +194,18 @@ class Answer:
     stopped: bool = False  # the reader stopped it: the sentences checked until then
     draft: str = ""  # what the model wrote, before the check
     passages: tuple[Citation, ...] = ()  # every passage the model was shown, numbered as in the prompt
+
+    def corroborated(self) -> list[tuple[int, ...]]:
+        """The citations of each shown sentence that come from one story through several sources."""
+        by_n = {c.n: c for c in self.citations}
+        out = []
+        for s in self.sentences:
+            cited = [by_n[n] for n in s.citations if n in by_n and by_n[n].story]
+            for story in dict.fromkeys(c.story.id for c in cited if c.story):
+                same = [c for c in cited if c.story and c.story.id == story]
+                if s.supported and len({c.source for c in same}) >= 2:
+                    out.append(tuple(c.n for c in same))
+        return out
 
     def to_dict(self) -> dict:
         """The frozen JSON schema (see README, "Answer JSON")."""
@@ -277,4 +287,12 @@ def _citation(c: dict[str, Any]) -> Citation:
         highlight_start=maybe_int(c.get("highlight_start")),
         highlight_end=maybe_int(c.get("highlight_end")),
         lang=maybe_str(c.get("lang")),
+        story=_story(c.get("story")),
     )
+
+
+def _story(s: Any) -> StoryInfo | None:
+    if not s:
+        return None
+    sources, languages = (tuple(as_str(x) for x in s.get(key) or []) for key in ("sources", "languages"))
+    return StoryInfo(as_str(s["id"]), as_int(s["articles"]), sources, languages)

@@ -100,3 +100,45 @@ def test_french_and_english_versions_share_a_story_and_other_events_of_the_day_d
         "ntrex-abcnews.306758-en": "ntrex-abcnews.306758-en",
         "ntrex-abcnews.306758-fr": "ntrex-abcnews.306758-en",
     }
+
+
+def cited(n, article_id, source, story=None):
+    from rag.types import Citation
+
+    return Citation(n, article_id, f"{article_id}:0", "Quake", "2018-09-28", source, None, "…", 0, 1, 1.0, story=story)
+
+
+def test_citations_carry_their_story_and_the_footer_says_what_several_sources_corroborate(fake_pipeline):
+    from rag.answer.stories import with_stories
+    from rag.types import Answer, Sentence
+    from ui.render import answer_html, sources_html
+
+    fake_pipeline.add_articles(
+        [
+            article("quake-1", " ".join(QUAKE_TEXT), title="Quake in Sulawesi"),
+            article("quake-2", " ".join(reversed(QUAKE_TEXT)), title="Sulawesi quake toll"),
+            article("vote-1", "Voters in Brazil chose a new president on Sunday, Jair Bolsonaro, after a campaign."),
+        ]
+    )
+    answer = Answer(
+        "What happened in Palu?",
+        "en",
+        "At least 384 people died [1][2]. Brazil voted [3].",
+        False,
+        citations=(
+            cited(1, "quake-1", "source-quake-1"),
+            cited(2, "quake-2", "source-quake-2"),
+            cited(3, "vote-1", "x"),
+        ),
+        sentences=(Sentence("At least 384 people died.", (1, 2), True), Sentence("Brazil voted.", (3,), True)),
+    )
+    answer = with_stories(answer, fake_pipeline.store)
+    stories = [c.story for c in answer.citations]
+    assert stories[0] == stories[1] and stories[0].articles == 2 and stories[2] is None
+    assert stories[0].sources == ("source-quake-1", "source-quake-2") and stories[0].languages == ("en",)
+    assert answer.corroborated() == [(1, 2)]
+    assert Answer.from_dict(answer.to_dict()).citations == answer.citations  # saved conversations keep it
+    assert "même histoire : 2 articles, 2 source(s), en" in sources_html(answer, "a1", "fr")
+    assert "Corroborated by several sources of the same story" in answer_html(answer, "a1", "en")
+    one_source = Answer("q", "en", "x", False, answer.citations[:1], (Sentence("x.", (1,), True),))
+    assert one_source.corroborated() == []  # one source is not corroboration

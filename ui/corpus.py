@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +17,8 @@ import gradio as gr
 from rag import HTTP_URL, SUPPORTED_SUFFIXES, FeedList, IngestReport, Pipeline, fold, localize, opml_feeds, t
 from rag.errors import NewsdeskError
 
-COLUMNS = ["id", "title", "date", "source", "lang", "chunks"]
-COLUMN_LABELS = ("col_id", "col_title", "col_date", "col_source", "col_lang", "col_chunks")
+COLUMNS = ["id", "title", "date", "source", "lang", "chunks", "story"]
+COLUMN_LABELS = ("col_id", "col_title", "col_date", "col_source", "col_lang", "col_chunks", "col_story")
 HIDDEN = (gr.update(visible=False), gr.update(visible=False))
 
 
@@ -40,22 +40,50 @@ def report_markdown(report: IngestReport, lang: str) -> str:
     return "\n".join(lines)
 
 
+def story_cells(records: list[Any]) -> dict[str, str]:
+    """Per story with other articles: "3 · en/fr" (its articles and languages); single-article stories show nothing."""
+    groups: dict[str, list[Any]] = {}
+    for r in records:
+        groups.setdefault(r.story or r.article.id, []).append(r)
+    return {
+        story: f"{len(group)} · {'/'.join(sorted({r.article.lang for r in group if r.article.lang}))}"
+        for story, group in groups.items()
+        if len(group) > 1
+    }
+
+
 def article_rows(pipeline: Pipeline, query: str = "") -> list[list[Any]]:
     records = pipeline.articles()
+    stories = story_cells(records)
     words = fold(query or "").split()  # "vendee globe" finds « Vendée Globe »
     return [
         [r.article.id, r.article.title, (r.article.date or "")[:10], r.article.source, r.article.lang, r.n_chunks]
+        + [stories.get(r.story or r.article.id, "")]
         for r in records
         if all(w in fold(f"{r.article.title} {r.article.source}") for w in words)
     ]
 
 
-def article_html(record: Any) -> str:
+def article_html(record: Any, story: Sequence[Any] = (), lang: str = "fr") -> str:
+    """The article as the reader shows it, with the other articles of its story."""
     a = record.article
     meta = " · ".join(html.escape(p) for p in ((a.date or "")[:10], a.source, a.lang) if p)
     url = f"<div><small>{html.escape(a.url)}</small></div>" if a.url else ""
     body = "".join(f"<p>{html.escape(p)}</p>" for p in a.text.split("\n") if p.strip())
     heading = f"<h3>{html.escape(a.title or a.id)}</h3><div><small>{meta}</small></div>"
+    others = [r.article for r in story if r.article.id != a.id]
+    if others:
+        line = t(lang, "story_line").format(
+            n=len(story),
+            s=len({r.article.source for r in story if r.article.source}),
+            langs="/".join(sorted({r.article.lang for r in story if r.article.lang})),
+        )
+        items = "".join(
+            f"<li>{html.escape((o.date or '')[:10])} · {html.escape(o.source)} · {html.escape(o.lang)} — "
+            f"{html.escape(o.title or o.id)}</li>"
+            for o in others
+        )
+        heading += f"<div class='nd-story'><small>{html.escape(line)}</small><ul>{items}</ul></div>"
     return f"<div class='nd-article'>{heading}{url}{body}</div>"
 
 
@@ -146,14 +174,14 @@ class CorpusHandlers:
             Path(path).unlink(missing_ok=True)
         return self.feed_rows()
 
-    def on_select(self, chosen: list[str], rows: Any, evt: gr.SelectData) -> tuple[list[str], str, Any]:
+    def on_select(self, chosen: list[str], rows: Any, lang: str, evt: gr.SelectData) -> tuple[list[str], str, Any]:
         try:
             article_id = rows.iloc[evt.index[0], 0] if hasattr(rows, "iloc") else rows[evt.index[0]][0]
         except (IndexError, KeyError):
             return chosen, ", ".join(chosen), gr.update()
         chosen = [c for c in chosen if c != article_id] if article_id in chosen else [*chosen, article_id]
         record = self.pipeline.store.get_articles([article_id]).get(article_id)
-        return chosen, ", ".join(chosen), article_html(record) if record else ""
+        return chosen, ", ".join(chosen), article_html(record, self.pipeline.story(article_id), lang) if record else ""
 
     @staticmethod
     def ask_delete(chosen: list[str], lang: str) -> tuple[Any, Any]:
@@ -204,7 +232,7 @@ def build_corpus_tab(pipeline: Pipeline, labels: list[tuple[Any, str, Any]], lan
                 wrap=True,
                 max_height=420,
                 elem_id="nd-articles",
-                column_widths=["14%", "37%", "12%", "13%", "10%", "14%"],
+                column_widths=["13%", "33%", "12%", "12%", "8%", "10%", "12%"],
             )
             selection = gr.Textbox(interactive=False, elem_id="nd-selection")
             with gr.Row():
@@ -247,7 +275,7 @@ def build_corpus_tab(pipeline: Pipeline, labels: list[tuple[Any, str, Any]], lan
     unfollow.click(h.on_unfollow, [feed_url, lang_state], [feeds_table])
     opml.upload(h.on_opml, [opml, lang_state], [feeds_table])
     feed_box.expand(h.feed_rows, None, [feeds_table])
-    table.select(h.on_select, [selected, table], [selected, selection, reader])
+    table.select(h.on_select, [selected, table, lang_state], [selected, selection, reader])
     delete.click(h.ask_delete, [selected, lang_state], [confirm, cancel])
     cancel.click(lambda: HIDDEN, None, [confirm, cancel])
     confirm.click(h.do_delete, [selected, search, lang_state], [selected, selection, reader, table, confirm, cancel])

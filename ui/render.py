@@ -47,8 +47,24 @@ def answer_html(answer: Answer, answer_id: str, lang: str) -> str:
         )
     if answer.stopped:
         body += f"<div class='nd-stopped'>■ {_esc(t(lang, 'stopped' if shown else 'stopped_empty'))}</div>"
-    footer = filters_footer(answer, lang)
+    footer = " ".join(p for p in (corroboration(answer, answer_id, lang), filters_footer(answer, lang)) if p)
     return f"<div class='nd-answer'>{body}</div>" + (f"<div class='nd-footer'>{footer}</div>" if footer else "")
+
+
+def story_line(c: Citation, lang: str) -> str:
+    """Who else reported the cited article's story, and in which languages; "" when nobody did."""
+    if not c.story:
+        return ""
+    return t(lang, "story_line").format(n=c.story.articles, s=len(c.story.sources), langs="/".join(c.story.languages))
+
+
+def corroboration(answer: Answer, answer_id: str, lang: str) -> str:
+    """Which sentences' citations come from one story through several sources."""
+    groups = answer.corroborated()
+    if not groups:
+        return ""
+    marks = "; ".join("".join(chip(answer_id, n) for n in group) for group in groups)
+    return f"<div class='nd-corroborated'>✔ {_esc(t(lang, 'corroborated')).format(marks=marks)}</div>"
 
 
 def filters_footer(answer: Answer, lang: str) -> str:
@@ -85,7 +101,7 @@ def sources_html(answer: Answer, answer_id: str, lang: str) -> str:
         return f"<div class='nd-sources nd-empty'>{_esc(t(lang, 'no_sources'))}</div>" if answer.refused else ""
     items = []
     for c in answer.citations:
-        meta = " · ".join(_esc(p) for p in (format_date(c.date, lang), c.source) if p)
+        meta = " · ".join(_esc(p) for p in (format_date(c.date, lang), c.source, story_line(c, lang)) if p)
         url = safe_url(c.url)
         link = f" <a href='{_esc(url)}' target='_blank' rel='noopener noreferrer'>↗</a>" if url else ""
         items.append(
@@ -121,7 +137,7 @@ def answer_markdown(answer: Answer, lang: str) -> str:
         lines.append(f"### {t(lang, 'sources')}")
         lines.append("")
         for c in answer.citations:
-            meta = ", ".join(p for p in (format_date(c.date, lang), c.source) if p)
+            meta = ", ".join(p for p in (format_date(c.date, lang), c.source, story_line(c, lang)) if p)
             name = markdown_text(c.title or c.article_id)
             title = f"[{name}](<{c.url}>)" if safe_url(c.url) else name
             lines.append(f"{int(c.n)}. {title}" + (f" — {markdown_text(meta)}" if meta else ""))

@@ -57,7 +57,14 @@ def format_sources(answer) -> list[str]:
 
     lines = []
     for c in answer.citations:
-        meta = ", ".join(p for p in (format_date(c.date, answer.language), c.source, c.url or "") if p)
+        story = (
+            t(answer.language, "story_line").format(
+                n=c.story.articles, s=len(c.story.sources), langs="/".join(c.story.languages)
+            )
+            if c.story
+            else ""
+        )
+        meta = ", ".join(p for p in (format_date(c.date, answer.language), c.source, c.url or "", story) if p)
         lines.append(f"[{c.n}] {c.title or c.article_id}" + (f" — {meta}" if meta else ""))
     return lines
 
@@ -113,6 +120,8 @@ def show_answer(events: Iterable[Event], live: bool) -> Answer:
         echo("\n" + t(lang, "sources_heading"))
         for line in format_sources(answer):
             echo(line)
+        for group in answer.corroborated():
+            echo(t(lang, "corroborated").format(marks="".join(f"[{n}]" for n in group)))
     for sentence in answer.sentences:
         if not sentence.supported:
             echo(f"  ⚠ {t(lang, 'left_out')}: {sentence.text}", err=True)

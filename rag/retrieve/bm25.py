@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from rag.text.analysis import analyze
-from rag.types import Chunk, Filters, iso_to_epoch
+from rag.text.dates import iso_to_epoch
+from rag.types import Chunk, Filters
 
 if TYPE_CHECKING:
     from rag.store.index import Store

@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from rag.types import Article, Chunk, Filters, iso_to_epoch
+from rag.text.dates import iso_to_epoch
+from rag.types import Article, Chunk, Filters
 
 # Chroma stores a vector with every record; the catalogue is searched by metadata only, so its records carry this one.
 NO_VECTOR = [1.0]

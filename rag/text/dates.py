@@ -100,3 +100,16 @@ def format_date(iso: str | None, lang: str) -> str:
     from babel.dates import format_date as babel_format_date
 
     return str(babel_format_date(day, "d MMMM y", locale=lang if lang in LANGS else "en"))
+
+
+def iso_to_epoch(date: str | None) -> int | None:
+    """Integer epoch seconds (UTC) of an ISO 8601 date or date-time, or None."""
+    if not date:
+        return None
+    try:
+        parsed = datetime.fromisoformat(date.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return int(parsed.timestamp())
