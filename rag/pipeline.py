@@ -22,6 +22,7 @@ from rag.retrieve.bm25 import BM25Cache
 from rag.store.index import Store
 from rag.store.records import ArticleRecord
 from rag.store.stories import members
+from rag.timelines import TimelineEntry, timeline
 from rag.types import Answer, Article, Filters, Message, Retrieval
 
 if TYPE_CHECKING:
@@ -155,6 +156,12 @@ class Pipeline:
         self, question: str, history: Sequence[Message] = (), filters: Filters | None = None, today: date | None = None
     ) -> Answer:
         return self.questions.ask(question, history, filters, today)
+
+    def timeline(
+        self, query: str, filters: Filters | None = None, today: date | None = None
+    ) -> tuple[str, list[TimelineEntry]]:
+        """The stories about ``query``, oldest first, and the query as searched (see ``rag.timelines``)."""
+        return timeline(self.questions, query, filters, today)
 
 
 def build(

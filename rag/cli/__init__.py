@@ -3,7 +3,7 @@
 Thin: commands parse flags, call the pipeline and format what it returns.
 """
 
-from rag.cli import ask, corpus, evals, feeds, mcp, models  # noqa: F401  (each registers its commands on ``main``)
+from rag.cli import ask, corpus, evals, feeds, mcp, models, stories  # noqa: F401  (each registers its commands on ``main``)
 from rag.cli.app import main
 
 __all__ = ["main"]

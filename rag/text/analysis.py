@@ -82,11 +82,16 @@ def bridge_terms(text: str) -> str:
     )
 
 
-def matched_sentence(query: str, text: str, lang: str) -> str:
-    """The sentence of ``text`` sharing the most distinct query words with ``query`` (the first on ties)."""
+def matched_span(query: str, text: str, lang: str) -> tuple[int, int]:
+    """Where in ``text`` the sentence sharing the most distinct query words with ``query`` is (the first on ties)."""
     from rag.text.sentences import split_sentences
 
     wanted = set(analyze(query, lang, query=True))
     spans = split_sentences(text) or [(0, len(text))]
-    start, end = max(spans, key=lambda s: len(wanted.intersection(analyze(text[s[0] : s[1]], lang))))
+    return max(spans, key=lambda s: len(wanted.intersection(analyze(text[s[0] : s[1]], lang))))
+
+
+def matched_sentence(query: str, text: str, lang: str) -> str:
+    """The sentence of ``text`` sharing the most distinct query words with ``query`` (the first on ties)."""
+    start, end = matched_span(query, text, lang)
     return " ".join(text[start:end].split())
