@@ -75,3 +75,18 @@ def test_the_timeline_command_prints_json(archive, tmp_path):
     assert result.exit_code == 0, result.output
     stories = json.loads(result.stdout)["stories"]
     assert [s["story"] for s in stories] == ["paris-2", "paris-3"] and stories[0]["articles"] == 2
+
+
+def test_the_timeline_tab_lists_stories_and_a_click_opens_the_article_with_the_lead_highlighted(archive):
+    from types import SimpleNamespace
+
+    from ui.timeline import TimelineHandlers
+
+    handlers = TimelineHandlers(archive)
+    rows, entries, note, reader = handlers.on_run("Paris Agreement", "fr")
+    assert [r[0] for r in rows] == ["2024-01-05", "2024-03-01"] and rows[0][3].endswith("(+1)")
+    assert note.startswith("2 histoire(s)") and reader == ""
+    shown = handlers.on_select(entries, "fr", SimpleNamespace(index=[1, 3]))
+    assert "<mark>Washington left the Paris Agreement" in shown and "</mark>" in shown
+    rows, entries, note, _ = handlers.on_run("cricket", "en")
+    assert rows == [] and "No story about “cricket”" in note

@@ -264,3 +264,21 @@ def test_welcome_examples_and_an_evaluation_run_in_the_page_language(
     page.wait_for_function("!document.querySelector('#nd-eval-files').innerText.includes('three.jsonl')")  # read once
     page.screenshot(path=str(ARTIFACTS / f"evaluate-{lang}.png"), full_page=True)
     context.close()
+
+
+@pytest.mark.parametrize("lang, tab, count", [("fr", "Chronologie", "histoire(s)"), ("en", "Timeline", "story(ies)")])
+def test_timeline_lists_stories_and_a_lead_sentence_opens_its_article_highlighted(browser, server, lang, tab, count):
+    context, page = open_page(browser, server, lang, width=1366)
+    page.get_by_role("tab", name=tab).click()
+    page.fill("#nd-timeline-query textarea, #nd-timeline-query input", "Russie Chine")
+    page.click("#nd-timeline-run")
+    page.wait_for_function("w => document.querySelector('#nd-timeline-note').innerText.includes(w)", arg=count)
+    rows = page.locator("#nd-timeline .virtual-row")
+    assert rows.count() >= 1
+    seed_row = rows.filter(has_text="Russie").first
+    seed_row.locator(".body-cell").nth(3).click()
+    page.wait_for_selector("#nd-timeline-reader mark")
+    marked = page.locator("#nd-timeline-reader mark").inner_text()
+    assert "Russie" in marked or "Chine" in marked  # the sentence that matched, inside its article
+    page.screenshot(path=str(ARTIFACTS / f"timeline-{lang}.png"), full_page=True)
+    context.close()

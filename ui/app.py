@@ -1,6 +1,6 @@
 """The web chat: ``build_app(pipeline)`` makes the Blocks, ``launch`` serves them.
 
-Three tabs (chat, articles, evaluation) on the pipeline the CLI uses. Labels
+Four tabs (chat, articles, timeline, evaluation) on the pipeline the CLI uses. Labels
 follow the browser's language (French or English) and can be switched. Local
 assets only (no remote fonts or scripts), no share link, no analytics, bound to
 127.0.0.1 unless told otherwise; optional login for every route.
@@ -24,6 +24,7 @@ from .evaluate import build_eval_tab
 from .guard import Guard, is_loopback, loopback_hosts
 from .mcp_tools import http_app
 from .openai_api import ChatCompletions
+from .timeline import build_timeline_tab
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,8 @@ CSS = """
 .nd-turn .nd-q{font-size:.8em;color:#6b7280;margin-top:.8em}
 .nd-empty{color:#6b7280;font-style:italic}
 .nd-article p{margin:.4em 0}
+.nd-article mark{background:#fde68a;padding:0 .1em}
+.nd-story ul{margin:.2em 0 .4em 1em;font-size:.85em}
 #nd-title{flex:1 1 0;min-width:max-content}
 #nd-title h2{white-space:nowrap;margin:0}
 @media (max-width:480px){#nd-title h2{font-size:1.15em}}
@@ -94,11 +97,14 @@ def build_app(pipeline: Pipeline) -> gr.Blocks:
                 build_chat_tab(pipeline, labels, lang_state)
             with gr.Tab("Articles", id="corpus", elem_id="nd-tab-corpus") as corpus_tab:
                 build_corpus_tab(pipeline, labels, lang_state)
+            with gr.Tab("Timeline", id="timeline", elem_id="nd-tab-timeline") as timeline_tab:
+                build_timeline_tab(pipeline, labels, lang_state)
             with gr.Tab("Evaluate", id="eval", elem_id="nd-tab-eval") as eval_tab:
                 build_eval_tab(pipeline, labels, lang_state)
         labels += [
             (chat_tab, "label", "tab_chat"),
             (corpus_tab, "label", "tab_corpus"),
+            (timeline_tab, "label", "tab_timeline"),
             (eval_tab, "label", "tab_eval"),
         ]
         components = list(dict.fromkeys(c for c, _, _ in labels))  # a component may have several labelled parts

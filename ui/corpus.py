@@ -64,12 +64,19 @@ def article_rows(pipeline: Pipeline, query: str = "") -> list[list[Any]]:
     ]
 
 
-def article_html(record: Any, story: Sequence[Any] = (), lang: str = "fr") -> str:
-    """The article as the reader shows it, with the other articles of its story."""
+def article_html(record: Any, story: Sequence[Any] = (), lang: str = "fr", mark: tuple[int, int] | None = None) -> str:
+    """The article as the reader shows it, with the other articles of its story and, given offsets, a sentence
+    highlighted."""
     a = record.article
     meta = " · ".join(html.escape(p) for p in ((a.date or "")[:10], a.source, a.lang) if p)
     url = f"<div><small>{html.escape(a.url)}</small></div>" if a.url else ""
-    body = "".join(f"<p>{html.escape(p)}</p>" for p in a.text.split("\n") if p.strip())
+    text = html.escape(a.text)
+    if mark and 0 <= mark[0] < mark[1] <= len(a.text):
+        before, inside, after = (
+            html.escape(p) for p in (a.text[: mark[0]], a.text[mark[0] : mark[1]], a.text[mark[1] :])
+        )
+        text = f"{before}<mark>{inside}</mark>{after}"
+    body = "".join(f"<p>{p}</p>" for p in text.split("\n") if p.strip())
     heading = f"<h3>{html.escape(a.title or a.id)}</h3><div><small>{meta}</small></div>"
     others = [r.article for r in story if r.article.id != a.id]
     if others:
