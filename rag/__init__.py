@@ -46,6 +46,7 @@ _EXPORTS = {
     "fold": "rag.text.names",
     "topic": "rag.text.names",
     "matched_sentence": "rag.text.analysis",
+    "detect_question": "rag.text.language",
     "backup": "rag.archive",
     "restore": "rag.archive",
     "hold_data_dir": "rag.store.locking",
@@ -73,6 +74,7 @@ __all__ = [
     "browser_lang",
     "t",
     "localize",
+    "detect_question",
     "Conversation",
     "ConversationStore",
     "EMBEDDER_PRESETS",
@@ -119,6 +121,7 @@ if TYPE_CHECKING:
     from rag.evals.questions import EvalConfig, load_suite
     from rag.evals.report import compare, read_results
     from rag.i18n import browser_lang, t
+    from rag.problems import localize
     from rag.ingest.feeds import FeedList, opml_feeds
     from rag.ingest.indexing import IngestReport
     from rag.ingest.sources import SUPPORTED_SUFFIXES
@@ -129,6 +132,7 @@ if TYPE_CHECKING:
     from rag.text.analysis import matched_sentence
     from rag.text.cleaning import strip_controls
     from rag.text.dates import format_date
+    from rag.text.language import detect_question
     from rag.text.names import fold, topic
     from rag.types import Answer, Filters, Message
 

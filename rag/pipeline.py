@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rag.briefings import STORIES, BriefItem, brief
 from rag.corpus import CorpusService
 from rag.events import Event
 from rag.ingest.indexing import IngestReport, Progress
@@ -156,6 +157,17 @@ class Pipeline:
         self, question: str, history: Sequence[Message] = (), filters: Filters | None = None, today: date | None = None
     ) -> Answer:
         return self.questions.ask(question, history, filters, today)
+
+    def brief(
+        self,
+        topic: str = "",
+        filters: Filters | None = None,
+        lang: str = "fr",
+        today: date | None = None,
+        limit: int = STORIES,
+    ) -> Iterator[BriefItem]:
+        """What is new in the period, one checked sentence per story, story by story (see ``rag.briefings``)."""
+        return brief(self.questions, topic, filters, lang, today, limit)
 
     def timeline(
         self, query: str, filters: Filters | None = None, today: date | None = None

@@ -109,6 +109,12 @@ class QuestionService:
         hits = self.retriever.search(planned.query, planned.lang, planned.filters, k, planned.recent)
         return Retrieval(query=planned.query, filters=planned.filters.to_dict(), hits=tuple(hits))
 
+    def answerer(self, max_sentences: int, max_tokens: int) -> Answerer:
+        """An answer writer like the questions' own, with other limits (a briefing's one sentence per story)."""
+        settings = self.settings.model_copy(deep=True)
+        settings.answer.max_sentences, settings.llm.max_tokens = max_sentences, max_tokens
+        return Answerer(settings, self._llm, self._embedder, self._background)
+
     def ask(
         self, question: str, history: Sequence[Message] = (), filters: Filters | None = None, today: date | None = None
     ) -> Answer:

@@ -13,7 +13,8 @@ from datetime import date
 from typing import Any
 
 from rag.questions import QuestionService
-from rag.store.stories import members
+from rag.store.records import ArticleRecord
+from rag.store.stories import members_of
 from rag.text.analysis import matched_span
 from rag.types import Filters, Hit
 
@@ -55,7 +56,8 @@ def timeline(
         story = record.story or record.article.id
         if story not in best or hit.fused > best[story].fused:
             best[story] = hit
-    entries = [_entry(questions, story, hit, retrieval.query) for story, hit in best.items()]
+    groups = members_of(questions.store, list(best))
+    entries = [_entry(story, groups.get(story, []), hit, retrieval.query) for story, hit in best.items()]
     return retrieval.query, sorted(entries, key=lambda e: (e.date or "9999", -e.score))
 
 
@@ -64,15 +66,14 @@ def _about(hit: Hit, floor: float) -> bool:
     return hit.bm25 is not None and (hit.relevance is None or hit.relevance >= floor)
 
 
-def _entry(questions: QuestionService, story: str, hit: Hit, query: str) -> TimelineEntry:
-    group = members(questions.store, story) or list(questions.store.get_articles([hit.chunk.article_id]).values())
+def _entry(story: str, group: list[ArticleRecord], hit: Hit, query: str) -> TimelineEntry:
     chunk = hit.chunk
     start, end = matched_span(query, chunk.text, chunk.lang)
     dates = sorted(r.article.date for r in group if r.article.date)
     return TimelineEntry(
         story=story,
         date=dates[0] if dates else chunk.date,
-        articles=len(group),
+        articles=max(1, len(group)),
         sources=tuple(sorted({r.article.source for r in group if r.article.source})),
         languages=tuple(sorted({r.article.lang for r in group if r.article.lang})),
         article_id=chunk.article_id,

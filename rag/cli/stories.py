@@ -1,6 +1,9 @@
-"""Commands across articles: ``timeline`` (the stories about a topic in date order)."""
+"""Commands across articles: ``timeline`` (the stories about a topic in date order) and ``brief`` (what is new)."""
 
 from __future__ import annotations
+
+import re
+from datetime import date, timedelta
 
 import click
 
@@ -29,3 +32,48 @@ def timeline_cmd(app: App, query, since, until, sources, langs, as_json):
         echo(f"{(e.date or 'undated')[:10]:<10}  {', '.join(e.sources)[:40]}  [{'/'.join(e.languages)}]{others}")
         echo(f"    {e.lead[:300]}{'…' if len(e.lead) > 300 else ''}  — {e.article_id}")
     echo(f"{len(entries)} stories", err=True)
+
+
+def since_date(value: str | None, today: date) -> str | None:
+    """``2d``, ``1w``, ``12h`` before today, or a date as given."""
+    m = re.fullmatch(r"\s*(\d+)\s*([hdw])\s*", value or "")
+    if not m:
+        return value
+    days = int(m.group(1)) * {"h": 1 / 24, "d": 1, "w": 7}[m.group(2)]
+    return (today - timedelta(days=max(1, round(days)))).isoformat()  # dates are days: 12h reads as yesterday
+
+
+@main.command("brief")
+@click.argument("topic", required=False, default="")
+@filter_options
+@click.option("--in", "reader_lang", type=click.Choice(["fr", "en"]), help="Language of the briefing.")
+@click.option("--stories", "limit", type=click.IntRange(1, 20), default=5, show_default=True, help="Stories at most.")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON (once every story is written).")
+@click.pass_obj
+def brief_cmd(app: App, topic, since, until, sources, langs, reader_lang, limit, as_json):
+    """What is new: the period's stories (about TOPIC if given), biggest first, one checked sentence each.
+
+    \b
+    --since takes a date or a span back from today: 2d, 1w.
+      newsdesk brief --since 2d
+      newsdesk brief "accord de Paris" --since 2024-01-01 --in fr
+    """
+    from rag import detect_question
+
+    lang = reader_lang or (detect_question(topic) if topic.strip() else "en")
+    pipeline = app.pipeline()
+    chosen = filters(since_date(since, date.today()), until, sources, langs)
+    items = []
+    for item in pipeline.brief(topic, chosen, lang, limit=limit):
+        items.append(item)
+        if as_json:
+            continue
+        others = f", {item.articles} articles" if item.articles > 1 else ""
+        echo(f"{(item.date or 'undated')[:10]}  {', '.join(item.sources)[:50]}  [{'/'.join(item.languages)}{others}]")
+        echo(f"    {item.answer.answer}")
+        for c in item.answer.citations:
+            echo(f"      [{c.n}] {c.title or c.article_id}" + (f" — {c.source}" if c.source else ""))
+    if as_json:
+        emit_json({"topic": topic, "language": lang, "stories": [i.to_dict() for i in items]})
+    elif not items:
+        echo("nothing in this period — widen it with --since", err=True)

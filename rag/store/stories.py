@@ -31,15 +31,22 @@ def leads(store: Store, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
 
 def members(store: Store, story: str) -> list[ArticleRecord]:
     """The committed articles of a story (its first article's id), oldest first."""
+    return members_of(store, [story]).get(story, [])
+
+
+def members_of(store: Store, stories: list[str]) -> dict[str, list[ArticleRecord]]:
+    """The committed articles of each story, oldest first, read in one pass over the catalogue."""
     articles = store.collection("articles")
-    if articles is None or not story:
-        return []
-    where = {"$and": [{"story": story}, {"status": "complete"}]}
-    records = [
-        record_from(i, m, None)
-        for ids, metas, _docs in store.chroma.paged(articles, ["metadatas"], where)
-        for i, m in zip(ids, metas, strict=True)
-    ]
-    first = store.get_articles([story], with_text=False)  # stored before stories were: its own story
-    records += [r for r in first.values() if not r.story and r.article.id not in {x.article.id for x in records}]
-    return sorted(records, key=lambda r: (r.article.date or "", r.added))
+    wanted = [s for s in dict.fromkeys(stories) if s]
+    if articles is None or not wanted:
+        return {}
+    where = {"$and": [{"story": {"$in": wanted}}, {"status": "complete"}]}
+    out: dict[str, list[ArticleRecord]] = {s: [] for s in wanted}
+    for ids, metas, _docs in store.chroma.paged(articles, ["metadatas"], where):
+        for i, m in zip(ids, metas, strict=True):
+            record = record_from(i, m, None)
+            out[record.story].append(record)
+    for story, record in store.get_articles([s for s in wanted if not out[s]], with_text=False).items():
+        if not record.story:  # stored before stories were: a story of its own
+            out[story].append(record)
+    return {s: sorted(rs, key=lambda r: (r.article.date or "", r.added)) for s, rs in out.items() if rs}

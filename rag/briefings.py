@@ -1,0 +1,155 @@
+"""Briefings: what is new in a period (about a topic, or everything), one checked sentence per story.
+
+The period's stories are ranked by size (articles in the story) then recency. For each, the model writes one
+sentence from the story's leads, checked like any answer (support, language, citations); a story it cannot
+summarise with a supported sentence gets its lead sentence quoted instead. Stories come one at a time, so
+the first is shown while the next is written.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import date
+
+from rag.events import AnswerEvent
+from rag.i18n import t
+from rag.questions import QuestionService
+from rag.store.records import ArticleRecord
+from rag.store.stories import members
+from rag.text.analysis import matched_span
+from rag.text.sentences import split_sentences
+from rag.timelines import timeline
+from rag.types import Answer, Filters, Hit, Retrieval, Sentence
+
+STORIES = 5  # stories in a briefing, unless told
+LEADS = 2  # articles of a story whose lead the model reads (the most recent)
+SENTENCE_TOKENS = 96  # one sentence
+MIN_WORDS = 6  # a lead sentence shorter than this is a dateline or a caption
+NAME_WORDS = 8  # words of an untitled story's first sentence that name it
+
+
+@dataclass(frozen=True)
+class BriefItem:
+    """One story of a briefing and its sentence (an Answer with its citations)."""
+
+    story: str
+    date: str | None  # its latest article's, in the period
+    articles: int
+    sources: tuple[str, ...]
+    languages: tuple[str, ...]
+    answer: Answer
+    quoted: bool  # the lead sentence quoted: the model's sentence was not supported
+    seconds: float
+
+    def to_dict(self) -> dict:
+        return {
+            "story": self.story,
+            "date": self.date,
+            "articles": self.articles,
+            "sources": list(self.sources),
+            "languages": list(self.languages),
+            "sentence": self.answer.answer,
+            "quoted": self.quoted,
+            "citations": [c.__dict__ | {"story": None} for c in self.answer.citations],
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def stories_of_period(
+    questions: QuestionService, topic: str, filters: Filters, today: date | None, limit: int
+) -> list[list[ArticleRecord]]:
+    """The period's stories (about ``topic`` when given), biggest then most recent first, each newest first."""
+    if topic.strip():
+        ids = [e.story for e in timeline(questions, topic, filters, today)[1]]
+        groups = [members(questions.store, s) or list(questions.store.get_articles([s]).values()) for s in ids]
+    else:
+        by_story: dict[str, list[ArticleRecord]] = {}
+        for record in questions.store.list_articles(filters):
+            by_story.setdefault(record.story or record.article.id, []).append(record)
+        groups = list(by_story.values())
+    ranked = [sorted(g, key=lambda r: r.article.date or "", reverse=True) for g in groups if g]
+    ranked.sort(key=lambda g: (len(g), g[0].article.date or ""), reverse=True)
+    return ranked[:limit]
+
+
+def brief(
+    questions: QuestionService,
+    topic: str = "",
+    filters: Filters | None = None,
+    lang: str = "fr",
+    today: date | None = None,
+    limit: int = STORIES,
+) -> Iterator[BriefItem]:
+    """The briefing, story by story."""
+    writer = questions.answerer(max_sentences=1, max_tokens=SENTENCE_TOKENS)
+    for group in stories_of_period(questions, topic, filters or Filters(), today, limit):
+        started = time.perf_counter()
+        hits = []
+        for record in group[:LEADS]:
+            chunks = questions.store.chunks_of(record.article.id)
+            if chunks:
+                hits.append(Hit(chunks[0], fused=1.0, relevance=float("inf")))
+        if not hits:
+            continue
+        # The story named in the question: the support check keeps only sentences about it.
+        question = t(lang, "brief_question").format(title=_name(group[0], hits[0].chunk.text))
+        timings: dict[str, float | None] = {"ttft_s": None, "total_s": None}
+        day = today or questions.today()
+        answer = _last(
+            writer.answer(question, lang, hits, (), Filters(), day, Retrieval(query=question), timings, started)
+        )
+        draft = " ".join(answer.draft.split())
+        own = [s for s in answer.sentences if s.supported and s.text[:40] in draft]  # the model's, not an extract
+        quoted = not own or not answer.citations
+        if quoted and (answer.refused or not answer.citations):
+            answer = _quote(answer, topic)
+        yield BriefItem(
+            story=group[-1].story or group[-1].article.id,
+            date=group[0].article.date,
+            articles=len(group),
+            sources=tuple(sorted({r.article.source for r in group if r.article.source})),
+            languages=tuple(sorted({r.article.lang for r in group if r.article.lang})),
+            answer=answer,
+            quoted=quoted,
+            seconds=time.perf_counter() - started,
+        )
+
+
+def _name(record: ArticleRecord, lead: str) -> str:
+    """The story's name: its newest article's title, else the opening words of its first sentence (the whole
+    sentence would make its own copy read as restating the question)."""
+    if record.article.title:
+        return record.article.title
+    words = _first_sentence(lead).split()
+    return " ".join(words[:NAME_WORDS]) + ("…" if len(words) > NAME_WORDS else "")
+
+
+def _first_sentence(text: str) -> str:
+    spans = split_sentences(text) or [(0, len(text))]
+    start, end = next((s for s in spans if len(text[s[0] : s[1]].split()) >= MIN_WORDS), spans[0])
+    return " ".join(text[start:end].split())
+
+
+def _last(events: Iterator) -> Answer:
+    answer = None
+    for event in events:
+        if isinstance(event, AnswerEvent):
+            answer = event.answer
+    assert answer is not None
+    return answer
+
+
+def _quote(answer: Answer, topic: str) -> Answer:
+    """The first lead's sentence (the one matching the topic best), quoted, with its passage as the citation."""
+    passage = answer.passages[0]
+    if topic.strip():
+        start, end = matched_span(topic, passage.passage, passage.lang or "fr")
+    else:  # the first sentence saying something (not a dateline)
+        spans = split_sentences(passage.passage) or [(0, len(passage.passage))]
+        start, end = next((s for s in spans if len(passage.passage[s[0] : s[1]].split()) >= MIN_WORDS), spans[0])
+    sentence = " ".join(passage.passage[start:end].split())
+    citation = replace(passage, n=1, highlight_start=start, highlight_end=end)
+    quoted = Sentence(f"« {sentence} »", (1,), True)  # the passage's own words: supported by construction
+    return replace(answer, answer=f"« {sentence} » [1]", refused=False, citations=(citation,), sentences=(quoted,))

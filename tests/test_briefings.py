@@ -1,0 +1,86 @@
+"""Briefings: the period's stories, biggest then newest, one checked sentence each (a quoted lead otherwise)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from test_timelines import PARIS, article
+
+from rag.types import Filters
+
+from conftest import FAKES, ScriptedLLM
+
+
+@pytest.fixture
+def stories():
+    return [
+        article("paris-2", " ".join(reversed(PARIS)), "2024-01-06", "Paris Agreement signed"),
+        article("paris-1", " ".join(PARIS), "2024-01-05", "Paris Agreement: 195 countries sign"),
+        article(
+            "rugby-1",
+            "The rugby team won the final in Cardiff on Saturday after a long season. Fans celebrated late.",
+            "2024-02-01",
+        ),
+        article(
+            "paris-3",
+            "Washington left the Paris Agreement, a setback for climate policy, the White House said in March. "
+            "Europe regretted the decision.",
+            "2024-03-01",
+            "Washington leaves the Paris Agreement",
+        ),
+        article("old-1", "An old story from the previous year about the harbour of Brest and its boats.", "2023-05-01"),
+    ]
+
+
+def test_a_briefing_ranks_the_periods_stories_and_gives_each_one_cited_supported_sentence(fake_pipeline, stories):
+    fake_pipeline.add_articles(stories)
+    items = list(fake_pipeline.brief("", Filters(since="2024-01-01"), lang="en"))
+    assert [(i.story, i.articles, i.date) for i in items] == [
+        ("paris-2", 2, "2024-01-06"),  # the biggest story first
+        ("paris-3", 1, "2024-03-01"),  # then the newest
+        ("rugby-1", 1, "2024-02-01"),
+    ]  # the 2023 story is outside the period
+    for item in items:
+        answer = item.answer
+        assert not item.quoted and len([s for s in answer.sentences if s.supported]) == 1
+        story_ids = {"paris-2": {"paris-1", "paris-2"}}.get(item.story, {item.story})
+        assert answer.citations and all(c.article_id in story_ids for c in answer.citations)
+    assert list(fake_pipeline.brief("Paris Agreement", Filters(since="2024-01-01"), lang="en"))[1].story == "paris-3"
+    assert [i.story for i in fake_pipeline.brief("Paris Agreement", lang="en", limit=1)] == ["paris-2"]
+
+
+def test_a_story_the_model_cannot_summarise_supported_gets_its_lead_sentence_quoted(fake_settings, stories):
+    from rag.pipeline import build
+
+    pipeline = build(fake_settings, llm=ScriptedLLM("Bananas grow in Iceland every winter [1]."))
+    pipeline.add_articles(stories[3:4])
+    (item,) = pipeline.brief("", Filters(since="2024-01-01"), lang="en")
+    lead = "Washington left the Paris Agreement, a setback for climate policy, the White House said in March."
+    assert item.quoted and lead in item.answer.answer and item.answer.answer.endswith("[1]")  # its words, cited
+    assert [s.text for s in item.answer.sentences if s.supported] == [item.answer.answer.removesuffix(" [1]")]
+    assert item.answer.citations[0].article_id == "paris-3"
+    silent = build(fake_settings, llm=ScriptedLLM(""))  # no sentence at all: the lead, quoted
+    (item,) = silent.brief("", Filters(since="2024-01-01"), lang="en")
+    assert item.quoted and item.answer.answer == f"« {lead} » [1]" and item.answer.citations[0].article_id == "paris-3"
+
+
+def test_the_brief_command_reads_spans_back_from_today_and_prints_json(fake_pipeline, stories):
+    from click.testing import CliRunner
+
+    from rag.cli import main
+    from rag.cli.stories import since_date
+
+    fake_pipeline.add_articles(stories)
+    from datetime import date
+
+    assert since_date("2d", date(2024, 3, 3)) == "2024-03-01" and since_date("1w", date(2024, 3, 8)) == "2024-03-01"
+    assert since_date("2024-01-01", date(2024, 3, 3)) == "2024-01-01"
+    data = fake_pipeline.settings.data_dir
+    fake_pipeline.store.close()
+    args = [*FAKES, "--data-dir", str(data), "brief", "--since", "2024-02-15", "--in", "fr", "--json"]
+    result = CliRunner().invoke(main, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["language"] == "fr" and [s["story"] for s in out["stories"]] == ["paris-3"]
+    assert out["stories"][0]["citations"][0]["article_id"] == "paris-3"
