@@ -121,12 +121,12 @@ if TYPE_CHECKING:
     from rag.evals.questions import EvalConfig, load_suite
     from rag.evals.report import compare, read_results
     from rag.i18n import browser_lang, t
-    from rag.problems import localize
     from rag.ingest.feeds import FeedList, opml_feeds
     from rag.ingest.indexing import IngestReport
     from rag.ingest.sources import SUPPORTED_SUFFIXES
     from rag.models.catalog import EMBEDDER_PRESETS, LLM_PRESETS, list_models, provision_preset
     from rag.pipeline import Pipeline, build
+    from rag.problems import localize
     from rag.settings import Settings
     from rag.store.locking import hold_data_dir
     from rag.text.analysis import matched_sentence
