@@ -35,10 +35,14 @@ def test_tools_are_listed_typed_and_answer_with_citations(fake_pipeline):
             shown = structured(await session.call_tool("show_article", {"article_id": listed[0]["id"]}))
             refused = await session.call_tool("add_url", {"url": "file:///etc/passwd"})
             missing = await session.call_tool("show_article", {"article_id": "nope"})
-            return tools, answer, hits, listed, shown, refused, missing
+            line = structured(await session.call_tool("timeline", {"topic": "Russie Chine"}))
+            brief = structured(await session.call_tool("brief", {"language": "fr", "stories": 1}))
+            return tools, answer, hits, listed, shown, refused, missing, line, brief
 
-    tools, answer, hits, listed, shown, refused, missing = anyio.run(session_calls)
-    assert set(tools) == {"search", "ask", "list_articles", "show_article", "add_url"}
+    tools, answer, hits, listed, shown, refused, missing, line, brief = anyio.run(session_calls)
+    assert set(tools) == {"search", "ask", "list_articles", "show_article", "timeline", "brief", "add_url"}
+    assert [s["article_id"] for s in line["stories"]] == [listed[0]["id"]] and line["stories"][0]["lead"]
+    assert len(brief["stories"]) == 1 and brief["stories"][0]["citations"][0]["article_id"] == listed[0]["id"]
     assert tools["search"].inputSchema["properties"]["k"]["type"] == "integer"
     assert tools["ask"].inputSchema["required"] == ["question"] and "cite" in tools["ask"].description
     assert answer["language"] == "fr" and answer["citations"] and answer["citations"][0]["passage"]

@@ -1,5 +1,5 @@
 """The archive as Model Context Protocol tools (the official ``mcp`` SDK): search, ask, list_articles,
-show_article and add_url.
+show_article, timeline, brief and add_url.
 
 Served two ways: over stdio by ``newsdesk mcp`` (the user's own process, no login), and over streamable
 HTTP at ``/mcp`` by the page's app, where the guard asks for ``ui.api_key`` as for the OpenAI routes. The
@@ -17,8 +17,9 @@ from rag.errors import StoreError
 
 INSTRUCTIONS = (
     "Newsdesk answers French or English questions about the user's news archive with citations. Use `ask` for a "
-    "checked, cited answer; `search` for passages; `list_articles`/`show_article` to browse; `add_url` to add a "
-    "web page. Dates are ISO (YYYY-MM-DD); `until` is exclusive."
+    "checked, cited answer; `search` for passages; `list_articles`/`show_article` to browse; `timeline` for a "
+    "topic's stories in date order; `brief` for what is new; `add_url` to add a web page. Dates are ISO "
+    "(YYYY-MM-DD); `until` is exclusive."
 )
 
 
@@ -78,6 +79,25 @@ def build_server(pipeline: Pipeline) -> Any:
         a = record.article
         return {"id": a.id, "title": a.title, "date": a.date, "source": a.source, "url": a.url, "lang": a.lang,
                 "text": a.text}  # fmt: skip
+
+    @server.tool()
+    def timeline(
+        topic: str, since: str | None = None, until: str | None = None, lang: str | None = None
+    ) -> dict[str, Any]:
+        """The stories about `topic` in date order: each with its date, sources, languages and the sentence that
+        best matches (no LLM, instant). Time phrases in the topic work ("Paris Agreement since January")."""
+        searched, entries = pipeline.timeline(topic, limits(since, until, None, lang))
+        return {"query": searched, "stories": [e.to_dict() for e in entries]}
+
+    @server.tool()
+    def brief(
+        topic: str = "", since: str | None = None, until: str | None = None, language: str = "fr", stories: int = 5
+    ) -> dict[str, Any]:
+        """What is new in the period (about `topic` if given): the biggest then newest stories, one checked,
+        cited sentence each in `language` (fr or en), or the story's lead quoted when no sentence is supported."""
+        items = pipeline.brief(topic, limits(since, until, None, None), language if language in ("fr", "en") else "fr",
+                               limit=max(1, min(stories, 20)))  # fmt: skip
+        return {"topic": topic, "language": language, "stories": [i.to_dict() for i in items]}
 
     @server.tool()
     def add_url(url: str) -> dict[str, Any]:
