@@ -2,7 +2,8 @@
 
 The period's stories are ranked by size (articles in the story) then recency. For each, the model writes one
 sentence from the story's leads, checked like any answer (support, language, citations); a story it cannot
-summarise with a supported sentence gets its lead sentence quoted instead. Stories come one at a time, so
+summarise with a supported sentence that says more than its headline gets its lead sentence quoted
+instead. Stories come one at a time, so
 the first is shown while the next is written.
 """
 
@@ -18,7 +19,7 @@ from rag.i18n import t
 from rag.questions import QuestionService
 from rag.store.records import ArticleRecord
 from rag.store.stories import members
-from rag.text.analysis import matched_span
+from rag.text.analysis import analyze, matched_span
 from rag.text.sentences import split_sentences
 from rag.timelines import timeline
 from rag.types import Answer, Filters, Hit, Retrieval, Sentence
@@ -27,6 +28,7 @@ STORIES = 5  # stories in a briefing, unless told
 LEADS = 2  # articles of a story whose lead the model reads (the most recent)
 SENTENCE_TOKENS = 96  # one sentence
 MIN_WORDS = 6  # a lead sentence shorter than this is a dateline or a caption
+MIN_NEW_WORDS = 3  # "Un abandon a eu lieu." about « Déjà un abandon » says nothing new
 NAME_WORDS = 8  # words of an untitled story's first sentence that name it
 
 
@@ -101,9 +103,11 @@ def brief(
             writer.answer(question, lang, hits, (), Filters(), day, Retrieval(query=question), timings, started)
         )
         draft = " ".join(answer.draft.split())
-        own = [s for s in answer.sentences if s.supported and s.text[:40] in draft]  # the model's, not an extract
+        own = [  # the model's (not an extract), and saying more than the headline
+            s for s in answer.sentences if s.supported and s.text[:40] in draft and informative(s.text, question, lang)
+        ]
         quoted = not own or not answer.citations
-        if quoted and (answer.refused or not answer.citations):
+        if quoted:
             answer = _quote(answer, topic)
         yield BriefItem(
             story=group[-1].story or group[-1].article.id,
@@ -115,6 +119,11 @@ def brief(
             quoted=quoted,
             seconds=time.perf_counter() - started,
         )
+
+
+def informative(sentence: str, question: str, lang: str) -> bool:
+    """A sentence that tells more than the headline it was asked about: a few words of its own."""
+    return len(set(analyze(sentence, lang)) - set(analyze(question, lang))) >= MIN_NEW_WORDS
 
 
 def _name(record: ArticleRecord, lead: str) -> str:

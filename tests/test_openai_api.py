@@ -98,7 +98,7 @@ def test_mcp_over_http_lists_tools_answers_and_refuses_anonymous_calls_when_a_ke
 
     try:
         names, answer = anyio.run(session, {"Authorization": "Bearer k3y"})
-        assert names == ["add_url", "ask", "list_articles", "search", "show_article"]
+        assert names == ["add_url", "ask", "brief", "list_articles", "search", "show_article", "timeline"]
         assert answer["language"] == "fr" and answer["citations"]
         with pytest.raises(Exception) as refused:  # the client gives up on a 401
             anyio.run(session, {})

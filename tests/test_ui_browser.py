@@ -282,3 +282,25 @@ def test_timeline_lists_stories_and_a_lead_sentence_opens_its_article_highlighte
     assert "Russie" in marked or "Chine" in marked  # the sentence that matched, inside its article
     page.screenshot(path=str(ARTIFACTS / f"timeline-{lang}.png"), full_page=True)
     context.close()
+
+
+def test_whats_new_streams_one_cited_sentence_per_story_of_the_archives_last_days(page, server):
+    page.click("#nd-brief")
+    page.wait_for_selector("#nd-chat .nd-brief-item .nd-chip", timeout=240000)
+    page.wait_for_function(
+        "document.querySelectorAll('#nd-chat .nd-brief-item').length >= 1 && "
+        "!document.querySelector('#nd-chat').innerText.includes('Recherche dans l')",
+        timeout=240000,
+    )
+    assert "Quoi de neuf depuis le" in page.locator("#nd-chat").inner_text()
+    page.wait_for_timeout(3000)  # the last story's update has landed
+    items = page.locator("#nd-chat .nd-brief-item")
+    for k in range(items.count()):
+        assert items.nth(k).locator(".nd-chip").count() >= 1  # every story's sentence cites its passage
+    chips = page.locator("#nd-chat .nd-brief-item .nd-chip")
+    for k in range(chips.count()):  # every chip opens a source that exists
+        target = chips.nth(k).get_attribute("href").lstrip("#")
+        assert page.locator(f"[id='{target}']").count() == 1
+    chips.first.click()
+    page.wait_for_selector("#nd-sources-panel details[open]")
+    page.screenshot(path=str(ARTIFACTS / "briefing-fr.png"), full_page=True)

@@ -49,6 +49,8 @@ CSS = """
 .nd-article p{margin:.4em 0}
 .nd-article mark{background:#fde68a;padding:0 .1em}
 .nd-story ul{margin:.2em 0 .4em 1em;font-size:.85em}
+.nd-brief-item{margin:.2em 0 .7em}
+.nd-brief-item small{color:#6b7280}
 #nd-title{flex:1 1 0;min-width:max-content}
 #nd-title h2{white-space:nowrap;margin:0}
 @media (max-width:480px){#nd-title h2{font-size:1.15em}}

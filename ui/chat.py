@@ -21,6 +21,7 @@ from rag.errors import NewsdeskError
 from rag.events import AnswerEvent, SentenceEvent
 from rag.types import Answer, Filters
 
+from .briefing import brief_stream
 from .examples import FALLBACK_EXAMPLES, example_questions, varied_titles
 from .render import answer_html, answer_markdown, sources_html
 
@@ -231,6 +232,7 @@ def build_chat_tab(pipeline: Pipeline, labels: list[tuple[Any, str, Any]], lang_
             with gr.Row():
                 new = gr.Button(size="sm", elem_id="nd-new")
                 export = gr.Button(size="sm", elem_id="nd-export")
+                briefing = gr.Button(size="sm", elem_id="nd-brief")
                 exported = gr.File(visible=False, elem_id="nd-exported")
             waiting = gr.Markdown(visible=False, elem_id="nd-waiting")
         with gr.Column(scale=2, min_width=320):
@@ -253,6 +255,7 @@ def build_chat_tab(pipeline: Pipeline, labels: list[tuple[Any, str, Any]], lang_
         (stop, "value", "stop"),
         (new, "value", "new"),
         (export, "value", "export"),
+        (briefing, "value", "brief_button"),
         (filters_box, "label", "filters"),
         (period, "label", "quick"),
         (period, "choices", tuple((p, "all_time" if p == "all" else p) for p in PERIODS)),
@@ -276,6 +279,17 @@ def build_chat_tab(pipeline: Pipeline, labels: list[tuple[Any, str, Any]], lang_
     examples_box.click(lambda sample: sample[0], [examples_box], [question])
     new.click(lambda: ([], "", None, gr.update(visible=False)), None, [chat, sources_panel, conversation, exported])
     export.click(h.do_export, [conversation, lang_state], [exported])
+
+    def on_brief(*args: Any) -> Iterator[tuple[Any, Any, Any]]:
+        yield from brief_stream(pipeline, *args)  # a generator function: Gradio streams what it yields
+
+    briefing.click(
+        on_brief,
+        [question, chat, since, until, sources, langs, lang_state],
+        [chat, sources_panel, question],
+        concurrency_id="llm",
+        api_visibility="private",
+    )
     conv_box.expand(h.list_saved, None, [saved])
     for answered in (submit_event, click_event):  # a new conversation is listed without reloading the page
         answered.then(h.list_saved, None, [saved], api_visibility="private")
