@@ -137,8 +137,10 @@ def test_feed_cli_import_opml_list_update(site, tmp_path):
     assert result.exit_code == 0 and "2 feeds imported" in result.output
     listed = json.loads(cli("feed", "list", "--json").stdout)
     assert {f["url"] for f in listed} == {f"{site.base}/feed.rss.xml", f"{site.base}/feed.atom.xml"}
-    report = json.loads(cli("feed", "update", "--json").stdout)
+    report = json.loads(cli("feed", "update", "--json", "--brief", "fr").stdout)
     assert len(report["added"]) == 3
+    cited = {c["article_id"] for story in report["stories"] for c in story["citations"]}
+    assert len(report["stories"]) >= 2 and cited <= set(report["added"])  # the briefing of what the update brought
     titles = {r["title"] for r in json.loads(cli("list", "--json").stdout)}
     assert "Wikipédia en russe proteste contre un projet de loi" in titles
 

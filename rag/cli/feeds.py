@@ -95,19 +95,34 @@ def parse_interval(text: str) -> float:
 @feed_group.command("update")
 @click.option("--every", metavar="INTERVAL", help="Keep polling at this interval (e.g. 30m, 2h) until stopped.")
 @click.option("--json", "as_json", is_flag=True, help="Print each report as JSON.")
+@click.option("--brief", "brief_lang", type=click.Choice(["fr", "en"]), help="Then brief what came, in this language.")
 @click.pass_obj
-def feed_update(app: App, every, as_json):
+def feed_update(app: App, every, as_json, brief_lang):
     """Fetch new entries of every followed feed.
 
     \b
     Examples:
       newsdesk feed update
+      newsdesk feed update --brief fr     # then one sentence per new story
       newsdesk feed update --every 30m
     """
     pipeline = app.pipeline()
     interval = parse_interval(every) if every else None
     if interval is None:
-        print_report(pipeline.update_feeds(progress=Bars("articles", app.quiet).ingest("feeds")), as_json)
+        report = pipeline.update_feeds(progress=Bars("articles", app.quiet).ingest("feeds"))
+        if not brief_lang:
+            print_report(report, as_json)
+            return
+        from rag import Filters
+        from rag.cli.stories import show_brief
+
+        brought = Filters(article_ids=tuple(report.added + report.updated))
+        stories = pipeline.brief("", brought, brief_lang) if brought.article_ids else iter(())
+        if as_json:  # one document: the update and its briefing
+            emit_json({**report.to_dict(), "stories": [item.to_dict() for item in stories]})
+            return
+        print_report(report, False)
+        show_brief(stories, False, "", brief_lang)
         return
     while True:  # polling outlives any one failed update: it says what went wrong and tries again next time
         try:

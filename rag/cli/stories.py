@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 import click
@@ -61,10 +62,16 @@ def brief_cmd(app: App, topic, since, until, sources, langs, reader_lang, limit,
     from rag import detect_question
 
     lang = reader_lang or (detect_question(topic) if topic.strip() else "en")
-    pipeline = app.pipeline()
     chosen = filters(since_date(since, date.today()), until, sources, langs)
+    items = show_brief(app.pipeline().brief(topic, chosen, lang, limit=limit), as_json, topic, lang)
+    if not items and not as_json:
+        echo("nothing in this period — widen it with --since", err=True)
+
+
+def show_brief(stories: Iterable, as_json: bool, topic: str, lang: str) -> list:
+    """Print each story of a briefing as it comes (or all of them as JSON at the end); the stories printed."""
     items = []
-    for item in pipeline.brief(topic, chosen, lang, limit=limit):
+    for item in stories:
         items.append(item)
         if as_json:
             continue
@@ -75,5 +82,4 @@ def brief_cmd(app: App, topic, since, until, sources, langs, reader_lang, limit,
             echo(f"      [{c.n}] {c.title or c.article_id}" + (f" — {c.source}" if c.source else ""))
     if as_json:
         emit_json({"topic": topic, "language": lang, "stories": [i.to_dict() for i in items]})
-    elif not items:
-        echo("nothing in this period — widen it with --since", err=True)
+    return items
