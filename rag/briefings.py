@@ -9,14 +9,16 @@ the first is shown while the next is written.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 
 from rag.events import AnswerEvent
 from rag.i18n import t
 from rag.questions import QuestionService
+from rag.retrieve.query import plan
 from rag.store.records import ArticleRecord
 from rag.store.stories import members
 from rag.text.analysis import analyze, matched_span
@@ -25,6 +27,12 @@ from rag.timelines import timeline
 from rag.types import Answer, Filters, Hit, Retrieval, Sentence
 
 STORIES = 5  # stories in a briefing, unless told
+RECENT_DAYS = 2  # a briefing asked without a period: the last two days
+ASKED = re.compile(
+    r"^\s*(?:quoi de neuf|qu['’]y a-t-il de (?:neuf|nouveau)|what['’]?s new|what is new|anything new)\b(?P<rest>.*)$",
+    re.IGNORECASE,
+)
+TOPIC_OPENING = re.compile(r"^\s*(?:sur|à propos d[eu']|concernant|au sujet d[eu']|on|about|regarding|in)\s*", re.I)
 LEADS = 2  # articles of a story whose lead the model reads (the most recent)
 SENTENCE_TOKENS = 96  # one sentence
 MIN_WORDS = 6  # a lead sentence shorter than this is a dateline or a caption
@@ -57,6 +65,23 @@ class BriefItem:
             "citations": [c.__dict__ | {"story": None} for c in self.answer.citations],
             "seconds": round(self.seconds, 3),
         }
+
+
+def briefing_request(question: str, lang: str, today: date) -> tuple[str, Filters] | None:
+    """A question that asks what is new ("Quoi de neuf depuis hier ?", "What's new on the Paris Agreement this
+    week?") as (topic, period filters); None for any other question."""
+    if not ASKED.match(question):
+        return None
+    planned = plan(question, lang, today)  # the time phrase becomes the period, and leaves the query
+    asked = ASKED.match(planned.query)
+    rest = asked.group("rest") if asked else ""
+    topic = re.sub(r"\s*\b(?:depuis|since)\s*$", "", TOPIC_OPENING.sub("", rest).strip(" ?!.")).strip(" ?!.")
+    period = replace(planned.filters, undated=False)  # an undated article is never "new"
+    if re.search(r"\b(?:depuis|since)\b", question, re.IGNORECASE):
+        period = replace(period, until=None)  # "since yesterday" runs until now
+    if not period.since:
+        period = replace(period, since=(today - timedelta(days=RECENT_DAYS)).isoformat())
+    return topic, period
 
 
 def stories_of_period(

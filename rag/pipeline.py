@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rag.briefings import STORIES, BriefItem, brief
+from rag.briefings import STORIES, BriefItem, brief, briefing_request
 from rag.corpus import CorpusService
 from rag.events import Event
 from rag.ingest.indexing import IngestReport, Progress
@@ -23,6 +23,7 @@ from rag.retrieve.bm25 import BM25Cache
 from rag.store.index import Store
 from rag.store.records import ArticleRecord
 from rag.store.stories import members
+from rag.text.language import detect_question
 from rag.timelines import TimelineEntry, timeline
 from rag.types import Answer, Article, Filters, Message, Retrieval
 
@@ -168,6 +169,10 @@ class Pipeline:
     ) -> Iterator[BriefItem]:
         """What is new in the period, one checked sentence per story, story by story (see ``rag.briefings``)."""
         return brief(self.questions, topic, filters, lang, today, limit)
+
+    def briefing_request(self, question: str) -> tuple[str, Filters] | None:
+        """(topic, period) when ``question`` asks what is new, else None (see ``rag.briefings``)."""
+        return briefing_request(question, detect_question(question), self.today())
 
     def timeline(
         self, query: str, filters: Filters | None = None, today: date | None = None

@@ -87,3 +87,22 @@ def test_the_brief_command_reads_spans_back_from_today_and_prints_json(fake_pipe
     out = json.loads(result.stdout)
     assert out["language"] == "fr" and [s["story"] for s in out["stories"]] == ["paris-3"]
     assert out["stories"][0]["citations"][0]["article_id"] == "paris-3"
+
+
+@pytest.mark.parametrize(
+    "question, lang, topic, since, until",
+    [
+        ("Quoi de neuf depuis hier ?", "fr", "", "2024-03-09", None),
+        ("Quoi de neuf sur l'accord de Paris cette semaine ?", "fr", "l'accord de Paris", "2024-03-04", "2024-03-11"),
+        ("What's new on the Paris Agreement this week?", "en", "the Paris Agreement", "2024-03-04", "2024-03-11"),
+        ("What's new?", "en", "", "2024-03-08", None),  # no period said: the last two days
+    ],
+)
+def test_questions_that_ask_what_is_new_become_a_briefing_of_their_period(question, lang, topic, since, until):
+    from datetime import date
+
+    from rag.briefings import briefing_request
+
+    asked_topic, period = briefing_request(question, lang, date(2024, 3, 10))
+    assert (asked_topic, period.since, period.until, period.undated) == (topic, since, until, False)
+    assert briefing_request("Pourquoi la Chine est-elle importante pour la Russie ?", "fr", date(2024, 3, 10)) is None

@@ -304,3 +304,8 @@ def test_whats_new_streams_one_cited_sentence_per_story_of_the_archives_last_day
     chips.first.click()
     page.wait_for_selector("#nd-sources-panel details[open]")
     page.screenshot(path=str(ARTIFACTS / "briefing-fr.png"), full_page=True)
+    page.fill("#nd-question textarea", "Quoi de neuf depuis hier ?")  # asked in words: a briefing of today's news
+    page.click("#nd-send")
+    page.wait_for_function(  # after the briefing above (one model at a time)
+        "document.querySelector('#nd-chat').innerText.includes('Rien de nouveau dans cette période')", timeout=240000
+    )

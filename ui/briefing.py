@@ -50,26 +50,34 @@ def brief_stream(
     langs: list[str] | None,
     lang: str,
 ) -> Iterator[tuple[Any, Any, Any]]:
-    """(chat, sources panel, question box) as each story's sentence is written."""
-    messages = list(messages or [])
+    """(chat, sources panel, question box) as each story's sentence is written (the button)."""
     start = period_start(pipeline, since)
     heading = t(lang, "brief_heading").format(since=format_date(start, lang) or "…", topic=topic.strip() or "—")
-    messages += [{"role": "user", "content": heading}, {"role": "assistant", "content": t(lang, "thinking")}]
-    yield messages, gr.update(), ""
     filters = Filters(since=start, until=until or None, sources=tuple(sources or ()), langs=tuple(langs or ()))
+    for shown, panel in stream_brief(pipeline, list(messages or []), heading, topic.strip(), filters, lang):
+        yield shown, panel, ""
+
+
+def stream_brief(
+    pipeline: Pipeline, messages: list[dict[str, str]], heading: str, topic: str, filters: Filters, lang: str
+) -> Iterator[tuple[Any, Any]]:
+    """(chat, sources panel) as each story's sentence is written, under ``heading`` (the button's, or the
+    question that asked what is new)."""
+    messages += [{"role": "user", "content": heading}, {"role": "assistant", "content": t(lang, "thinking")}]
+    yield messages, gr.update()
     parts, panels = [], []
     try:
-        for k, item in enumerate(pipeline.brief(topic.strip(), filters, lang)):
+        for k, item in enumerate(pipeline.brief(topic, filters, lang)):
             item_id = f"brief-{id(messages)}-{k}"
             parts.append(item_html(item, item_id, lang))
             panels.append(sources_html(item.answer, item_id, lang))
             messages[-1]["content"] = "".join(parts)
-            yield messages, "".join(panels), ""
+            yield messages, "".join(panels)
     except NewsdeskError as exc:
         gr.Warning(localize(exc, lang))
         messages[-1]["content"] = f"⚠ {html.escape(localize(exc, lang))}"
-        yield messages, gr.update(), ""
+        yield messages, gr.update()
         return
     if not parts:
         messages[-1]["content"] = html.escape(t(lang, "brief_empty"))
-        yield messages, gr.update(), ""
+        yield messages, gr.update()

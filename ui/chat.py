@@ -21,9 +21,9 @@ from rag.errors import NewsdeskError
 from rag.events import AnswerEvent, SentenceEvent
 from rag.types import Answer, Filters
 
-from .briefing import brief_stream
+from .briefing import brief_stream, stream_brief
 from .examples import FALLBACK_EXAMPLES, example_questions, varied_titles
-from .render import answer_html, answer_markdown, sources_html
+from .render import answer_html, answer_markdown, conversation_view
 
 log = logging.getLogger(__name__)
 Update = tuple[Any, ...]  # what a chat handler yields: (chat, sources panel, conversation, question box, waiting note)
@@ -42,19 +42,6 @@ def quick_range(choice: str, today: date) -> tuple[str, str]:
     if choice == "year":
         return today.replace(month=1, day=1).isoformat(), tomorrow
     return "", ""
-
-
-def conversation_view(conv: Conversation, lang: str) -> tuple[list[dict[str, str]], str]:
-    """Chat messages and the sources panel for a whole conversation (newest sources first)."""
-    messages, panels = [], []
-    for i, turn in enumerate(conv.turns):
-        answer = Answer.from_dict(turn["answer"])
-        messages.append({"role": "user", "content": turn["question"]})
-        messages.append({"role": "assistant", "content": answer_html(answer, f"{conv.id}-{i}", lang)})
-        panel = sources_html(answer, f"{conv.id}-{i}", lang)
-        if panel:
-            panels.append(f"<div class='nd-turn'><div class='nd-q'>{html.escape(turn['question'])}</div>{panel}</div>")
-    return messages, "".join(reversed(panels))
 
 
 class ChatHandlers:
@@ -86,6 +73,10 @@ class ChatHandlers:
         text = (text or "").strip()
         if not text:
             yield gr.update(), gr.update(), conv, gr.update(), gr.update(visible=False)
+            return
+        if (asked := self.pipeline.briefing_request(text)) is not None:  # "Quoi de neuf depuis hier ?"
+            for shown, panel in stream_brief(self.pipeline, list(messages or []), text, *asked, lang):
+                yield shown, panel, conv, "", gr.update(visible=False)
             return
         filters = Filters(
             since=since or None, until=until or None, sources=tuple(sources or ()), langs=tuple(langs or ())

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import re
 
-from rag import format_date, t
+from rag import Conversation, format_date, t
 from rag.types import Answer, Citation
 
 
@@ -145,3 +145,16 @@ def answer_markdown(answer: Answer, lang: str) -> str:
             lines.extend(f"   > {markdown_text(line)}" for line in c.passage.splitlines() if line.strip())
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def conversation_view(conv: Conversation, lang: str) -> tuple[list[dict[str, str]], str]:
+    """Chat messages and the sources panel for a whole conversation (newest sources first)."""
+    messages, panels = [], []
+    for i, turn in enumerate(conv.turns):
+        answer = Answer.from_dict(turn["answer"])
+        messages.append({"role": "user", "content": turn["question"]})
+        messages.append({"role": "assistant", "content": answer_html(answer, f"{conv.id}-{i}", lang)})
+        panel = sources_html(answer, f"{conv.id}-{i}", lang)
+        if panel:
+            panels.append(f"<div class='nd-turn'><div class='nd-q'>{html.escape(turn['question'])}</div>{panel}</div>")
+    return messages, "".join(reversed(panels))
