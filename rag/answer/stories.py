@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from rag.store.index import Store
-from rag.store.stories import members
+from rag.store.stories import members_of
 from rag.types import Answer, StoryInfo
 
 
@@ -14,20 +14,17 @@ def with_stories(answer: Answer, store: Store) -> Answer:
     if not answer.citations:
         return answer
     records = store.get_articles(list(dict.fromkeys(c.article_id for c in answer.citations)), with_text=False)
-    stories: dict[str, StoryInfo | None] = {}
-    for record in records.values():
-        if record.story and record.story not in stories:
-            group = members(store, record.story)
-            stories[record.story] = (
-                StoryInfo(
-                    id=record.story,
-                    articles=len(group),
-                    sources=tuple(sorted({r.article.source for r in group if r.article.source})),
-                    languages=tuple(sorted({r.article.lang for r in group if r.article.lang})),
-                )
-                if len(group) > 1
-                else None
-            )
+    groups = members_of(store, [r.story for r in records.values() if r.story])  # one catalogue pass
+    stories = {
+        story: StoryInfo(
+            id=story,
+            articles=len(group),
+            sources=tuple(sorted({r.article.source for r in group if r.article.source})),
+            languages=tuple(sorted({r.article.lang for r in group if r.article.lang})),
+        )
+        for story, group in groups.items()
+        if len(group) > 1
+    }
     citations = tuple(
         replace(c, story=stories.get(records[c.article_id].story)) if c.article_id in records else c
         for c in answer.citations
