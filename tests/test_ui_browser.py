@@ -247,7 +247,7 @@ def test_welcome_examples_and_an_evaluation_run_in_the_page_language(
     page.wait_for_function("w => document.querySelector('#nd-chat').innerText.includes(w)", arg=welcome)
     examples = page.locator("#nd-examples").inner_text()
     assert "…" not in examples and "..." not in examples  # whole questions, not cut headlines
-    page.get_by_role("tab").nth(2).click()
+    page.get_by_role("tab").nth(3).click()  # chat, articles, timeline, evaluate
     questions = tmp_path / "three.jsonl"
     questions.write_text("".join((ROOT / "evals" / "seed.jsonl").read_text(encoding="utf-8").splitlines(True)[:3]))
     with page.expect_file_chooser() as chooser:
