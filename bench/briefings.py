@@ -4,8 +4,9 @@ Adds ``corpus/`` to a fresh store, then briefs the archive's most recent weeks i
 French and in English (5 stories each) and prints, over every story:
 
 - citation validity: each cited passage comes from an article of the story;
-- written: the share of stories the model summarised with a supported sentence (the rest quote their lead);
-- language match: the sentence is in the briefing's language (a quoted lead is in its article's);
+- written: the share of stories the model summarised with a supported sentence (the rest quote their lead,
+  translated when its article is in the other language and the translation passes the checks);
+- language match: the sentence is in the briefing's language (a lead quoted untranslated is in its article's);
 - time to the first story, side by side with the first token of an ordinary answer asked in the same run,
   and the time per story (p50, p95), with the machine's load.
 
@@ -59,12 +60,13 @@ def main() -> None:
                         first_story.append(time.perf_counter() - started)
                     story = {r.article.id for r in pipeline.story(item.story)} | {item.story}
                     text = item.answer.answer.split(" [")[0].strip("«» “”")
-                    expected = item.languages[0] if item.quoted and item.languages else lang
+                    expected = item.languages[0] if item.quoted and not item.translated and item.languages else lang
                     rows.append(
                         {
                             "valid": bool(item.answer.citations)
                             and all(c.article_id in story for c in item.answer.citations),
                             "written": not item.quoted,
+                            "translated": item.translated,
                             "lang_ok": detect_answer(text) == expected,
                             "reader_lang_ok": detect_answer(text) == lang,
                             "seconds": item.seconds,
@@ -75,6 +77,7 @@ def main() -> None:
     print(f"{n} stories over {args.weeks} weeks x 2 languages (corpus/, {len(dates)} dates)")
     print(f"citation validity          {sum(r['valid'] for r in rows) / n:.3f}")
     print(f"written by the model       {sum(r['written'] for r in rows) / n:.3f} (the rest: lead quoted)")
+    print(f"lead translated            {sum(r['translated'] for r in rows) / n:.3f} (quoted in the other language)")
     print(f"language match             {sum(r['lang_ok'] for r in rows) / n:.3f} (quoted leads in their own language)")
     print(f"in the reader's language   {sum(r['reader_lang_ok'] for r in rows) / n:.3f}")
     print(f"first story p50            {statistics.median(first_story):.1f} s   (an answer's first token: {ttft} s)")

@@ -15,6 +15,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
+from rag.answer.answering import Answerer
+from rag.answer.citations import render_answer
+from rag.answer.passages import Passage
 from rag.events import AnswerEvent
 from rag.i18n import t
 from rag.questions import QuestionService
@@ -33,11 +36,12 @@ ASKED = re.compile(
     re.IGNORECASE,
 )
 TOPIC_OPENING = re.compile(r"^\s*(?:sur|à propos d[eu']|concernant|au sujet d[eu']|on|about|regarding|in)\s*", re.I)
-LEADS = 2  # articles of a story whose lead the model reads (the most recent)
+LEADS = 2  # articles of a story whose lead the model reads (the most recent; the first story: one)
 SENTENCE_TOKENS = 96  # one sentence
 MIN_WORDS = 6  # a lead sentence shorter than this is a dateline or a caption
 MIN_NEW_WORDS = 3  # "Un abandon a eu lieu." about « Déjà un abandon » says nothing new
 NAME_WORDS = 8  # words of an untitled story's first sentence that name it
+BULLETS = "-–—•* \t\n"
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,7 @@ class BriefItem:
     languages: tuple[str, ...]
     answer: Answer
     quoted: bool  # the lead sentence quoted: the model's sentence was not supported
+    translated: bool  # the quoted lead said in the reader's language (its article is in the other one)
     seconds: float
 
     def to_dict(self) -> dict:
@@ -62,6 +67,7 @@ class BriefItem:
             "languages": list(self.languages),
             "sentence": self.answer.answer,
             "quoted": self.quoted,
+            "translated": self.translated,
             "citations": [c.__dict__ | {"story": None} for c in self.answer.citations],
             "seconds": round(self.seconds, 3),
         }
@@ -111,10 +117,10 @@ def brief(
 ) -> Iterator[BriefItem]:
     """The briefing, story by story."""
     writer = questions.answerer(max_sentences=1, max_tokens=SENTENCE_TOKENS)
-    for group in stories_of_period(questions, topic, filters or Filters(), today, limit):
+    for k, group in enumerate(stories_of_period(questions, topic, filters or Filters(), today, limit)):
         started = time.perf_counter()
         hits = []
-        for record in group[:LEADS]:
+        for record in group[: 1 if k == 0 else LEADS]:  # the first from one lead: shown as soon as possible
             chunks = questions.store.chunks_of(record.article.id)
             if chunks:
                 hits.append(Hit(chunks[0], fused=1.0, relevance=float("inf")))
@@ -122,18 +128,7 @@ def brief(
             continue
         # The story named in the question: the support check keeps only sentences about it.
         question = t(lang, "brief_question").format(title=_name(group[0], hits[0].chunk.text))
-        timings: dict[str, float | None] = {"ttft_s": None, "total_s": None}
-        day = today or questions.today()
-        answer = _last(
-            writer.answer(question, lang, hits, (), Filters(), day, Retrieval(query=question), timings, started)
-        )
-        draft = " ".join(answer.draft.split())
-        own = [  # the model's (not an extract), and saying more than the headline
-            s for s in answer.sentences if s.supported and s.text[:40] in draft and informative(s.text, question, lang)
-        ]
-        quoted = not own or not answer.citations
-        if quoted:
-            answer = _quote(answer, topic)
+        answer, quoted, translated = _write(writer, question, lang, hits, topic, today or questions.today(), started)
         yield BriefItem(
             story=group[-1].story or group[-1].article.id,
             date=group[0].article.date,
@@ -142,8 +137,35 @@ def brief(
             languages=tuple(sorted({r.article.lang for r in group if r.article.lang})),
             answer=answer,
             quoted=quoted,
+            translated=translated,
             seconds=time.perf_counter() - started,
         )
+
+
+def _write(
+    writer: Answerer, question: str, lang: str, hits: list[Hit], topic: str, day: date, started: float
+) -> tuple[Answer, bool, bool]:
+    """The story's sentence; whether it is its lead quoted; whether the quote is translated (when its article is
+    in the other language and the translation passes the checks)."""
+    timings: dict[str, float | None] = {"ttft_s": None, "total_s": None}
+    answer = _last(writer.answer(question, lang, hits, (), Filters(), day, Retrieval(query=question), timings, started))
+    draft = " ".join(answer.draft.split())
+    own = [  # the model's (not an extract), and saying more than the headline
+        s for s in answer.sentences if s.supported and s.text[:40] in draft and informative(s.text, question, lang)
+    ]
+    if own and answer.citations:
+        return answer, False, False
+    answer = _quote(answer, topic)
+    cited = answer.citations[0]
+    if cited.lang == lang or cited.lang not in ("fr", "en"):
+        return answer, True, False
+    chunk = next(h.chunk for h in hits if h.chunk.id == cited.chunk_id)
+    sentence = cited.passage[cited.highlight_start : cited.highlight_end]
+    said = writer.translate(sentence.strip("«»“” "), Passage(chunk, cited.passage, cited.start, cited.end), lang)
+    if said is None:
+        return answer, True, False
+    text = t(lang, "brief_translated").format(text=render_answer([replace(said, citations=(1,))]))
+    return replace(answer, answer=text, sentences=(Sentence(said.text, (1,), True),)), True, True
 
 
 def informative(sentence: str, question: str, lang: str) -> bool:
@@ -183,7 +205,10 @@ def _quote(answer: Answer, topic: str) -> Answer:
     else:  # the first sentence saying something (not a dateline)
         spans = split_sentences(passage.passage) or [(0, len(passage.passage))]
         start, end = next((s for s in spans if len(passage.passage[s[0] : s[1]].split()) >= MIN_WORDS), spans[0])
+    while start < end and passage.passage[start] in BULLETS:
+        start += 1  # "- Pendant qu'à Pékin…": a list item's dash is not the sentence's
     sentence = " ".join(passage.passage[start:end].split())
     citation = replace(passage, n=1, highlight_start=start, highlight_end=end)
-    quoted = Sentence(f"« {sentence} »", (1,), True)  # the passage's own words: supported by construction
-    return replace(answer, answer=f"« {sentence} » [1]", refused=False, citations=(citation,), sentences=(quoted,))
+    opening, closing = ("« ", " »") if answer.language == "fr" else ("“", "”")
+    quoted = Sentence(f"{opening}{sentence}{closing}", (1,), True)  # the passage's own words: supported as they are
+    return replace(answer, answer=f"{quoted.text} [1]", refused=False, citations=(citation,), sentences=(quoted,))

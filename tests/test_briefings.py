@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from test_timelines import PARIS, article
@@ -57,15 +58,56 @@ def test_a_story_the_model_cannot_summarise_supported_gets_its_lead_sentence_quo
     pipeline.add_articles(stories[3:4])
     (item,) = pipeline.brief("", Filters(since="2024-01-01"), lang="en")
     lead = "Washington left the Paris Agreement, a setback for climate policy, the White House said in March."
-    assert item.quoted and item.answer.answer == f"« {lead} » [1]"  # its own words, cited
-    assert [(s.text, s.citations, s.supported) for s in item.answer.sentences] == [(f"« {lead} »", (1,), True)]
+    assert item.quoted and item.answer.answer == f"“{lead}” [1]"  # its own words, cited
+    assert [(s.text, s.citations, s.supported) for s in item.answer.sentences] == [(f"“{lead}”", (1,), True)]
     assert item.answer.citations[0].article_id == "paris-3"
     restating = build(fake_settings, llm=ScriptedLLM("Washington left the Paris Agreement [1]."))  # the headline
     (item,) = restating.brief("", Filters(since="2024-01-01"), lang="en")
-    assert item.quoted and item.answer.answer == f"« {lead} » [1]"
+    assert item.quoted and item.answer.answer == f"“{lead}” [1]"
     silent = build(fake_settings, llm=ScriptedLLM(""))  # no sentence at all: the lead, quoted
     (item,) = silent.brief("", Filters(since="2024-01-01"), lang="en")
-    assert item.quoted and item.answer.answer == f"« {lead} » [1]" and item.answer.citations[0].article_id == "paris-3"
+    assert item.quoted and item.answer.answer == f"“{lead}” [1]" and item.answer.citations[0].article_id == "paris-3"
+    (item,) = silent.brief("", Filters(since="2024-01-01"), lang="fr")  # in French quotes for a French reader
+    assert item.answer.answer == f"« {lead} » [1]" and not item.translated
+
+
+class Translating(ScriptedLLM):
+    """Writes an unsupported sentence about any story, and ``translation`` when asked to translate a sentence."""
+
+    def __init__(self, translation: str):
+        super().__init__("Bananas grow in Iceland every winter [1].")
+        self.translation = translation
+
+    def stream(self, messages, max_tokens):
+        if messages[-1].content.startswith("Translate this French sentence"):
+            self.calls.append(list(messages))
+            yield from re.findall(r"\S+\s*", self.translation)
+        else:
+            yield from super().stream(messages, max_tokens)
+
+
+def test_a_lead_quoted_for_a_reader_of_the_other_language_is_translated_when_the_translation_is_supported(
+    fake_settings,
+):
+    from rag.pipeline import build
+
+    lead = "Emmanuel Macron a rencontré Olaf Scholz à Berlin le 3 mars 2024 pour parler de défense européenne."
+    french = article("berlin-1", f"- {lead} La rencontre a duré deux heures.", "2024-03-03", lang="fr")
+    translation = "Emmanuel Macron met Olaf Scholz in Berlin on 3 March 2024 to discuss European defence."
+    llm = Translating(translation)
+    pipeline = build(fake_settings, llm=llm)
+    pipeline.add_articles([french])
+    (item,) = pipeline.brief("", Filters(since="2024-03-01"), lang="en")
+    assert item.quoted and item.translated
+    assert item.answer.answer == f"Translated from French: {translation[:-1]} [1]."
+    assert llm.calls[-1][-1].content.rstrip().endswith(lead)  # the sentence, without its list dash
+    (citation,) = item.answer.citations  # the French sentence it translates, highlighted in its article
+    assert citation.article_id == "berlin-1"
+    assert citation.passage[citation.highlight_start : citation.highlight_end] == lead
+    # A translation that says more than the sentence (a date it does not hold) is not shown: the lead is, quoted.
+    wrong = build(fake_settings, llm=Translating(translation.replace("3 March", "5 March")))
+    (item,) = wrong.brief("", Filters(since="2024-03-01"), lang="en")
+    assert item.quoted and not item.translated and item.answer.answer == f"“{lead}” [1]"
 
 
 def test_the_brief_command_reads_spans_back_from_today_and_prints_json(fake_pipeline, stories):

@@ -11,6 +11,7 @@ from rag.config import load_settings
 from rag.errors import IngestError
 from rag.ingest.feeds import FeedList
 from rag.pipeline import build
+from rag.types import Article
 
 from site_server import Site
 
@@ -212,3 +213,20 @@ def minimal_pdf(text: str) -> bytes:
     out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
     return bytes(out)
+
+
+def test_the_page_offers_the_briefing_of_what_a_feed_update_brought_and_only_of_that(pipeline, site):
+    from ui.briefing import brief_brought
+    from ui.corpus import CorpusHandlers
+
+    pipeline.add_articles([Article(id="older", title="Rugby", text="The rugby team won the final in Cardiff. " * 3)])
+    handlers = CorpusHandlers(pipeline)
+    handlers.feeds.add(f"{site.base}/feed.rss.xml", "")
+    _, rows, _, brought, button = handlers.on_update("fr")
+    assert len(brought) == 2 and "older" not in brought and button["visible"]
+    *_, (chat, panel) = brief_brought(pipeline, brought, [], "fr")
+    assert chat[0]["content"] == "Ce qu'a apporté la mise à jour des flux (2 articles)"
+    assert chat[1]["content"].count("nd-brief-item") == 2  # one sentence per story it brought, none older
+    assert "Rugby" not in panel and "older" not in panel
+    *_, brought, button = handlers.on_update("fr")  # nothing new: no briefing to offer
+    assert brought == [] and not button["visible"]

@@ -18,6 +18,7 @@ import gradio as gr
 from rag import Pipeline, browser_lang, t
 from rag.errors import ConfigError
 
+from .briefing import brief_brought
 from .chat import build_chat_tab
 from .corpus import build_corpus_tab
 from .evaluate import build_eval_tab
@@ -94,15 +95,22 @@ def build_app(pipeline: Pipeline) -> gr.Blocks:
                 scale=0,
                 min_width=220,
             )
-        with gr.Tabs():
+        with gr.Tabs() as tabs:
             with gr.Tab("Chat", id="chat", elem_id="nd-tab-chat") as chat_tab:
-                build_chat_tab(pipeline, labels, lang_state)
+                chat, sources_panel = build_chat_tab(pipeline, labels, lang_state)
             with gr.Tab("Articles", id="corpus", elem_id="nd-tab-corpus") as corpus_tab:
-                build_corpus_tab(pipeline, labels, lang_state)
+                brief_update, brought = build_corpus_tab(pipeline, labels, lang_state)
             with gr.Tab("Timeline", id="timeline", elem_id="nd-tab-timeline") as timeline_tab:
                 build_timeline_tab(pipeline, labels, lang_state)
             with gr.Tab("Evaluate", id="eval", elem_id="nd-tab-eval") as eval_tab:
                 build_eval_tab(pipeline, labels, lang_state)
+
+        def on_brief_update(ids: list[str], messages: Any, lang: str) -> Any:
+            yield from brief_brought(pipeline, ids, messages, lang)  # a generator function: Gradio streams it
+
+        brief_update.click(lambda: gr.Tabs(selected="chat"), None, [tabs]).then(
+            on_brief_update, [brought, chat, lang_state], [chat, sources_panel], concurrency_id="llm"
+        )
         labels += [
             (chat_tab, "label", "tab_chat"),
             (corpus_tab, "label", "tab_corpus"),

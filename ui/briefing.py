@@ -58,6 +58,14 @@ def brief_stream(
         yield shown, panel, ""
 
 
+def brief_brought(
+    pipeline: Pipeline, ids: list[str], messages: list[dict[str, str]] | None, lang: str
+) -> Iterator[tuple[Any, Any]]:
+    """(chat, sources panel): the briefing of the articles a feed update brought (its button, in the Articles tab)."""
+    heading = t(lang, "brief_update_heading").format(n=len(ids))
+    yield from stream_brief(pipeline, list(messages or []), heading, "", Filters(article_ids=tuple(ids)), lang)
+
+
 def stream_brief(
     pipeline: Pipeline, messages: list[dict[str, str]], heading: str, topic: str, filters: Filters, lang: str
 ) -> Iterator[tuple[Any, Any]]:

@@ -196,7 +196,10 @@ class ChatHandlers:
         )
 
 
-def build_chat_tab(pipeline: Pipeline, labels: list[tuple[Any, str, Any]], lang_state: gr.State) -> None:
+def build_chat_tab(
+    pipeline: Pipeline, labels: list[tuple[Any, str, Any]], lang_state: gr.State
+) -> tuple[gr.Chatbot, gr.HTML]:
+    """The tab; returns the conversation and its sources panel (a briefing asked from another tab shows there)."""
     h = ChatHandlers(pipeline)
     examples, source_choices = h.example_questions()
     conversation = gr.State(None)
@@ -286,3 +289,4 @@ def build_chat_tab(pipeline: Pipeline, labels: list[tuple[Any, str, Any]], lang_
         answered.then(h.list_saved, None, [saved], api_visibility="private")
     open_btn.click(h.reopen, [saved, lang_state], [chat, sources_panel, conversation])
     period.change(h.pick_period, [period], [since, until])
+    return chat, sources_panel

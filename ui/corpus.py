@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,8 @@ import gradio as gr
 
 from rag import HTTP_URL, SUPPORTED_SUFFIXES, FeedList, IngestReport, Pipeline, fold, localize, opml_feeds, t
 from rag.errors import NewsdeskError
+
+from .reader import article_html
 
 COLUMNS = ["id", "title", "date", "source", "lang", "chunks", "story"]
 COLUMN_LABELS = ("col_id", "col_title", "col_date", "col_source", "col_lang", "col_chunks", "col_story")
@@ -62,36 +64,6 @@ def article_rows(pipeline: Pipeline, query: str = "") -> list[list[Any]]:
         for r in records
         if all(w in fold(f"{r.article.title} {r.article.source}") for w in words)
     ]
-
-
-def article_html(record: Any, story: Sequence[Any] = (), lang: str = "fr", mark: tuple[int, int] | None = None) -> str:
-    """The article as the reader shows it, with the other articles of its story and, given offsets, a sentence
-    highlighted."""
-    a = record.article
-    meta = " · ".join(html.escape(p) for p in ((a.date or "")[:10], a.source, a.lang) if p)
-    url = f"<div><small>{html.escape(a.url)}</small></div>" if a.url else ""
-    text = html.escape(a.text)
-    if mark and 0 <= mark[0] < mark[1] <= len(a.text):
-        before, inside, after = (
-            html.escape(p) for p in (a.text[: mark[0]], a.text[mark[0] : mark[1]], a.text[mark[1] :])
-        )
-        text = f"{before}<mark>{inside}</mark>{after}"
-    body = "".join(f"<p>{p}</p>" for p in text.split("\n") if p.strip())
-    heading = f"<h3>{html.escape(a.title or a.id)}</h3><div><small>{meta}</small></div>"
-    others = [r.article for r in story if r.article.id != a.id]
-    if others:
-        line = t(lang, "story_line").format(
-            n=len(story),
-            s=len({r.article.source for r in story if r.article.source}),
-            langs="/".join(sorted({r.article.lang for r in story if r.article.lang})),
-        )
-        items = "".join(
-            f"<li>{html.escape((o.date or '')[:10])} · {html.escape(o.source)} · {html.escape(o.lang)} — "
-            f"{html.escape(o.title or o.id)}</li>"
-            for o in others
-        )
-        heading += f"<div class='nd-story'><small>{html.escape(line)}</small><ul>{items}</ul></div>"
-    return f"<div class='nd-article'>{heading}{url}{body}</div>"
 
 
 class CorpusHandlers:
@@ -162,9 +134,17 @@ class CorpusHandlers:
             gr.Warning(t(lang, "not_following").format(address=address.strip()[:200]))
         return self.feed_rows()
 
-    def on_update(self, lang: str, progress: Any = gr.Progress()) -> tuple[str, list[list[Any]], list[list[Any]]]:
-        summary_md, rows = self.run_add(lambda cb: self.pipeline.update_feeds(progress=cb), lang, progress)
-        return summary_md, rows, self.feed_rows()
+    def on_update(self, lang: str, progress: Any = gr.Progress()) -> tuple[Any, ...]:
+        """The update's report, the lists, and what it brought (the articles a briefing of it would cover)."""
+        reports: list[IngestReport] = []
+
+        def update(report_progress: Any) -> IngestReport:
+            reports.append(self.pipeline.update_feeds(progress=report_progress))
+            return reports[0]
+
+        summary_md, rows = self.run_add(update, lang, progress)
+        brought = [*reports[0].added, *reports[0].updated] if reports else []
+        return summary_md, rows, self.feed_rows(), brought, gr.update(visible=bool(brought))
 
     def on_opml(self, path: str | None, lang: str) -> list[list[Any]]:
         if not path:
@@ -205,9 +185,12 @@ class CorpusHandlers:
         return [], "", "", self.refresh(query), *HIDDEN
 
 
-def build_corpus_tab(pipeline: Pipeline, labels: list[tuple[Any, str, Any]], lang_state: gr.State) -> None:
+def build_corpus_tab(
+    pipeline: Pipeline, labels: list[tuple[Any, str, Any]], lang_state: gr.State
+) -> tuple[gr.Button, gr.State]:
+    """The tab; returns the button that briefs what the last feed update brought, and those articles' ids."""
     h = CorpusHandlers(pipeline)
-    selected = gr.State([])
+    selected, brought = gr.State([]), gr.State([])
     with gr.Row(equal_height=False):
         with gr.Column(scale=2, min_width=320):
             with gr.Accordion(open=True) as upload_box:
@@ -229,6 +212,7 @@ def build_corpus_tab(pipeline: Pipeline, labels: list[tuple[Any, str, Any]], lan
                 opml = gr.File(file_types=[".opml", ".xml"], elem_id="nd-opml")
                 feeds_table = gr.Dataframe(headers=["url", "title", "entries"], interactive=False, wrap=True)
             summary = gr.Markdown(elem_id="nd-add-summary")
+            brief_update = gr.Button(size="sm", visible=False, elem_id="nd-brief-update")
         with gr.Column(scale=3, min_width=420):
             search = gr.Textbox(elem_id="nd-article-search", max_lines=1)
             search_note = gr.Markdown(visible=False, elem_id="nd-search-note")
@@ -259,6 +243,7 @@ def build_corpus_tab(pipeline: Pipeline, labels: list[tuple[Any, str, Any]], lan
         (follow, "value", "follow"),
         (unfollow, "value", "remove_feed"),
         (update, "value", "update_feeds"),
+        (brief_update, "value", "brief_update"),
         (opml, "label", "opml"),
         (search, "label", "search_articles"),
         (table, "headers", COLUMN_LABELS),
@@ -273,7 +258,9 @@ def build_corpus_tab(pipeline: Pipeline, labels: list[tuple[Any, str, Any]], lan
         files.upload(h.on_files, [files, lang_state], [summary, table], concurrency_id="ingest"),
         add_text.click(h.on_text, [pasted, lang_state], [summary, table], concurrency_id="ingest"),
         add_url.click(h.on_url, [url, lang_state], [summary, table], concurrency_id="ingest"),
-        update.click(h.on_update, [lang_state], [summary, table, feeds_table], concurrency_id="ingest"),
+        update.click(
+            h.on_update, [lang_state], [summary, table, feeds_table, brought, brief_update], concurrency_id="ingest"
+        ),
     ]
     for event in added:  # the list keeps the search typed meanwhile
         event.then(h.on_search, [search, lang_state], searched)
@@ -286,3 +273,4 @@ def build_corpus_tab(pipeline: Pipeline, labels: list[tuple[Any, str, Any]], lan
     delete.click(h.ask_delete, [selected, lang_state], [confirm, cancel])
     cancel.click(lambda: HIDDEN, None, [confirm, cancel])
     confirm.click(h.do_delete, [selected, search, lang_state], [selected, selection, reader, table, confirm, cancel])
+    return brief_update, brought

@@ -10,7 +10,7 @@ import gradio as gr
 from rag import Pipeline, localize, t
 from rag.errors import NewsdeskError
 
-from .corpus import article_html
+from .reader import article_html
 
 COLUMN_LABELS = ("col_date", "col_sources", "col_lang", "col_lead")
 

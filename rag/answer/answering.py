@@ -112,6 +112,17 @@ class Answerer:
         timings["total_s"] = round(time.perf_counter() - started, 3)
         yield AnswerEvent(answer(done))
 
+    def translate(self, sentence: str, passage: Passage, lang: str) -> Attributed | None:
+        """``sentence`` of ``passage`` said in ``lang`` by the model, checked like an answer's sentence (language,
+        support by the passage, the second opinion); None when the translation does not pass. The sentence was
+        chosen for its topic already: the translation is held to its passage only."""
+        scorer = SupportScorer(self._embedder.get(), [passage], lang, self._background.get())
+        draft = Draft(lang, [passage], scorer, 1, verify=self._verifier(lang))
+        messages = [Message("user", prompts.render(f"translate_sentence.{lang}", text=sentence))]
+        for _kept in self._checked(messages, draft, False, {"ttft_s": None}, time.perf_counter()):
+            break
+        return draft.kept[0] if draft.kept else None
+
     def _checked(
         self, messages: list[Message], draft: Draft, indirect: bool, timings: dict[str, float | None], started: float
     ) -> Iterator[Attributed]:
