@@ -27,7 +27,7 @@ from rag.store.stories import members
 from rag.text.analysis import analyze, matched_span
 from rag.text.sentences import split_sentences
 from rag.timelines import timeline
-from rag.types import Answer, Filters, Hit, Retrieval, Sentence
+from rag.types import Answer, Citation, Filters, Hit, Retrieval, Sentence
 
 STORIES = 5  # stories in a briefing, unless told
 RECENT_DAYS = 2  # a briefing asked without a period: the last two days
@@ -42,6 +42,7 @@ MIN_WORDS = 6  # a lead sentence shorter than this is a dateline or a caption
 MIN_NEW_WORDS = 3  # "Un abandon a eu lieu." about « Déjà un abandon » says nothing new
 NAME_WORDS = 8  # words of an untitled story's first sentence that name it
 BULLETS = "-–—•* \t\n"
+TRANSLATION_TRIES = 2  # sentences of a lead tried in translation
 
 
 @dataclass(frozen=True)
@@ -155,17 +156,22 @@ def _write(
     ]
     if own and answer.citations:
         return answer, False, False
-    answer = _quote(answer, topic)
-    cited = answer.citations[0]
+    spans = _lead_spans(answer.passages[0], topic)
+    quoted = _quote(answer, spans[0])
+    cited = quoted.citations[0]
     if cited.lang == lang or cited.lang not in ("fr", "en"):
-        return answer, True, False
-    chunk = next(h.chunk for h in hits if h.chunk.id == cited.chunk_id)
-    sentence = cited.passage[cited.highlight_start : cited.highlight_end]
-    said = writer.translate(sentence.strip("«»“” "), Passage(chunk, cited.passage, cited.start, cited.end), lang)
-    if said is None:
-        return answer, True, False
-    text = t(lang, "brief_translated").format(text=render_answer([replace(said, citations=(1,))]))
-    return replace(answer, answer=text, sentences=(Sentence(said.text, (1,), True),)), True, True
+        return quoted, True, False
+    passage = Passage(
+        next(h.chunk for h in hits if h.chunk.id == cited.chunk_id), cited.passage, cited.start, cited.end
+    )
+    for start, end in spans[:TRANSLATION_TRIES]:  # the next sentence when a translation does not pass
+        said = writer.translate(" ".join(cited.passage[start:end].split()), passage, lang)
+        if said is not None:
+            text = t(lang, "brief_translated").format(text=render_answer([replace(said, citations=(1,))]))
+            citation = replace(cited, highlight_start=start, highlight_end=end)
+            shown = (Sentence(said.text, (1,), True),)
+            return replace(quoted, answer=text, sentences=shown, citations=(citation,)), True, True
+    return quoted, True, False
 
 
 def informative(sentence: str, question: str, lang: str) -> bool:
@@ -197,16 +203,27 @@ def _last(events: Iterator) -> Answer:
     return answer
 
 
-def _quote(answer: Answer, topic: str) -> Answer:
-    """The first lead's sentence (the one matching the topic best), quoted, with its passage as the citation."""
-    passage = answer.passages[0]
+def _lead_spans(passage: Citation, topic: str) -> list[tuple[int, int]]:
+    """The lead's sentences that could stand for the story (not a dateline, not a list item's dash), the one
+    matching the topic best (else the first) first."""
+    text = passage.passage
+    spans = []
+    for start, end in split_sentences(text) or [(0, len(text))]:
+        while start < end and text[start] in BULLETS:
+            start += 1  # "- Pendant qu'à Pékin…": a list item's dash is not the sentence's
+        if len(text[start:end].split()) >= MIN_WORDS:
+            spans.append((start, end))
+    spans = spans or [(0, len(text))]
     if topic.strip():
-        start, end = matched_span(topic, passage.passage, passage.lang or "fr")
-    else:  # the first sentence saying something (not a dateline)
-        spans = split_sentences(passage.passage) or [(0, len(passage.passage))]
-        start, end = next((s for s in spans if len(passage.passage[s[0] : s[1]].split()) >= MIN_WORDS), spans[0])
-    while start < end and passage.passage[start] in BULLETS:
-        start += 1  # "- Pendant qu'à Pékin…": a list item's dash is not the sentence's
+        best = matched_span(topic, text, passage.lang or "fr")
+        spans = [best, *[s for s in spans if s != best]]
+    return spans
+
+
+def _quote(answer: Answer, span: tuple[int, int]) -> Answer:
+    """The first lead's sentence at ``span``, quoted, with its passage as the citation."""
+    passage = answer.passages[0]
+    start, end = span
     sentence = " ".join(passage.passage[start:end].split())
     citation = replace(passage, n=1, highlight_start=start, highlight_end=end)
     opening, closing = ("« ", " »") if answer.language == "fr" else ("“", "”")

@@ -72,16 +72,18 @@ def test_a_story_the_model_cannot_summarise_supported_gets_its_lead_sentence_quo
 
 
 class Translating(ScriptedLLM):
-    """Writes an unsupported sentence about any story, and ``translation`` when asked to translate a sentence."""
+    """Writes an unsupported sentence about any story, and translates the sentences of ``translations``."""
 
-    def __init__(self, translation: str):
+    def __init__(self, translations: dict[str, str]):
         super().__init__("Bananas grow in Iceland every winter [1].")
-        self.translation = translation
+        self.translations = translations
 
     def stream(self, messages, max_tokens):
-        if messages[-1].content.startswith("Translate this French sentence"):
+        asked = messages[-1].content
+        if asked.startswith("Translate this French sentence"):
             self.calls.append(list(messages))
-            yield from re.findall(r"\S+\s*", self.translation)
+            sentence = asked.rstrip().rsplit("\n", 1)[-1]
+            yield from re.findall(r"\S+\s*", self.translations.get(sentence, "I cannot translate this."))
         else:
             yield from super().stream(messages, max_tokens)
 
@@ -92,9 +94,10 @@ def test_a_lead_quoted_for_a_reader_of_the_other_language_is_translated_when_the
     from rag.pipeline import build
 
     lead = "Emmanuel Macron a rencontré Olaf Scholz à Berlin le 3 mars 2024 pour parler de défense européenne."
-    french = article("berlin-1", f"- {lead} La rencontre a duré deux heures.", "2024-03-03", lang="fr")
+    second = "Olaf Scholz a reçu Emmanuel Macron à la chancellerie de Berlin."
+    french = article("berlin-1", f"- {lead} {second} Ils ont parlé deux heures.", "2024-03-03", lang="fr")
     translation = "Emmanuel Macron met Olaf Scholz in Berlin on 3 March 2024 to discuss European defence."
-    llm = Translating(translation)
+    llm = Translating({lead: translation})
     pipeline = build(fake_settings, llm=llm)
     pipeline.add_articles([french])
     (item,) = pipeline.brief("", Filters(since="2024-03-01"), lang="en")
@@ -104,9 +107,15 @@ def test_a_lead_quoted_for_a_reader_of_the_other_language_is_translated_when_the
     (citation,) = item.answer.citations  # the French sentence it translates, highlighted in its article
     assert citation.article_id == "berlin-1"
     assert citation.passage[citation.highlight_start : citation.highlight_end] == lead
-    # A translation that says more than the sentence (a date it does not hold) is not shown: the lead is, quoted.
-    wrong = build(fake_settings, llm=Translating(translation.replace("3 March", "5 March")))
-    (item,) = wrong.brief("", Filters(since="2024-03-01"), lang="en")
+    # A translation that says more than its sentence (a date it does not hold) is not shown: the lead's next
+    # sentence is tried, then the lead is quoted as it is.
+    wrong = translation.replace("3 March", "5 March")
+    next_one = "Olaf Scholz received Emmanuel Macron at the Berlin chancellery."
+    (item,) = build(fake_settings, llm=Translating({lead: wrong, second: next_one})).brief("", lang="en")
+    assert item.translated and item.answer.answer == f"Translated from French: {next_one[:-1]} [1]."
+    citation = item.answer.citations[0]
+    assert citation.passage[citation.highlight_start : citation.highlight_end] == second
+    (item,) = build(fake_settings, llm=Translating({lead: wrong})).brief("", lang="en")
     assert item.quoted and not item.translated and item.answer.answer == f"“{lead}” [1]"
 
 

@@ -133,6 +133,10 @@ def test_a_french_passage_quoted_at_length_in_an_english_answer_is_left_out_but_
     english = replace(passage(), chunk=replace(passage().chunk, lang="en"))
     draft = Draft("en", [english], scorer(China=0.9, The=0.9, Beijing=0.9))
     assert len(streamed(raw, draft)) == 3
+    # Translated for the reader, the quotation is read like the rest of the answer.
+    translated = 'The passage states that "in a context where Moscow faces sanctions, China plays a crucial role" [1].'
+    draft = Draft("en", [french], scorer(The=0.9))
+    assert streamed(translated, draft) == [translated.replace(" [1]", "")]
 
 
 def test_a_first_sentence_in_another_language_marks_the_draft_drifted():

@@ -97,7 +97,7 @@ class Draft:
         unsupported = replace(checked, citations=(), supported=False, support={})
         n = checked.citations[0]
         source_lang = self.passages[n - 1].chunk.lang
-        if source_lang and source_lang != self.lang and quotes_at_length(checked.text):
+        if source_lang and source_lang != self.lang and quotes_at_length(checked.text, self.lang):
             return unsupported  # "The passage states that « Dans un contexte … »": a copy the reader may not read
         if self.verify is not None:
             extract = evidence(self.passages[n - 1], self.scorer.highlight(checked.text, n))

@@ -113,11 +113,11 @@ def is_refusal(text: str) -> bool:
     return not plain or bool(_REFUSAL.search(plain))
 
 
-def quotes_at_length(text: str) -> bool:
-    """Whether ``text`` holds a quotation of ``QUOTE_WORDS`` words or more (a copied passage, not a quoted term)."""
-    return any(
-        len(next(g for g in m.groups() if g).split()) >= QUOTE_WORDS for m in _QUOTED.finditer(strip_markers(text))
-    )
+def quotes_at_length(text: str, lang: str) -> bool:
+    """Whether ``text`` holds a quotation of ``QUOTE_WORDS`` words or more (a copied passage, not a quoted term)
+    that is not in ``lang`` (the reader's: a quotation translated for the reader is read like the rest)."""
+    quotes = (next(g for g in m.groups() if g) for m in _QUOTED.finditer(strip_markers(text)))
+    return any(len(q.split()) >= QUOTE_WORDS and detect_answer(q) != lang for q in quotes)
 
 
 def language_drifted(text: str, lang: str) -> bool:
