@@ -189,9 +189,19 @@ def _name(record: ArticleRecord, lead: str) -> str:
 
 
 def _first_sentence(text: str) -> str:
-    spans = split_sentences(text) or [(0, len(text))]
-    start, end = next((s for s in spans if len(text[s[0] : s[1]].split()) >= MIN_WORDS), spans[0])
+    start, end = (_sentences(text) or split_sentences(text) or [(0, len(text))])[0]
     return " ".join(text[start:end].split())
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    """The sentences of a lead that could stand for its story: not a dateline, without a list item's dash."""
+    spans = []
+    for start, end in split_sentences(text):
+        while start < end and text[start] in BULLETS:
+            start += 1  # "- Pendant qu'à Pékin…": a list item's dash is not the sentence's
+        if len(text[start:end].split()) >= MIN_WORDS:
+            spans.append((start, end))
+    return spans
 
 
 def _last(events: Iterator) -> Answer:
@@ -204,16 +214,10 @@ def _last(events: Iterator) -> Answer:
 
 
 def _lead_spans(passage: Citation, topic: str) -> list[tuple[int, int]]:
-    """The lead's sentences that could stand for the story (not a dateline, not a list item's dash), the one
-    matching the topic best (else the first) first."""
+    """The lead's sentences that could stand for the story, the one matching the topic best (else the first)
+    first."""
     text = passage.passage
-    spans = []
-    for start, end in split_sentences(text) or [(0, len(text))]:
-        while start < end and text[start] in BULLETS:
-            start += 1  # "- Pendant qu'à Pékin…": a list item's dash is not the sentence's
-        if len(text[start:end].split()) >= MIN_WORDS:
-            spans.append((start, end))
-    spans = spans or [(0, len(text))]
+    spans = _sentences(text) or [(0, len(text))]
     if topic.strip():
         best = matched_span(topic, text, passage.lang or "fr")
         spans = [best, *[s for s in spans if s != best]]
