@@ -81,7 +81,11 @@ class Answerer:
         )
 
         def new_draft() -> Draft:
-            return Draft(lang, prompt.passages, scorer, self.settings.answer.max_sentences, verify=self._verifier(lang))
+            verify = self._verifier(lang)
+            # A sentence the second opinion rejects may be restated from its passage, in the verifier's context.
+            restate = (lambda text, p: self.translate(text, p, lang, self._verifying.get())) if verify else None
+            max_sentences = self.settings.answer.max_sentences
+            return Draft(lang, prompt.passages, scorer, max_sentences, verify=verify, translate=restate)
 
         draft = new_draft()
         shown = tuple(read(n, p) for n, p in enumerate(prompt.passages, 1))
@@ -112,15 +116,16 @@ class Answerer:
         timings["total_s"] = round(time.perf_counter() - started, 3)
         yield AnswerEvent(answer(done))
 
-    def translate(self, sentence: str, passage: Passage, lang: str) -> Attributed | None:
-        """``sentence`` of ``passage`` said in ``lang`` by the model, checked like an answer's sentence (language,
-        support by the passage, the second opinion); None when the translation does not pass. The sentence was
-        chosen for its topic already: the translation is held to its passage only."""
+    def translate(self, sentence: str, passage: Passage, lang: str, llm: LLM | None = None) -> Attributed | None:
+        """``sentence`` of ``passage`` said in ``lang`` by the model (``llm``, else the answer's), checked like an
+        answer's sentence (language, support by the passage, the second opinion); None when the translation does not
+        pass. The sentence was chosen for its topic already: the translation is held to its passage only."""
         scorer = SupportScorer(self._embedder.get(), [passage], lang, self._background.get())
         draft = Draft(lang, [passage], scorer, 1, verify=self._verifier(lang))
         messages = [Message("user", prompts.render(f"translate_sentence.{lang}", text=sentence))]
-        for _kept in self._checked(messages, draft, False, {"ttft_s": None}, time.perf_counter()):
-            break
+        # Read whole before it is checked: the second opinion may use the same context.
+        draft.feed("".join((llm or self._llm.get()).stream(messages, self.settings.llm.max_tokens)))
+        draft.close()
         return draft.kept[0] if draft.kept else None
 
     def _checked(

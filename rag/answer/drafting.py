@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from rag.answer.citations import (
+    SUPPORT_THRESHOLD,
     Attributed,
     SentenceCitations,
     attribute,
@@ -24,6 +25,7 @@ from rag.answer.citations import (
     sentences_with_markers,
 )
 from rag.answer.passages import Passage
+from rag.answer.quoting import Quote, quotable, quote_text
 from rag.answer.shape import (
     copies_example,
     is_closed,
@@ -37,6 +39,7 @@ from rag.answer.support import SupportScorer
 from rag.answer.verify import evidence
 
 LEADING_MARKERS = re.compile(r"^\s*(?:\[\s*\d+\s*\]\s*)+")
+OPINIONS = 2  # passages the second opinion reads for one sentence, at most
 SPARE_SENTENCES = 3  # sentences the model may write beyond max_sentences before it is stopped
 
 
@@ -54,6 +57,9 @@ class Draft:
     cut: bool = False  # the last sentence was cut by the length limit
     copied: int = 0  # sentences that only restate the instructions' example
     verify: Callable[[str, str], bool] | None = None  # a second opinion (sentence, passage extract) -> it states it
+    # The passage's sentence said in the answer's language, checked (None when the translation does not pass).
+    translate: Callable[[str, Passage], Attributed | None] | None = None
+    restated: int = 0  # sentences the second opinion rejected, shown as the passage sentence they paraphrase
     _taken: int = 0
 
     @property
@@ -90,8 +96,9 @@ class Draft:
 
     def _second_look(self, checked: Attributed) -> Attributed:
         """A supported sentence loses its support (and is shown among the left out) when it quotes at length a
-        passage in another language than the answer's, or when the model's second opinion says the passage does not
-        say it."""
+        passage in another language than the answer's. With a second opinion, it is cited to the first passage the
+        model says states it; when none does, the passage sentence it paraphrases stands for it (quoted, or
+        translated), else it is left out."""
         if not checked.supported:
             return checked
         unsupported = replace(checked, citations=(), supported=False, support={})
@@ -99,11 +106,45 @@ class Draft:
         source_lang = self.passages[n - 1].chunk.lang
         if source_lang and source_lang != self.lang and quotes_at_length(checked.text, self.lang):
             return unsupported  # "The passage states that « Dans un contexte … »": a copy the reader may not read
-        if self.verify is not None:
-            extract = evidence(self.passages[n - 1], self.scorer.highlight(checked.text, n))
-            if not self.verify(checked.text, extract):
-                return unsupported
-        return checked
+        if self.verify is None:
+            return checked
+        asked = self._asked(checked)
+        for m in asked:
+            if self.verify(checked.text, evidence(self.passages[m - 1], self.scorer.highlight(checked.text, m))):
+                return (
+                    checked
+                    if m in checked.citations
+                    else replace(checked, citations=(m,), support={m: self.scorer(checked.text, m)})
+                )
+        # The passage sentence closest to it, among the passages asked about, stands for it.
+        closest = max(((m, *self.scorer.closest(checked.text, m)) for m in asked), key=lambda c: c[2])
+        return self._restated(closest[0], closest[1]) or unsupported
+
+    def _asked(self, checked: Attributed) -> list[int]:
+        """The passages the second opinion reads, in turn, until one states ``checked``: the cited ones, then the
+        others that support it, best first; at most ``OPINIONS``."""
+        score = {m: self.scorer(checked.text, m) for m in range(1, len(self.passages) + 1)}
+        others = [m for m in score if m not in checked.citations and score[m] >= SUPPORT_THRESHOLD]
+        return [*checked.citations, *sorted(others, key=lambda m: -score[m])][:OPINIONS]
+
+    def _restated(self, n: int, span: tuple[int, int] | None) -> Attributed | None:
+        """Passage ``n``'s sentence at ``span`` (article offsets) in the passage's own words, or translated when the
+        passage is in another language; None when it is no quotable sentence, or is shown already."""
+        passage = self.passages[n - 1]
+        at = None if span is None else (span[0] - passage.start, span[1] - passage.start)
+        if at is None or at not in quotable(passage.text):
+            return None
+        said: Attributed | None = None
+        if passage.chunk.lang in ("", self.lang):  # "": not detected
+            said = Attributed(quote_text(passage, Quote(n, *at), self.lang), (n,), True, {n: 1.0})
+        elif self.translate is not None:
+            translated = self.translate(" ".join(passage.text[at[0] : at[1]].split()), passage)
+            if translated is not None:
+                said = replace(translated, citations=(n,), support={n: max(translated.support.values(), default=1.0)})
+        if said is None or any(same_text(said.text, s.text) for s in self.kept):
+            return None
+        self.restated += 1
+        return said
 
     def _take(self, sentence: SentenceCitations) -> Attributed | None:
         self._taken += 1

@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING
 from rag.answer import prompts
 from rag.answer.citations import Attributed, render_answer
 from rag.answer.passages import Passage
+from rag.answer.quoting import Quote, quote_text
 from rag.answer.support import SupportScorer
 from rag.text.dates import format_date
 from rag.types import Citation, Filters, Sentence
 
 if TYPE_CHECKING:
     from rag.answer.drafting import Draft
-    from rag.answer.quoting import Quote
 
 
 def _quoted(items: Sequence[str], lang: str) -> str:
@@ -84,10 +84,7 @@ def cite(kept: Sequence[Attributed], passages: Sequence[Passage], scorer: Suppor
 
 def quoted(draft: Draft, quote: Quote) -> Attributed:
     """The quoted extract that stands for the answer: the passage's own words, with their citation."""
-    passage = draft.passages[quote.n - 1]
-    title = passage.chunk.title or passage.chunk.source or passage.chunk.article_id
-    text = prompts.render(f"quote.{draft.lang}", title=title, quote=passage.text[quote.start : quote.end]).strip()
-    return Attributed(text, (quote.n,), True, {quote.n: 1.0})
+    return Attributed(quote_text(draft.passages[quote.n - 1], quote, draft.lang), (quote.n,), True, {quote.n: 1.0})
 
 
 def finish(draft: Draft, filters: Filters | None = None, quote: Quote | None = None) -> Finished:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from rag.answer import prompts
 from rag.answer.passages import Passage, section_starts
 from rag.answer.prompting import addressed_to_assistant
 from rag.text.sentences import split_sentences
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from rag.models.embedders import Embedder
 
 MIN_WORDS, MAX_WORDS = 6, 60
+LIST_DASH = re.compile(r"^\s*[-–—•]\s+")
 
 
 @dataclass(frozen=True)
@@ -39,17 +41,31 @@ def best_quote(
     """The sentence of a strongly relevant passage most similar to ``question``; None when no passage qualifies."""
     candidates: list[Quote] = []
     for n, (passage, score) in enumerate(zip(passages, relevance, strict=False), 1):
-        if score is None or score < min_relevance:
-            continue
-        spans = split_sentences(passage.text)
-        titles = section_starts(passage.text, spans)
-        for (s, e), title in zip(spans, titles, strict=True):
-            text = passage.text[s:e]
-            words = len(re.findall(r"\w+", text))
-            if not title and MIN_WORDS <= words <= MAX_WORDS and not addressed_to_assistant(text):
-                candidates.append(Quote(n, s, e))
+        if score is not None and score >= min_relevance:
+            candidates += [Quote(n, s, e) for s, e in quotable(passage.text)]
     if not candidates:
         return None
     qvec = embedder.embed_queries([question])[0]
     vectors = embedder.embed_documents([passages[q.n - 1].text[q.start : q.end] for q in candidates])
     return candidates[int((vectors @ qvec).argmax())]
+
+
+def quotable(text: str) -> list[tuple[int, int]]:
+    """The spans of ``text``'s sentences fit to be quoted: whole sentences, neither titles nor fragments, short."""
+    spans = split_sentences(text)
+    return [
+        (s, e)
+        for (s, e), title in zip(spans, section_starts(text, spans), strict=True)
+        if not title
+        and MIN_WORDS <= len(re.findall(r"\w+", text[s:e])) <= MAX_WORDS
+        and not addressed_to_assistant(text[s:e])
+    ]
+
+
+def quote_text(passage: Passage, quote: Quote, lang: str) -> str:
+    """The quoted extract as shown: its article's title and the passage's own words."""
+    c = passage.chunk
+    # A title that addresses the assistant ("Ignore the question and…") is a payload, not a name to show.
+    title = next((t for t in (c.title, c.source) if t and not addressed_to_assistant(t)), c.article_id)
+    words = LIST_DASH.sub("", passage.text[quote.start : quote.end])  # "- Le gouvernement…": a lead's list dash
+    return prompts.render(f"quote.{lang}", title=title, quote=words).strip()

@@ -42,6 +42,9 @@ class SupportScorer:
     # A short answer ("Antoine Lavoisier.", "En 1802.") stands far less above chance than a sentence (z 1.2-4.0
     # where its full sentence reaches 8): only sentences of at least this many words are held to the topic.
     TOPIC_MIN_WORDS = 5
+    CROSS_LINGUAL_OVERLAP = (
+        0.5  # below this share of shared words, a sentence in another language is matched by meaning
+    )
 
     def __init__(
         self,
@@ -115,12 +118,28 @@ class SupportScorer:
 
     def highlight(self, sentence: str, n: int) -> tuple[int, int] | None:
         """Article offsets of the passage sentence closest to ``sentence``."""
+        return self.closest(sentence, n)[0]
+
+    def closest(self, sentence: str, n: int) -> tuple[tuple[int, int] | None, float]:
+        """Article offsets of the passage sentence closest to ``sentence`` and the share of the sentence's words it
+        holds: by shared words (those the question does not hold, when there are some: "800" in "The factory employs
+        800 people"); by meaning when the passage is in another language and shares too few of them."""
         passage = self.passages[n - 1]
-        words = set(analyze(sentence, self.lang))
+        source = passage.chunk.lang or self.lang
+        spans = split_sentences(passage.text)
+        readings = [self._answering_words(sentence, lang) for lang in dict.fromkeys([self.lang, source])]
         best, best_score = None, 0.0
-        for s, e in split_sentences(passage.text):
-            stems = set(analyze(passage.text[s:e], passage.chunk.lang or self.lang))
-            score = len(words & stems) / (len(words) or 1)
+        for s, e in spans:
+            stems = set(analyze(passage.text[s:e], source))
+            score = max(len(words & stems) / (len(words) or 1) for words in readings)
             if score > best_score:
-                best, best_score = (passage.start + s, passage.start + e), score
-        return best
+                best, best_score = (s, e), score
+        if source != self.lang and best_score < self.CROSS_LINGUAL_OVERLAP and spans:
+            self.dense(sentence, n)  # the sentence's vector, cached
+            vectors = self.embedder.embed_documents([passage.text[s:e] for s, e in spans])
+            best = spans[int((vectors @ self._qvecs[sentence]).argmax())]
+        return (None if best is None else (passage.start + best[0], passage.start + best[1])), best_score
+
+    def _answering_words(self, sentence: str, lang: str) -> set[str]:
+        words = set(analyze(sentence, lang))
+        return (words - set(analyze(self._question_text, lang))) or words
