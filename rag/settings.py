@@ -214,7 +214,9 @@ class RetrievalSettings(_Section):
 class AnswerSettings(_Section):
     max_sentences: int = Field(3, ge=1, le=20, description="Most sentences shown in an answer (each checked first)")
     verify: bool = Field(
-        False, description="Ask the model whether the passage states each sentence the support check lets through"
+        True,
+        description="Ask the model whether the passage states each sentence the support check lets through; when it "
+        "does not, show the passage sentence it paraphrases instead (quoted, or translated)",
     )
     # evals/support.jsonl: sentences about something else than the question 0.9-3.5, supported ones 4.7-15
     topic_relevance: float = Field(

@@ -38,7 +38,8 @@ def isolated_data_dir(tmp_path, monkeypatch):
 
 # -- fakes, registered like real backends ------------------------------------
 
-# Command-line flags for the fakes; their scores are not calibrated, so the relevance and topic gates are off.
+# Command-line flags for the fakes; their scores are not calibrated, so the relevance and topic gates are off, and a
+# scripted model gives no second opinion on its own sentences.
 FAKES = [
     "--set",
     "embedder.backend=fake",
@@ -48,6 +49,8 @@ FAKES = [
     "retrieval.min_relevance=-100",
     "--set",
     "answer.topic_relevance=-100",
+    "--set",
+    "answer.verify=false",
 ]
 
 
@@ -115,13 +118,15 @@ def register_fakes():
 
 
 def fake_values(tmp_path, **overrides):
-    """Setting values for the fake embedder and LLM (their scores are not calibrated: the gates are off), with the
-    data and models directories in ``tmp_path``; ``overrides`` are dotted settings."""
+    """Setting values for the fake embedder and LLM (their scores are not calibrated: the gates are off; a scripted
+    model gives no second opinion), with the data and models directories in ``tmp_path``; ``overrides`` are dotted
+    settings."""
     return {
         "embedder.backend": "fake",
         "llm.backend": "fake",
         "retrieval.min_relevance": -100.0,
         "answer.topic_relevance": -100.0,
+        "answer.verify": False,
         "data_dir": str(tmp_path / "data"),
         "models_dir": str(tmp_path / "models"),
         **overrides,
