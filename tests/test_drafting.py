@@ -193,7 +193,7 @@ def test_a_list_the_model_numbers_with_markers_becomes_sentences_citing_them():
 def test_a_sentence_the_second_opinion_rejects_is_left_out():
     asked = []
 
-    def verify(sentence, extract):
+    def verify(sentence, extract, lang):
         asked.append((sentence, extract))
         return "musée" not in sentence
 
@@ -214,7 +214,7 @@ def test_the_second_opinion_moves_the_citation_to_the_passage_that_states_the_se
 
     asked = []
 
-    def verify(sentence, extract):
+    def verify(sentence, extract, lang):
         asked.append(extract)
         return extract == other.text
 
@@ -238,7 +238,7 @@ class Pointing(TableScorer):
 
 
 def test_a_rejected_paraphrase_gives_way_to_the_passage_sentence_it_paraphrases():
-    rejects_inversions = lambda sentence, extract: "Accord" not in sentence  # noqa: E731
+    rejects_inversions = lambda sentence, extract, lang: "Accord" not in sentence  # noqa: E731
     draft = Draft("fr", [passage()], Pointing({"La": 0.9, "Pékin": 0.9}, "Ce retrait"), verify=rejects_inversions)
     streamed("Pékin juge que l'Accord de Paris est un recul [1]. La Chine critique ce retrait [1].", draft)
     # the rejected sentence is not shown; the passage's own sentence stands for it, with its citation
@@ -258,7 +258,7 @@ def test_a_rejected_paraphrase_of_a_passage_in_another_language_is_restated_in_t
         return Attributed("This withdrawal was criticised by China.", (1,), True, {1: 0.8})
 
     def draft(translate):
-        d = Draft("en", [french], Pointing({"Beijing": 0.9}, "Ce retrait"), verify=lambda s, e: False)
+        d = Draft("en", [french], Pointing({"Beijing": 0.9}, "Ce retrait"), verify=lambda s, e, lang: False)
         d.translate = translate
         streamed("Beijing called the Paris Agreement a setback [1].", d)
         return d
@@ -283,6 +283,21 @@ def test_the_extract_read_for_a_second_opinion_is_the_closest_sentence_and_its_n
     )
     assert evidence(p, None) == p.text
     assert is_yes("Oui.") and is_yes(" yes") and not is_yes("Non") and not is_yes("No, it does not")
+
+
+def test_the_second_opinion_is_asked_in_the_extracts_language():
+    from rag.answer.verify import Verifier
+
+    from conftest import ScriptedLLM
+
+    llm = ScriptedLLM("Oui.")
+    verifier = Verifier(llm, "en")
+    assert verifier("Beijing called the withdrawal a setback.", "Pékin a qualifié le retrait de recul.", "fr")
+    assert not Verifier(ScriptedLLM("No."), "en")("Beijing called it a setback.", "Pékin…", "fr")
+    verifier("Beijing called the withdrawal a setback.", "Peking nannte den Rückzug einen Rückschritt.", "de")
+    asked = [call[-1].content for call in llm.calls]
+    assert asked[0].startswith("Extrait") and "D'après cet extrait" in asked[0]
+    assert asked[1].startswith("Extract")  # no prompt in German: the answer's language
 
 
 def test_a_true_sentence_about_something_else_than_the_question_supports_nothing():

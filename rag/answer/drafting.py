@@ -56,7 +56,8 @@ class Draft:
     drifted: bool = False  # the first sentence is not in the question's language
     cut: bool = False  # the last sentence was cut by the length limit
     copied: int = 0  # sentences that only restate the instructions' example
-    verify: Callable[[str, str], bool] | None = None  # a second opinion (sentence, passage extract) -> it states it
+    # A second opinion: (sentence, passage extract, the extract's language) -> the extract states it.
+    verify: Callable[[str, str, str], bool] | None = None
     # The passage's sentence said in the answer's language, checked (None when the translation does not pass).
     translate: Callable[[str, Passage], Attributed | None] | None = None
     restated: int = 0  # sentences the second opinion rejected, shown as the passage sentence they paraphrase
@@ -110,7 +111,8 @@ class Draft:
             return checked
         asked = self._asked(checked)
         for m in asked:
-            if self.verify(checked.text, evidence(self.passages[m - 1], self.scorer.highlight(checked.text, m))):
+            passage = self.passages[m - 1]
+            if self.verify(checked.text, evidence(passage, self.scorer.highlight(checked.text, m)), passage.chunk.lang):
                 return (
                     checked
                     if m in checked.citations

@@ -5,6 +5,12 @@ from « l'Accord est un recul », nor « la maquette a brûlé » from « le mus
 brûlé ». The model reads the passage sentences closest to the answer sentence
 and answers yes or no (``answer.verify``). It runs in a context of its own, so
 the answer being written keeps its place.
+
+It is asked in the extract's language: asked in English about a French
+extract, it said yes to 4 of the 5 unsupported sentences of
+``evals/support.jsonl`` written in English about French passages (both
+inversions of what Beijing said of the Paris Agreement among them); asked in
+French, to none.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from typing import TYPE_CHECKING
 from rag.answer import prompts
 from rag.answer.passages import Passage
 from rag.answer.prompting import neutralize
+from rag.text.language import ANSWER_LANGS
 from rag.text.sentences import split_sentences
 from rag.types import Message
 
@@ -42,12 +49,14 @@ def is_yes(reply: str) -> bool:
 
 
 class Verifier:
-    """Asks ``llm`` whether an extract states a sentence."""
+    """Asks ``llm`` whether an extract states a sentence, in the extract's language when it has a prompt for it
+    (else in ``lang``, the answer's)."""
 
     def __init__(self, llm: LLM, lang: str):
         self.llm = llm
         self.lang = lang
 
-    def __call__(self, sentence: str, extract: str) -> bool:
-        prompt = prompts.render(f"verify.{self.lang}", passage=neutralize(extract), sentence=neutralize(sentence))
+    def __call__(self, sentence: str, extract: str, extract_lang: str = "") -> bool:
+        lang = extract_lang if extract_lang in ANSWER_LANGS else self.lang
+        prompt = prompts.render(f"verify.{lang}", passage=neutralize(extract), sentence=neutralize(sentence))
         return is_yes("".join(self.llm.stream([Message("user", prompt)], REPLY_TOKENS)))

@@ -101,7 +101,7 @@ class Check:
         if checked.supported and self.llm is not None:  # the second opinion, as the answer's draft asks it
             n = checked.citations[0]
             extract = evidence(item.passages[n - 1], scorer.highlight(checked.text, n))
-            return Verifier(self.llm, item.lang)(checked.text, extract), best
+            return Verifier(self.llm, item.lang)(checked.text, extract, item.passages[n - 1].chunk.lang), best
         return checked.supported, best
 
 
