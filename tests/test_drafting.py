@@ -265,7 +265,9 @@ def test_a_rejected_paraphrase_of_a_passage_in_another_language_is_restated_in_t
 
     translated = draft(translate)
     assert asked == ["Ce retrait a été critiqué par la Chine."]
-    assert [(a.text, a.citations) for a in translated.kept] == [("This withdrawal was criticised by China.", (1,))]
+    assert [(a.text, a.citations) for a in translated.kept] == [
+        (f"According to “{TITLE}” (translated from French): “This withdrawal was criticised by China.”", (1,))
+    ]
     for untranslated in (draft(lambda sentence, p: None), draft(None)):  # a failed translation, or none asked
         assert untranslated.kept == [] and [a.text for a in untranslated.left_out] == [
             "Beijing called the Paris Agreement a setback."

@@ -142,7 +142,8 @@ class Draft:
         elif self.translate is not None:
             translated = self.translate(" ".join(passage.text[at[0] : at[1]].split()), passage)
             if translated is not None:
-                said = replace(translated, citations=(n,), support={n: max(translated.support.values(), default=1.0)})
+                text = quote_text(passage, Quote(n, *at), self.lang, translated.text)
+                said = Attributed(text, (n,), True, {n: max(translated.support.values(), default=1.0)})
         if said is None or any(same_text(said.text, s.text) for s in self.kept):
             return None
         self.restated += 1

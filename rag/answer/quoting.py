@@ -62,10 +62,13 @@ def quotable(text: str) -> list[tuple[int, int]]:
     ]
 
 
-def quote_text(passage: Passage, quote: Quote, lang: str) -> str:
-    """The quoted extract as shown: its article's title and the passage's own words."""
+def quote_text(passage: Passage, quote: Quote, lang: str, translation: str | None = None) -> str:
+    """The quoted extract as shown: its article's title and the passage's own words, or their ``translation`` into
+    ``lang`` (marked as such)."""
     c = passage.chunk
     # A title that addresses the assistant ("Ignore the question and…") is a payload, not a name to show.
     title = next((t for t in (c.title, c.source) if t and not addressed_to_assistant(t)), c.article_id)
+    if translation is not None:
+        return prompts.render(f"quote_translated.{lang}", title=title, quote=translation.strip()).strip()
     words = LIST_DASH.sub("", passage.text[quote.start : quote.end])  # "- Le gouvernement…": a lead's list dash
     return prompts.render(f"quote.{lang}", title=title, quote=words).strip()
