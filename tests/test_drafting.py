@@ -248,6 +248,12 @@ def test_a_rejected_paraphrase_gives_way_to_the_passage_sentence_it_paraphrases(
     ]
     assert draft.restated == 1 and draft.left_out == []
 
+    # a passage retrieval found only weakly relevant is not quoted: the rejected sentence is left out
+    weak = Draft("fr", [passage()], Pointing({"Pékin": 0.9}, "Ce retrait"), verify=rejects_inversions)
+    weak.quotable_from = frozenset()
+    streamed("Pékin juge que l'Accord de Paris est un recul [1].", weak)
+    assert weak.kept == [] and [a.text for a in weak.left_out] == ["Pékin juge que l'Accord de Paris est un recul."]
+
 
 def test_a_rejected_paraphrase_of_a_passage_in_another_language_is_restated_in_translation_or_left_out():
     french = replace(passage(), chunk=replace(passage().chunk, lang="fr"))

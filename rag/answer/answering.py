@@ -80,12 +80,18 @@ class Answerer:
             embedder, prompt.passages, lang, self._background.get(), question, self.settings.answer.topic_relevance
         )
 
+        relevance = [h.relevance for h in hits[: len(prompt.passages)]]
+        min_quote = self.settings.answer.quote_relevance
+        quotable = frozenset(n for n, r in enumerate(relevance, 1) if r is not None and r >= min_quote)
+
         def new_draft() -> Draft:
             verify = self._verifier(lang)
             # A sentence the second opinion rejects may be restated from its passage, in the verifier's context.
             restate = (lambda text, p: self.translate(text, p, lang, self._verifying.get())) if verify else None
             max_sentences = self.settings.answer.max_sentences
-            return Draft(lang, prompt.passages, scorer, max_sentences, verify=verify, translate=restate)
+            return Draft(
+                lang, prompt.passages, scorer, max_sentences, verify=verify, translate=restate, quotable_from=quotable
+            )
 
         draft = new_draft()
         shown = tuple(read(n, p) for n, p in enumerate(prompt.passages, 1))
@@ -110,8 +116,7 @@ class Answerer:
             draft = new_draft()
         quote = None
         if draft.failed:
-            relevance = [h.relevance for h in hits[: len(prompt.passages)]]
-            quote = best_quote(question, prompt.passages, relevance, embedder, self.settings.answer.quote_relevance)
+            quote = best_quote(question, prompt.passages, relevance, embedder, min_quote)
         done = finish(draft, filters, quote)
         timings["total_s"] = round(time.perf_counter() - started, 3)
         yield AnswerEvent(answer(done))
