@@ -156,6 +156,16 @@ def test_with_no_supported_sentence_the_quote_stands_for_the_answer_with_its_cit
     assert [s.supported for s in done.sentences] == [True, False]  # the quote, then what was left out
 
 
+def test_a_quote_from_an_article_in_the_other_language_is_shown_in_its_checked_translation():
+    draft = Draft("en", [passage()], scorer())
+    streamed("The museum burned down [1].", draft)
+    quote = Quote(1, 0, len(passage().text.split(".")[0]) + 1)
+    done = finish(draft, quote=quote, translation="The two countries discussed transport.")
+    assert done.text == (
+        f"According to “{TITLE}” (translated from French): “The two countries discussed transport.” [1]"
+    )
+
+
 def test_a_model_that_only_copies_the_instructions_example_is_replaced_by_the_quote():
     draft = Draft("fr", [passage()], scorer())
     streamed(

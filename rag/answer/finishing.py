@@ -82,18 +82,23 @@ def cite(kept: Sequence[Attributed], passages: Sequence[Passage], scorer: Suppor
     return tuple(citations[n] for n in sorted(citations))
 
 
-def quoted(draft: Draft, quote: Quote) -> Attributed:
-    """The quoted extract that stands for the answer: the passage's own words, with their citation."""
-    return Attributed(quote_text(draft.passages[quote.n - 1], quote, draft.lang), (quote.n,), True, {quote.n: 1.0})
+def quoted(draft: Draft, quote: Quote, translation: str | None = None) -> Attributed:
+    """The quoted extract that stands for the answer: the passage's own words (or their checked ``translation``),
+    with their citation."""
+    text = quote_text(draft.passages[quote.n - 1], quote, draft.lang, translation)
+    return Attributed(text, (quote.n,), True, {quote.n: 1.0})
 
 
-def finish(draft: Draft, filters: Filters | None = None, quote: Quote | None = None) -> Finished:
+def finish(
+    draft: Draft, filters: Filters | None = None, quote: Quote | None = None, translation: str | None = None
+) -> Finished:
     """The answer from a (possibly partial) draft: its kept sentences; else, when the model wrote sentences no
-    passage supports, the ``quote`` from a strongly relevant passage; else a refusal naming the closest articles."""
+    passage supports, the ``quote`` from a strongly relevant passage (or its ``translation``); else a refusal naming
+    the closest articles."""
     left_out = tuple(Sentence(a.text, (), False) for a in draft.left_out)
     kept = list(draft.kept)
     if not kept and quote is not None and draft.failed:
-        kept = [quoted(draft, quote)]
+        kept = [quoted(draft, quote, translation)]
     if kept:
         shown = tuple(Sentence(a.text, a.citations, True) for a in kept)
         return Finished(render_answer(kept), False, cite(kept, draft.passages, draft.scorer), shown + left_out)
