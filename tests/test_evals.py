@@ -89,6 +89,7 @@ def _settings(tmp_path):
             "llm.backend": "fake",
             "retrieval.min_relevance": -100.0,
             "answer.topic_relevance": -100.0,
+            "answer.verify": False,  # a scripted model gives no second opinion
             "models_dir": str(tmp_path / "models"),
         },
         environ={"NEWSDESK_DATA_DIR": str(tmp_path / "data")},

@@ -18,6 +18,7 @@ def fake_backends_env(monkeypatch, tmp_path):
         "NEWSDESK_LLM__BACKEND": "fake",
         "NEWSDESK_RETRIEVAL__MIN_RELEVANCE": "-100",
         "NEWSDESK_ANSWER__TOPIC_RELEVANCE": "-100",
+        "NEWSDESK_ANSWER__VERIFY": "false",  # a scripted model gives no second opinion
     }.items():
         monkeypatch.setenv(key, value)
     monkeypatch.chdir(ROOT)  # the example names corpus/ relative to the checkout
