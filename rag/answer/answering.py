@@ -114,15 +114,8 @@ class Answerer:
             retry = Message("user", prompts.render(f"retry.{lang}"))
             messages = [*prompt.messages, Message("assistant", draft.raw), retry]
             draft = new_draft()
-        quote, translation = None, None
-        if draft.failed:
-            quote = best_quote(question, prompt.passages, relevance, embedder, min_quote)
-        if quote is not None and draft.translate is not None:  # a quote in the other language is translated
-            passage = prompt.passages[quote.n - 1]
-            if passage.chunk.lang not in ("", lang):
-                said = draft.translate(" ".join(passage.text[quote.start : quote.end].split()), passage)
-                translation = said.text if said is not None else None
-        done = finish(draft, filters, quote, translation)
+        quote = best_quote(question, prompt.passages, relevance, embedder, min_quote) if draft.failed else None
+        done = finish(draft, filters, quote, draft.translated(quote) if quote is not None else None)
         timings["total_s"] = round(time.perf_counter() - started, 3)
         yield AnswerEvent(answer(done))
 

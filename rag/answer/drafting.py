@@ -140,18 +140,24 @@ class Draft:
             return None
         if at is None or at not in quotable(passage.text):
             return None
-        said: Attributed | None = None
-        if passage.chunk.lang in ("", self.lang):  # "": not detected
-            said = Attributed(quote_text(passage, Quote(n, *at), self.lang), (n,), True, {n: 1.0})
-        elif self.translate is not None:
-            translated = self.translate(" ".join(passage.text[at[0] : at[1]].split()), passage)
-            if translated is not None:
-                text = quote_text(passage, Quote(n, *at), self.lang, translated.text)
-                said = Attributed(text, (n,), True, {n: max(translated.support.values(), default=1.0)})
-        if said is None or any(same_text(said.text, s.text) for s in self.kept):
+        quote = Quote(n, *at)
+        translation = self.translated(quote)
+        if passage.chunk.lang not in ("", self.lang) and translation is None:
+            return None  # the reader could not read the quote
+        said = Attributed(quote_text(passage, quote, self.lang, translation), (n,), True, {n: 1.0})
+        if any(same_text(said.text, s.text) for s in self.kept):
             return None
         self.restated += 1
         return said
+
+    def translated(self, quote: Quote) -> str | None:
+        """The checked translation of ``quote`` when its passage is in another language than the answer's (None
+        when it is not, or when the translation does not pass)."""
+        passage = self.passages[quote.n - 1]
+        if self.translate is None or passage.chunk.lang in ("", self.lang):  # "": not detected
+            return None
+        said = self.translate(" ".join(passage.text[quote.start : quote.end].split()), passage)
+        return said.text if said is not None else None
 
     def _take(self, sentence: SentenceCitations) -> Attributed | None:
         self._taken += 1
