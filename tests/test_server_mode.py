@@ -33,6 +33,7 @@ def settings_for(server, tmp_path, collection="news"):
             "llm.backend": "fake",
             "retrieval.min_relevance": -100.0,
             "answer.topic_relevance": -100.0,
+            "answer.verify": False,  # a scripted model gives no second opinion
             "store.url": server.url,
             "store.collection": collection,
             "models_dir": str(tmp_path / "models"),
