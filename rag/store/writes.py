@@ -12,6 +12,7 @@ whose lease is over (several processes share a Chroma server).
 from __future__ import annotations
 
 import logging
+import math
 import os
 import socket
 import time
@@ -90,7 +91,7 @@ class StoreWriter:
         writable(self.store)
         articles = self.store.required("articles")
         existing = self.store.get_articles([r.article.id for r in records], with_text=True, include_pending=True)
-        lease = int(time.time() + self.store.settings.store.write_lease_s)
+        lease = math.ceil(time.time() + self.store.settings.store.write_lease_s)  # never shorter than asked
         ids, metas, docs = [], [], []
         for record in records:
             old = existing.get(record.article.id)
