@@ -110,18 +110,19 @@ class Draft:
             return unsupported  # "The passage states that « Dans un contexte … »": a copy the reader may not read
         if self.verify is None:
             return checked
-        asked = self._asked(checked)
-        for m in asked:
-            passage = self.passages[m - 1]
-            if self.verify(checked.text, evidence(passage, self.scorer.highlight(checked.text, m)), passage.chunk.lang):
+        closest = []  # (passage, its sentence closest to the answer sentence, the share of words it holds)
+        for m in self._asked(checked):
+            passage, (span, share) = self.passages[m - 1], self.scorer.closest(checked.text, m)
+            if self.verify(checked.text, evidence(passage, span), passage.chunk.lang):
                 return (
                     checked
                     if m in checked.citations
                     else replace(checked, citations=(m,), support={m: self.scorer(checked.text, m)})
                 )
+            closest.append((m, span, share))
         # The passage sentence closest to it, among the passages asked about, stands for it.
-        closest = max(((m, *self.scorer.closest(checked.text, m)) for m in asked), key=lambda c: c[2])
-        return self._restated(closest[0], closest[1]) or unsupported
+        m, span, _ = max(closest, key=lambda c: c[2])
+        return self._restated(m, span) or unsupported
 
     def _asked(self, checked: Attributed) -> list[int]:
         """The passages the second opinion reads, in turn, until one states ``checked``: the cited ones, then the

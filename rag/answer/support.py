@@ -42,9 +42,7 @@ class SupportScorer:
     # A short answer ("Antoine Lavoisier.", "En 1802.") stands far less above chance than a sentence (z 1.2-4.0
     # where its full sentence reaches 8): only sentences of at least this many words are held to the topic.
     TOPIC_MIN_WORDS = 5
-    CROSS_LINGUAL_OVERLAP = (
-        0.5  # below this share of shared words, a sentence in another language is matched by meaning
-    )
+    CROSS_LINGUAL_OVERLAP = 0.5  # below this share of shared words, another language's sentence is matched by meaning
 
     def __init__(
         self,
