@@ -20,7 +20,7 @@ from rag.text.sentences import split_sentences
 if TYPE_CHECKING:
     from rag.models.embedders import Embedder
 
-MIN_WORDS, MAX_WORDS = 6, 60
+MIN_WORDS, MAX_WORDS = 5, 60  # "L'usine emploie 800 personnes." is a whole answer; "30 octobre 2012." is not
 LIST_DASH = re.compile(r"^\s*[-–—•]\s+")
 
 

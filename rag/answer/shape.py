@@ -21,7 +21,7 @@ from rag.text.dates import month_names
 from rag.text.language import detect_answer
 
 LONG_TITLE_WORDS = 5  # a title this long at the start of a sentence is a copied header
-MIN_WORDS = 3  # fewer words left after the scaffolding is removed: not a sentence
+MIN_WORDS = 3  # fewer words left once scaffolding is removed: what is left of it, not a sentence
 _FILE_NAME = re.compile(r"\(?\b[\w.-]+\.(?:txt|md|html?|pdf|json|xml|csv|rss)\b\)?", re.IGNORECASE)
 _FENCE = re.compile(r"<{3,}|>{3,}|‹{3,}|›{3,}")
 _PASSAGE_LABEL = re.compile(r"^\s*(?:passages?|extraits?|sources?)\s*\[?\d*\]?\s*:\s*", re.IGNORECASE)
@@ -51,9 +51,10 @@ def strip_scaffolding(sentence: str, titles: Sequence[str]) -> str:
     text = re.sub(r"^\s*\([^()]*\)\s*", "", text)  # the header's "(source, date)" left at the start
     text = _LABEL.sub("", text)
     text = re.sub(r"[ \t]{2,}", " ", text).strip(" \t\n-—:;,")
-    if len(re.findall(r"\w+", strip_markers(text))) < MIN_WORDS:
-        return ""
-    return text[0].upper() + text[1:] if text != sentence.strip() else text
+    n_words = len(re.findall(r"\w+", strip_markers(text)))
+    if text == sentence.strip():
+        return text if n_words else ""  # the model's own short answer ("PH1 [2].") is the support check's to judge
+    return text[0].upper() + text[1:] if n_words >= MIN_WORDS else ""
 
 
 def is_closed(sentence: str) -> bool:
