@@ -5,12 +5,14 @@ from dataclasses import replace
 import pytest
 from test_passages import TableScorer, chunk
 
+from rag.answer.answering import Answerer
 from rag.answer.citations import Attributed
 from rag.answer.drafting import Draft
 from rag.answer.finishing import finish
 from rag.answer.passages import Passage
 from rag.answer.quoting import Quote
 from rag.answer.shape import is_closed, strip_scaffolding
+from rag.lazy import Lazy
 
 TITLE = "Coopération: échange entre Vladimir Poutine et Xi Jinping"
 
@@ -46,6 +48,8 @@ def streamed(raw: str, draft: Draft) -> list[str]:
             "Xi Jinping a rencontré Vladimir Poutine à Moscou [1].",
         ),
         ("Voir 000_1c72bd9b86d46715.txt [1].", ""),
+        ("PH1 [2].", "PH1 [2]."),  # a short answer of the model's own is the support check's to judge
+        ("En 1802.", "En 1802."),
         ("La Chine est importante pour la Russie pour plusieurs raisons :", ""),
         ("Coopération stratégique : La Chine joue un rôle crucial [1].", "La Chine joue un rôle crucial [1]."),
         ("- Energy: Russia sells gas to China [2].", "Russia sells gas to China [2]."),
@@ -117,6 +121,15 @@ def test_unsupported_sentences_are_left_out_but_kept_for_the_reader_to_see():
         ("La Chine achète du gaz russe.", True),
         ("Le musée a été détruit.", False),
     ]
+
+
+def test_a_short_answer_is_judged_by_the_support_check_not_dropped_unread():
+    # "PH1 [2]." once vanished as too short to be a sentence, and the draft ended as a refusal with the answer found
+    kept = Draft("fr", [passage()], scorer(**{"PH1.": 0.9}))
+    assert streamed("PH1 [1].", kept) == ["PH1."]
+    unsupported = Draft("fr", [passage()], scorer())
+    streamed("PH2 [1].", unsupported)
+    assert unsupported.failed  # so a strongly relevant passage is quoted rather than refused
 
 
 def test_a_french_passage_quoted_at_length_in_an_english_answer_is_left_out_but_a_quoted_term_is_not():
@@ -376,3 +389,39 @@ def test_a_refusal_names_only_filters_the_reader_can_widen():
 
     assert "Filtres actifs" not in refusal_text("fr", Filters(exclude_article_ids=("a",)))
     assert "Filtres actifs : RFI." in refusal_text("fr", Filters(sources=("RFI",)))
+
+
+def test_a_translation_is_held_to_its_sentence_not_lost_in_its_whole_passage(tmp_path):
+    """The real embedder: a short sentence's faithful translation passes; one that says something else does not."""
+    from rag.config import load_settings
+    from rag.pipeline import build
+    from rag.types import Chunk
+
+    from conftest import ScriptedLLM
+
+    values = {"llm.backend": "fake", "answer.verify": False, "data_dir": str(tmp_path / "data")}
+    questions = build(load_settings(values, environ={})).questions
+    text = (
+        "Le groupe a inauguré mercredi sa plus grande usine de production au monde, près de Jakarta. "
+        "L'usine emploie 800 personnes. Le marché des cosmétiques a augmenté de 12,9 % dans le pays depuis janvier, "
+        "porté par une classe moyenne qui compte désormais plusieurs dizaines de millions de consommateurs."
+    )
+    chunk = Chunk("usine:0", "usine", 0, text, 0, len(text), title="L'usine de Jakarta", lang="fr")
+    factory = Passage(chunk, text, 0, len(text))
+
+    def translated(reply: str):
+        writer = Answerer(
+            questions.settings, Lazy(lambda: ScriptedLLM(reply)), questions._embedder, questions._background
+        )
+        return writer.translate("L'usine emploie 800 personnes.", factory, "en")
+
+    said = translated("The factory employs 800 people.")
+    assert said is not None and said.text == "The factory employs 800 people."
+    assert translated("The cosmetics market has been driven by a growing middle class.") is None
+
+
+def test_a_short_whole_sentence_may_be_quoted_and_a_dateline_may_not():
+    from rag.answer.quoting import quotable
+
+    text = "30 octobre 2012.\nL'usine emploie 800 personnes. Elle a ouvert."
+    assert [text[s:e] for s, e in quotable(text)] == ["L'usine emploie 800 personnes."]

@@ -122,9 +122,11 @@ class Answerer:
     def translate(self, sentence: str, passage: Passage, lang: str, llm: LLM | None = None) -> Attributed | None:
         """``sentence`` of ``passage`` said in ``lang`` by the model (``llm``, else the answer's), checked like an
         answer's sentence (language, support by the passage, the second opinion); None when the translation does not
-        pass. The sentence was chosen for its topic already: the translation is held to its passage only."""
-        scorer = SupportScorer(self._embedder.get(), [passage], lang, self._background.get())
-        draft = Draft(lang, [passage], scorer, 1, verify=self._verifier(lang))
+        pass. The sentence was chosen for its topic already: the translation is held to that sentence alone (a
+        short one, "L'usine emploie 800 personnes.", is lost in the embedding of its whole passage)."""
+        source = Passage(passage.chunk, sentence, passage.start, passage.end)
+        scorer = SupportScorer(self._embedder.get(), [source], lang, self._background.get())
+        draft = Draft(lang, [source], scorer, 1, verify=self._verifier(lang))
         messages = [Message("user", prompts.render(f"translate_sentence.{lang}", text=sentence))]
         # Read whole before it is checked: the second opinion may use the same context.
         draft.feed("".join((llm or self._llm.get()).stream(messages, self.settings.llm.max_tokens)))
