@@ -124,7 +124,7 @@ class Answerer:
         answer's sentence (language, support by the passage, the second opinion); None when the translation does not
         pass. The sentence was chosen for its topic already: the translation is held to that sentence alone (a
         short one, "L'usine emploie 800 personnes.", is lost in the embedding of its whole passage)."""
-        source = Passage(passage.chunk, sentence, passage.start, passage.end)
+        source = Passage(passage.chunk, sentence, passage.start, passage.end)  # its words only: no offset is read
         scorer = SupportScorer(self._embedder.get(), [source], lang, self._background.get())
         draft = Draft(lang, [source], scorer, 1, verify=self._verifier(lang))
         messages = [Message("user", prompts.render(f"translate_sentence.{lang}", text=sentence))]
