@@ -131,6 +131,16 @@ def test_sampling_is_seeded_and_hides_gold():
     assert sum(not q.answerable for q in out1) == 4
 
 
+def test_a_question_whose_gold_article_is_hidden_for_another_is_unanswerable_too():
+    from rag.evals.questions import Question
+
+    # Five questions on each of ten articles, as xquad asks many about one paragraph.
+    qs = [Question(f"q{i}", "?", "en", ("a",), (f"a{i % 10}",)) for i in range(50)]
+    out, hidden = sample_unanswerable(qs, 0.3, seed=3)
+    assert sum(not q.answerable for q in out) == 15 and len(hidden) == 3
+    assert all(not set(q.article_ids) & hidden for q in out if q.answerable)
+
+
 def test_compare_two_runs(small_set, tmp_path):
     corpus, questions = small_set
     a = run(

@@ -106,18 +106,28 @@ def load_suite(path: Path) -> EvalConfig:
 
 
 def sample_unanswerable(questions: list[Question], share: float, seed: int) -> tuple[list[Question], set[str]]:
-    """Turn a seeded share of answerable questions into unanswerable ones; returns the gold ids to hide."""
+    """Hide a seeded choice of gold articles until about ``share`` of the answerable questions have none left;
+    returns the questions (those left without a gold article made unanswerable) and the ids to hide.
+
+    Several questions often share one article (xquad asks dozens about one paragraph): every question whose gold
+    articles are all hidden is unanswerable, not only the ones drawn, or it would be scored as a false refusal.
+    """
     if share <= 0:
         return questions, set()
     candidates = [q for q in questions if q.answerable and q.article_ids]
-    picked = set(q.id for q in random.Random(seed).sample(candidates, int(round(share * len(candidates)))))
-    hidden = {a for q in questions if q.id in picked for a in q.article_ids}
+    target = int(round(share * len(candidates)))
+    hidden: set[str] = set()
+    for q in random.Random(seed).sample(candidates, len(candidates)):
+        if sum(set(c.article_ids) <= hidden for c in candidates) >= target:
+            break
+        hidden |= set(q.article_ids)
     out = []
     for q in questions:
-        if q.id in picked:
+        if q.answerable and q.article_ids and set(q.article_ids) <= hidden:
             out.append(Question(q.id, q.question, q.lang, (), (), False, q.kind, q.date))
         else:
-            out.append(q)
+            kept = tuple(a for a in q.article_ids if a not in hidden)  # a question with other gold stays answerable
+            out.append(Question(q.id, q.question, q.lang, q.answers, kept, q.answerable, q.kind, q.date))
     return out, hidden
 
 
