@@ -110,7 +110,7 @@ class Draft:
             return unsupported  # "The passage states that « Dans un contexte … »": a copy the reader may not read
         if self.verify is None:
             return checked
-        closest = []  # (passage, its sentence closest to the answer sentence, the share of words it holds)
+        closest = []  # (passage number, its sentence closest to the answer sentence, the share of words it holds)
         for m in self._asked(checked):
             passage, (span, share) = self.passages[m - 1], self.scorer.closest(checked.text, m)
             if self.verify(checked.text, evidence(passage, span), passage.chunk.lang):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import random
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rag.errors import ConfigError
@@ -124,10 +124,9 @@ def sample_unanswerable(questions: list[Question], share: float, seed: int) -> t
     out = []
     for q in questions:
         if q.answerable and q.article_ids and set(q.article_ids) <= hidden:
-            out.append(Question(q.id, q.question, q.lang, (), (), False, q.kind, q.date))
-        else:
-            kept = tuple(a for a in q.article_ids if a not in hidden)  # a question with other gold stays answerable
-            out.append(Question(q.id, q.question, q.lang, q.answers, kept, q.answerable, q.kind, q.date))
+            out.append(replace(q, answers=(), article_ids=(), answerable=False))
+        else:  # a question with other gold articles stays answerable
+            out.append(replace(q, article_ids=tuple(a for a in q.article_ids if a not in hidden)))
     return out, hidden
 
 
