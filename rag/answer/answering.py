@@ -90,8 +90,9 @@ class Answerer:
             restate = (lambda text, p: self.translate(text, p, lang, self._verifying.get())) if verify else None
             max_sentences = self.settings.answer.max_sentences
             return Draft(
-                lang, prompt.passages, scorer, max_sentences, verify=verify, translate=restate, quotable_from=quotable
-            )
+                lang, prompt.passages, scorer, max_sentences, verify=verify, translate=restate, quotable_from=quotable,
+                question=retrieval.query,
+            )  # fmt: skip
 
         draft = new_draft()
         shown = tuple(read(n, p) for n, p in enumerate(prompt.passages, 1))
@@ -114,8 +115,14 @@ class Answerer:
             retry = Message("user", prompts.render(f"retry.{lang}"))
             messages = [*prompt.messages, Message("assistant", draft.raw), retry]
             draft = new_draft()
-        quote = best_quote(question, prompt.passages, relevance, embedder, min_quote) if draft.failed else None
-        done = finish(draft, filters, quote, draft.translated(quote) if quote is not None else None)
+        # A quote speaks to the question as searched (a follow-up completed, its time phrases read).
+        quote = (
+            best_quote(retrieval.query, lang, prompt.passages, relevance, embedder, min_quote) if draft.failed else None
+        )
+        translation = draft.translated(quote) if quote is not None else None
+        if quote is not None and not draft.addresses(quote, translation):
+            quote = None  # its translation is about something else than the question
+        done = finish(draft, filters, quote, translation)
         timings["total_s"] = round(time.perf_counter() - started, 3)
         yield AnswerEvent(answer(done))
 

@@ -25,7 +25,7 @@ from rag.answer.citations import (
     sentences_with_markers,
 )
 from rag.answer.passages import Passage
-from rag.answer.quoting import Quote, quotable, quote_text
+from rag.answer.quoting import Quote, addresses, quotable, quote_text
 from rag.answer.shape import (
     copies_example,
     is_closed,
@@ -62,6 +62,7 @@ class Draft:
     translate: Callable[[str, Passage], Attributed | None] | None = None
     restated: int = 0  # sentences the second opinion rejected, shown as the passage sentence they paraphrase
     quotable_from: frozenset[int] | None = None  # passages relevant enough to be quoted from (None: all)
+    question: str = ""  # what a quote must address (none: any quote does)
     _taken: int = 0
 
     @property
@@ -145,11 +146,18 @@ class Draft:
         translation = self.translated(quote)
         if passage.chunk.lang not in ("", self.lang) and translation is None:
             return None  # the reader could not read the quote
+        if not self.addresses(quote, translation):
+            return None  # close to the model's sentence, but about something else than the question
         said = Attributed(quote_text(passage, quote, self.lang, translation), (n,), True, {n: 1.0})
         if any(same_text(said.text, s.text) for s in self.kept):
             return None
         self.restated += 1
         return said
+
+    def addresses(self, quote: Quote, translation: str | None = None) -> bool:
+        """Whether ``quote`` (its ``translation`` when there is one) holds a word the question asks about."""
+        passage = self.passages[quote.n - 1]
+        return not self.question or addresses(self.question, self.lang, passage, (quote.start, quote.end), translation)
 
     def translated(self, quote: Quote) -> str | None:
         """The checked translation of ``quote`` when its passage is in another language than the answer's (None

@@ -2,7 +2,10 @@
 
 Only passages that stand well above chance (``answer.quote_relevance``) are
 quoted from; a quote is a whole sentence of the passage, neither a title nor
-a fragment, short enough to read at a glance.
+a fragment, short enough to read at a glance, and it must hold one of the words
+the question asks about beyond its article's title (``addresses``): in an article
+about the Scottish Parliament, "Committee meetings take place on Tuesday…" is close
+to "How often do Parliament elections take place?" and does not answer it.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import TYPE_CHECKING
 from rag.answer import prompts
 from rag.answer.passages import Passage, section_starts
 from rag.answer.prompting import addressed_to_assistant
+from rag.text.analysis import analyze
 from rag.text.sentences import split_sentences
 
 if TYPE_CHECKING:
@@ -33,21 +37,49 @@ class Quote:
 
 def best_quote(
     question: str,
+    lang: str,
     passages: Sequence[Passage],
     relevance: Sequence[float | None],
     embedder: Embedder,
     min_relevance: float,
 ) -> Quote | None:
-    """The sentence of a strongly relevant passage most similar to ``question``; None when no passage qualifies."""
+    """The sentence of a strongly relevant passage most similar to ``question`` among those that address it;
+    None when no passage qualifies. A sentence in another language than ``lang`` is judged once translated."""
     candidates: list[Quote] = []
     for n, (passage, score) in enumerate(zip(passages, relevance, strict=False), 1):
         if score is not None and score >= min_relevance:
-            candidates += [Quote(n, s, e) for s, e in quotable(passage.text)]
+            foreign = passage.chunk.lang not in ("", lang)
+            candidates += [
+                Quote(n, *at) for at in quotable(passage.text) if foreign or addresses(question, lang, passage, at)
+            ]
     if not candidates:
         return None
     qvec = embedder.embed_queries([question])[0]
     vectors = embedder.embed_documents([passages[q.n - 1].text[q.start : q.end] for q in candidates])
     return candidates[int((vectors @ qvec).argmax())]
+
+
+def addresses(
+    question: str, lang: str, passage: Passage, span: tuple[int, int], translation: str | None = None
+) -> bool:
+    """Whether the sentence of ``passage`` at ``span`` (or its ``translation`` into ``lang``) holds a word (stem) the
+    question asks about besides those of its article's title. Every sentence of an article is about its title, so
+    only the other words tell that it speaks to the question; a sentence also speaks of its section's title ("Ce
+    retrait a été critiqué par la Chine." under "La Chine et le retrait des États-Unis de l'Accord de Paris"). A
+    question with no such word (« Qui est Carlo Gesualdo ? » of his article) is addressed by any sentence."""
+    about = set(analyze(passage.chunk.title, lang))
+    asked = {w for w in analyze(question, lang, query=True) if w not in about}
+    said = translation if translation is not None else passage.text[span[0] : span[1]]
+    said = f"{heading(passage, span[0])}\n{said}"  # a heading in another language still shares its names
+    return not asked or not asked.isdisjoint(analyze(said, lang))
+
+
+def heading(passage: Passage, at: int) -> str:
+    """The title of the section that offset ``at`` of ``passage`` is in, read in its whole chunk ("" when none)."""
+    text, at = passage.chunk.text, at + passage.start - passage.chunk.start
+    spans = split_sentences(text)
+    titles = [text[s:e] for (s, e), title in zip(spans, section_starts(text, spans), strict=True) if title and e <= at]
+    return titles[-1] if titles else ""
 
 
 def quotable(text: str) -> list[tuple[int, int]]:

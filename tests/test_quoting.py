@@ -1,0 +1,88 @@
+"""A quoted extract stands for the answer only when it speaks to the question, not merely near its topic."""
+
+from dataclasses import replace
+
+from test_drafting import Pointing, passage, streamed
+from test_passages import TEXT, chunk
+
+from rag.answer.drafting import Draft
+from rag.answer.passages import Passage
+from rag.answer.quoting import Quote, addresses, best_quote
+
+from conftest import HashingEmbedder
+
+DU_BOSC = (
+    "Il n'avait pas encore atteint sa vingt-troisième année lorsque le colloque de Trévières le donna pour collègue "
+    "au célèbre Bochart. En 1664, Du Bosc est autorisé à rentrer en Normandie."
+)
+
+
+def article(text: str, title: str, lang: str = "fr") -> Passage:
+    c = replace(chunk(text), title=title, lang=lang)
+    return Passage(c, c.text, c.start, c.end)
+
+
+def span(p: Passage, sentence: str) -> tuple[int, int]:
+    start = p.text.index(sentence)
+    return start, start + len(sentence)
+
+
+def test_a_sentence_must_hold_a_word_the_question_asks_about_besides_its_articles_title():
+    p = article(DU_BOSC, "Pierre Du Bosc")
+    first, second = (
+        span(p, DU_BOSC.split(". ")[0] + "."),
+        span(p, "En 1664, Du Bosc est autorisé à rentrer en Normandie."),
+    )
+    asked = "Quand Du Bosc sera-t-il autorisé à rentrer en Normandie ?"
+    # "Du Bosc" is every sentence's subject in his article: only "autorisé", "rentrer", "Normandie" tell
+    assert not addresses(asked, "fr", p, first)
+    assert addresses(asked, "fr", p, second)
+    # a question about the article's subject alone is addressed by any of its sentences
+    assert addresses("Qui est Pierre Du Bosc ?", "fr", p, first)
+
+
+def test_a_sentence_speaks_of_its_sections_title_and_a_translation_is_judged_in_the_answers_language():
+    p = article(TEXT, "Coopération: échange entre Vladimir Poutine et Xi Jinping")
+    withdrawal, tensions = (
+        span(p, "Ce retrait a été critiqué par la Chine."),
+        span(p, "Les tensions mondiales s'intensifient."),
+    )
+    # "Ce retrait" is the Paris Agreement's withdrawal: its section's title says so
+    assert addresses("Qu'a dit Pékin de l'accord de Paris ?", "fr", p, withdrawal)
+    assert not addresses("Qu'a dit Pékin de l'accord de Paris ?", "fr", p, tensions)
+    # translated, the sentence keeps its section's names ("Paris") and its own words are read in English
+    english = "What did Beijing say about the Paris Agreement?"
+    assert addresses(english, "en", p, withdrawal, "This withdrawal was criticised by China.")
+    assert not addresses("Why is China buying Russian gas?", "en", p, tensions, "Global tensions are growing.")
+
+
+def test_the_quote_is_chosen_among_the_sentences_that_address_the_question():
+    p = article(DU_BOSC, "Pierre Du Bosc")
+    found = best_quote(
+        "Quand Du Bosc sera-t-il autorisé à rentrer en Normandie ?", "fr", [p], [9.0], HashingEmbedder(), 6.0
+    )
+    assert found is not None and p.text[found.start : found.end].startswith("En 1664")
+    # near the topic, speaking to none of it: no quote, the answer is refused
+    assert best_quote("Quel était le salaire de Du Bosc à Caen ?", "fr", [p], [9.0], HashingEmbedder(), 6.0) is None
+
+
+def test_a_rejected_paraphrase_is_restated_only_by_a_passage_sentence_that_addresses_the_question():
+    def draft(question: str) -> Draft:
+        d = Draft("fr", [passage()], Pointing({"Pékin": 0.9}, "Ce retrait"), verify=lambda s, e, lang: False)
+        d.question = question
+        streamed("Pékin juge que l'Accord de Paris est un recul [1].", d)
+        return d
+
+    asked = draft("Qu'a dit Pékin de l'accord de Paris ?")
+    assert [a.citations for a in asked.kept] == [(1,)] and "Ce retrait a été critiqué" in asked.kept[0].text
+    elsewhere = draft("Que pense Moscou des sanctions européennes ?")
+    assert elsewhere.kept == [] and elsewhere.restated == 0
+    assert [a.text for a in elsewhere.left_out] == ["Pékin juge que l'Accord de Paris est un recul."]
+
+
+def test_a_quotes_translation_is_what_is_judged():
+    french = replace(passage(), chunk=replace(passage().chunk, lang="fr"))
+    d = Draft("en", [french], Pointing({}, "Ce retrait"), question="Why is China buying Russian gas?")
+    tensions = Quote(1, *span(french, "Les tensions mondiales s'intensifient."))
+    assert not d.addresses(tensions, "Global tensions are growing.")
+    assert d.addresses(tensions, "Global tensions are growing as China buys Russian gas.")
