@@ -149,7 +149,8 @@ class QuestionService:
         }
         yield RetrievalEvent(retrieval)
         if not evidence.enough:
-            text = refusal_text(lang, used, missing=evidence.missing)
+            closest = [h.chunk.title or h.chunk.article_id for h in evidence.relevant][:3] if evidence.unsaid else []
+            text = refusal_text(lang, used, closest, evidence.missing, evidence.unsaid)
             timings["total_s"] = round(time.perf_counter() - started, 3)
             yield AnswerEvent(Answer(question, lang, text, True, retrieval=retrieval, timings=timings, model=""))
             return
@@ -163,12 +164,14 @@ class QuestionService:
         for a preference for recent articles, when nothing relevant is found within them (the filters say so)."""
         cfg = self.settings.retrieval
         hits = self.retriever.search(planned.query, lang, planned.filters, None, planned.recent)
-        evidence = weigh(planned.query, hits, cfg.min_relevance, cfg.require_names, lang, self._alike)
+        evidence = weigh(planned.query, hits, cfg.min_relevance, cfg.require_names, lang, self._alike, cfg.min_coverage)
         if evidence.enough or not planned.filters.undated:
             return hits, evidence, planned.filters
         wider = replace(planned.filters, since=None, until=None, undated=False, relaxed=True)
         wider_hits = self.retriever.search(planned.query, lang, wider, None, True)
-        wider_evidence = weigh(planned.query, wider_hits, cfg.min_relevance, cfg.require_names, lang, self._alike)
+        wider_evidence = weigh(
+            planned.query, wider_hits, cfg.min_relevance, cfg.require_names, lang, self._alike, cfg.min_coverage
+        )
         if not wider_evidence.enough:
             return hits, evidence, planned.filters
         return wider_hits, wider_evidence, wider

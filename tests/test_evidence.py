@@ -2,6 +2,7 @@
 articles."""
 
 import re
+from dataclasses import replace
 
 from rag.answer.evidence import weigh
 from rag.ingest.articles import make_article
@@ -76,6 +77,32 @@ def test_a_year_left_in_the_question_must_be_in_a_relevant_passage_or_its_date()
     assert weigh("Que s'est-il passé en 2024 ?", [hit("En 2024, la Russie…", 9.0)], 3.0).enough
 
 
+def test_a_relevant_passage_must_hold_enough_of_the_questions_words_in_its_language():
+    engines = replace(
+        hit("Steam engines were improved by Watt. A steam engine's power is measured in horsepower.", 9.0)
+    )
+    engines = replace(engines, chunk=replace(engines.chunk, title="Steam engine", lang="en"))
+    asked = "What year saw the earliest recorded use of the steam engine indicator?"
+    # near the topic (steam engines), silent on what is asked
+    refused = weigh(asked, [engines], 3.0, lang="en", min_coverage=0.4)
+    assert not refused.enough and refused.unsaid[0] == "indicator"  # the longest first, at most three
+    assert set(refused.unsaid) == {"indicator", "earliest", "recorded"}
+    text = "The steam engine indicator was first recorded in use in 1796, its earliest known year."
+    answering = replace(engines, chunk=replace(engines.chunk, text=text))
+    assert weigh(asked, [engines, answering], 3.0, lang="en", min_coverage=0.4).enough
+    assert weigh(asked, [engines], 3.0, lang="en", min_coverage=0.0).enough  # off
+    # the words of a passage in another language differ: it is not read this way
+    french = replace(engines, chunk=replace(engines.chunk, lang="fr"))
+    assert weigh(asked, [french], 3.0, lang="en", min_coverage=0.4).enough
+
+
+def test_a_refusal_for_missing_words_names_them_and_the_closest_articles():
+    from rag.answer.finishing import refusal_text
+
+    text = refusal_text("fr", None, ["Machine à vapeur"], unsaid=["indicateur", "enregistré"])
+    assert "« indicateur », « enregistré »" in text and "« Machine à vapeur »" in text
+
+
 def test_et_l_inde_after_the_china_question_searches_india_and_is_refused(fake_settings):
     llm = ScriptedLLM()
     p = build(fake_settings, llm=llm)
@@ -85,6 +112,17 @@ def test_et_l_inde_after_the_china_question_searches_india_and_is_refused(fake_s
     assert answer.retrieval.query == "Pourquoi l'Inde est-elle importante pour la Russie ?"
     assert answer.refused and answer.citations == () and "Inde" in answer.answer
     assert llm.calls == []  # refused before the model could invent anything
+
+
+def test_a_question_the_passages_found_hardly_speak_of_is_refused_before_the_model(fake_settings):
+    llm = ScriptedLLM()
+    p = build(fake_settings, llm=llm)
+    p.add([SEED])
+    answer = p.ask("Combien de sous-marins nucléaires Poutine a-t-il vendus à Pékin avec des satellites ?")
+    assert answer.retrieval.hits and answer.refused and answer.citations == ()
+    assert "« nucléaires »" in answer.answer and "Coopération" in answer.answer  # what lacks, and what was found
+    assert llm.calls == []
+    assert not p.ask("Pourquoi la Chine est-elle importante pour la Russie ?").refused
 
 
 def test_dates_read_in_a_question_keep_undated_articles_and_give_way_when_nothing_matches(fake_settings):

@@ -9,6 +9,13 @@ are read ("l'élection de 2024", "the 2023 World Cup") names an event too: a
 relevant passage must hold it, or come from an article of that year. The
 model never sees a question it could only answer by inventing.
 
+A third condition reads the question's other words: one relevant passage in its
+language must hold a share of them (``retrieval.min_coverage``). With its gold
+paragraph gone, "What year saw the earliest recorded use of the steam engine
+indicator?" still finds passages about steam engines above chance, and a small
+model then answers from them; none holds "indicator", "earliest" or "recorded".
+Passages in another language are not read this way (their words differ).
+
 In passages of the other language a name may be translated (« Beijing » /
 « Pékin », « Paris Agreement » / « Accord de Paris »): there a name also
 counts as mentioned when one of the passages' names is close to it by the
@@ -21,6 +28,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from rag.text.analysis import analyze
 from rag.text.names import mentions, names
 from rag.types import Hit
 
@@ -29,6 +37,7 @@ from rag.types import Hit
 # (Bank of England/Banque de France 0.899, London/Paris 0.884).
 ALIKE_NAMES = 0.9
 MAX_CANDIDATES = 64  # names of the passages compared with a missing name
+SHOWN_WORDS = 3  # missing words a refusal names, longest first (the longer, the more specific)
 YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
 Alike = Callable[[str, Sequence[str]], float]  # a name, candidate names -> the best similarity
 
@@ -37,10 +46,11 @@ Alike = Callable[[str, Sequence[str]], float]  # a name, candidate names -> the 
 class Evidence:
     relevant: tuple[Hit, ...]  # hits standing above chance, best first
     missing: tuple[str, ...]  # names of the question no relevant passage mentions
+    unsaid: tuple[str, ...] = ()  # when no passage holds enough of the question's words: those the closest lacks
 
     @property
     def enough(self) -> bool:
-        return bool(self.relevant) and not self.missing
+        return bool(self.relevant) and not self.missing and not self.unsaid
 
 
 def weigh(
@@ -50,10 +60,12 @@ def weigh(
     require_names: bool = True,
     lang: str | None = None,
     alike: Alike | None = None,
+    min_coverage: float = 0.0,
 ) -> Evidence:
     relevant = tuple(h for h in hits if h.relevance is not None and h.relevance >= min_relevance)
+    unsaid = uncovered(query, relevant, lang, min_coverage)
     if not relevant or not require_names:
-        return Evidence(relevant, ())
+        return Evidence(relevant, (), unsaid)
     words = [w for h in relevant for w in re.findall(r"\w+", f"{h.chunk.title}\n{h.chunk.text}")]
     missing = list(dict.fromkeys(span.name for span in names(query) if not mentions(span.name, words)))
     missing += [
@@ -67,4 +79,21 @@ def weigh(
         candidates = list(dict.fromkeys(n for n in found if len(n) > 2))[:MAX_CANDIDATES]
         if candidates:
             missing = [name for name in missing if alike(name, candidates) < ALIKE_NAMES]
-    return Evidence(relevant, tuple(missing))
+    return Evidence(relevant, tuple(missing), unsaid)
+
+
+def uncovered(query: str, relevant: Sequence[Hit], lang: str | None, share: float) -> tuple[str, ...]:
+    """The question's words (up to ``SHOWN_WORDS``, longest first) that the relevant passage holding most of them
+    lacks, when it holds fewer than ``share`` of them (stems); () when one holds enough, when a relevant passage is
+    in another language than ``lang``, or when none is relevant."""
+    if not relevant or not lang or share <= 0 or any(h.chunk.lang not in ("", lang) for h in relevant):
+        return ()
+    asked: dict[str, str] = {}  # stem -> the question's word
+    for word in re.findall(r"\w+", query):
+        for stem in analyze(word, lang, query=True):
+            asked.setdefault(stem, word)
+    held = [set(analyze(f"{h.chunk.title}\n{h.chunk.text}", lang)).intersection(asked) for h in relevant]
+    best = max(held, key=len)
+    if not asked or len(best) >= share * len(asked):
+        return ()
+    return tuple(sorted((w for s, w in asked.items() if s not in best), key=len, reverse=True)[:SHOWN_WORDS])

@@ -24,13 +24,20 @@ def _quoted(items: Sequence[str], lang: str) -> str:
 
 
 def refusal_text(
-    lang: str, filters: Filters | None = None, closest: Sequence[str] = (), missing: Sequence[str] = ()
+    lang: str,
+    filters: Filters | None = None,
+    closest: Sequence[str] = (),
+    missing: Sequence[str] = (),
+    unsaid: Sequence[str] = (),
 ) -> str:
-    """The archive-does-not-say reply; names what no relevant passage mentions, the closest articles when
-    relevant passages were found (a refusal never hides what retrieval found), and the active filters."""
+    """The archive-does-not-say reply; names what no relevant passage mentions (or the question's words the closest
+    passage lacks), the closest articles when relevant passages were found (a refusal never hides what retrieval
+    found), and the active filters."""
     text = prompts.render(f"refusal.{lang}")
     if missing:
         text += " " + prompts.render(f"refusal_names.{lang}", names=_quoted(missing, lang))
+    elif unsaid:
+        text += " " + prompts.render(f"refusal_words.{lang}", words=_quoted(unsaid, lang))
     if closest:
         text += " " + prompts.render(f"refusal_found.{lang}", titles=_quoted(closest, lang))
     if filters is not None and not filters.is_empty():

@@ -220,7 +220,11 @@ def _retrieval(q: Question, preset: str, pipeline: Pipeline, filters: Filters | 
     row = retrieval_row(q, hits, time.perf_counter() - started)
     if preset == "default":  # would the product refuse before asking the model?
         cfg = pipeline.settings.retrieval
-        row["scores"].update(gate_scores(q, weigh(q.question, hits[: cfg.top_k], cfg.min_relevance, cfg.require_names)))
+        lang = q.lang or detect_question(q.question)
+        evidence = weigh(
+            q.question, hits[: cfg.top_k], cfg.min_relevance, cfg.require_names, lang, None, cfg.min_coverage
+        )
+        row["scores"].update(gate_scores(q, evidence))
     return row
 
 
