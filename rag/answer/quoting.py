@@ -3,9 +3,9 @@
 Only passages that stand well above chance (``answer.quote_relevance``) are
 quoted from; a quote is a whole sentence of the passage, neither a title nor
 a fragment, short enough to read at a glance, and it must hold one of the words
-the question asks about beyond its article's title (``addresses``): in an article
-about the Scottish Parliament, "Committee meetings take place on Tuesday…" is close
-to "How often do Parliament elections take place?" and does not answer it.
+the question asks about beyond its article's title (``addresses``): in the article
+"Pierre Du Bosc", a sentence on his first post at Caen is close to « Quand Du Bosc
+sera-t-il autorisé à rentrer en Normandie ? » and does not answer it.
 """
 
 from __future__ import annotations
