@@ -121,6 +121,7 @@ def test_a_question_the_passages_found_hardly_speak_of_is_refused_before_the_mod
     answer = p.ask("Combien de sous-marins nucléaires Poutine a-t-il vendus à Pékin avec des satellites ?")
     assert answer.retrieval.hits and answer.refused and answer.citations == ()
     assert "« nucléaires »" in answer.answer and "Coopération" in answer.answer  # what lacks, and what was found
+    assert "« sous-marins », « nucléaires », « satellites »" in answer.answer  # a compound is named whole, once
     assert llm.calls == []
     assert not p.ask("Pourquoi la Chine est-elle importante pour la Russie ?").refused
 

@@ -89,11 +89,12 @@ def uncovered(query: str, relevant: Sequence[Hit], lang: str | None, share: floa
     if not relevant or not lang or share <= 0 or any(h.chunk.lang not in ("", lang) for h in relevant):
         return ()
     asked: dict[str, str] = {}  # stem -> the question's word
-    for word in re.findall(r"\w+", query):
+    for word in re.findall(r"\w+(?:-\w+)*", query):  # « sous-marins » is named whole
         for stem in analyze(word, lang, query=True):
             asked.setdefault(stem, word)
     held = [set(analyze(f"{h.chunk.title}\n{h.chunk.text}", lang)).intersection(asked) for h in relevant]
     best = max(held, key=len)
     if not asked or len(best) >= share * len(asked):
         return ()
-    return tuple(sorted((w for s, w in asked.items() if s not in best), key=len, reverse=True)[:SHOWN_WORDS])
+    lacking = dict.fromkeys(w for s, w in asked.items() if s not in best)  # « sous-marins »: two stems, one word
+    return tuple(sorted(lacking, key=len, reverse=True)[:SHOWN_WORDS])
