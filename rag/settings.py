@@ -213,8 +213,9 @@ class AnswerSettings(_Section):
     max_sentences: int = Field(3, ge=1, le=20, description="Most sentences shown in an answer (each checked first)")
     verify: bool = Field(
         True,
-        description="Ask the model whether the passage states each sentence the support check lets through; when it "
-        "does not, show the passage sentence it paraphrases instead (quoted, or translated)",
+        description="Ask the model whether the passage states each sentence the support check lets through (when it "
+        "does not, show the passage sentence it paraphrases instead, quoted or translated) and whether a quote answers "
+        "the question",
     )
     # evals/support.jsonl: sentences about something else than the question 0.9-3.5, supported ones 4.7-15
     topic_relevance: float = Field(

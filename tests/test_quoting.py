@@ -80,6 +80,36 @@ def test_a_rejected_paraphrase_is_restated_only_by_a_passage_sentence_that_addre
     assert [a.text for a in elsewhere.left_out] == ["Pékin juge que l'Accord de Paris est un recul."]
 
 
+def test_a_quote_that_holds_the_questions_words_but_does_not_answer_it_is_not_shown():
+    from rag.answer.verify import Verifier
+
+    from conftest import ScriptedLLM
+
+    p = article(DU_BOSC, "Pierre Du Bosc")
+    sentence = Quote(1, *span(p, "En 1664, Du Bosc est autorisé à rentrer en Normandie."))
+    asked = "Quand Du Bosc sera-t-il autorisé à rentrer en Normandie ?"
+    for reply, shown in (("Yes.", True), ("No.", False)):
+        llm = ScriptedLLM(reply)
+        d = Draft("fr", [p], Pointing({}, "En 1664"), question=asked, answers=Verifier(llm, "fr").answers)
+        assert d.addresses(sentence) is shown
+        # asked in English whatever the languages, about the sentence as the reader reads it
+        (prompt,) = [call[-1].content for call in llm.calls]
+        assert prompt.startswith('Text: "En 1664, Du Bosc est autorisé à rentrer en Normandie."') and asked in prompt
+    # a sentence is read under its section's title
+    llm = ScriptedLLM("Yes.")
+    seed = article(TEXT, "Coopération: échange entre Vladimir Poutine et Xi Jinping")
+    d = Draft("fr", [seed], Pointing({}, "Ce retrait"), question="Qu'a dit Pékin de l'accord de Paris ?")
+    d.answers = Verifier(llm, "fr").answers
+    assert d.addresses(Quote(1, *span(seed, "Ce retrait a été critiqué par la Chine.")))
+    assert llm.calls[0][-1].content.startswith(
+        'Text: "La Chine et le retrait des États-Unis de l\'Accord de Paris. Ce retrait a été critiqué par la Chine."'
+    )
+    # a sentence without the question's words is rejected before the model is asked
+    llm = ScriptedLLM("Yes.")
+    d = Draft("fr", [p], Pointing({}, "En 1664"), question=asked, answers=Verifier(llm, "fr").answers)
+    assert not d.addresses(Quote(1, *span(p, DU_BOSC.split(". ")[0] + "."))) and llm.calls == []
+
+
 def test_a_quotes_translation_is_what_is_judged():
     french = replace(passage(), chunk=replace(passage().chunk, lang="fr"))
     d = Draft("en", [french], Pointing({}, "Ce retrait"), question="Why is China buying Russian gas?")

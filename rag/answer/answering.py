@@ -91,7 +91,7 @@ class Answerer:
             max_sentences = self.settings.answer.max_sentences
             return Draft(
                 lang, prompt.passages, scorer, max_sentences, verify=verify, translate=restate, quotable_from=quotable,
-                question=retrieval.query,
+                question=retrieval.query, answers=verify.answers if verify is not None else None,
             )  # fmt: skip
 
         draft = new_draft()

@@ -25,7 +25,7 @@ from rag.answer.citations import (
     sentences_with_markers,
 )
 from rag.answer.passages import Passage
-from rag.answer.quoting import Quote, addresses, quotable, quote_text
+from rag.answer.quoting import Quote, addresses, heading, quotable, quote_text
 from rag.answer.shape import (
     copies_example,
     is_closed,
@@ -63,6 +63,8 @@ class Draft:
     restated: int = 0  # sentences the second opinion rejected, shown as the passage sentence they paraphrase
     quotable_from: frozenset[int] | None = None  # passages relevant enough to be quoted from (None: all)
     question: str = ""  # what a quote must address (none: any quote does)
+    # A second opinion on a quote: (question, the quote as the reader reads it) -> it answers the question.
+    answers: Callable[[str, str], bool] | None = None
     _taken: int = 0
 
     @property
@@ -155,9 +157,19 @@ class Draft:
         return said
 
     def addresses(self, quote: Quote, translation: str | None = None) -> bool:
-        """Whether ``quote`` (its ``translation`` when there is one) holds a word the question asks about."""
+        """Whether ``quote`` (its ``translation`` when there is one) holds a word the question asks about, and
+        answers it in the second opinion's view when there is one."""
         passage = self.passages[quote.n - 1]
-        return not self.question or addresses(self.question, self.lang, passage, (quote.start, quote.end), translation)
+        if not self.question:
+            return True
+        if not addresses(self.question, self.lang, passage, (quote.start, quote.end), translation):
+            return False
+        if self.answers is None:
+            return True
+        said = translation or " ".join(passage.text[quote.start : quote.end].split())
+        # Read under its section's title: « Ce retrait a été critiqué par la Chine. » alone names no agreement.
+        section = heading(passage, quote.start).rstrip(" .:")
+        return self.answers(self.question, f"{section}. {said}" if section else said)
 
     def translated(self, quote: Quote) -> str | None:
         """The checked translation of ``quote`` when its passage is in another language than the answer's (None
