@@ -309,8 +309,11 @@ def test_the_extract_read_for_a_second_opinion_is_the_closest_sentence_and_its_n
     p = passage()
     start = p.text.index("Ce retrait")
     extract = evidence(p, (p.start + start, p.start + p.text.index(".", start) + 1))
+    # two sentences on each side: a sentence often draws on more than the one closest to it
     assert extract == (
+        "La Chine et le retrait des États-Unis de l'Accord de Paris\n\n"
         "Les dirigeants ont abordé le climat. Ce retrait a été critiqué par la Chine. Pékin a exprimé sa préoccupation."
+        "\n\nUne nouvelle ère : tensions et alliances"
     )
     assert evidence(p, None) == p.text
     assert is_yes("Oui.") and is_yes(" yes") and not is_yes("Non") and not is_yes("No, it does not")

@@ -34,7 +34,7 @@ from rag.types import Message
 if TYPE_CHECKING:
     from rag.models.llms import LLM
 
-NEIGHBOURS = 1  # passage sentences read on each side of the closest one
+NEIGHBOURS = 2  # passage sentences read on each side of the closest one
 REPLY_TOKENS = 3
 
 
