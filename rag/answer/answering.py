@@ -15,7 +15,7 @@ from rag.answer.drafting import Draft
 from rag.answer.finishing import Finished, finish
 from rag.answer.passages import Passage, focus_passages, passages_language
 from rag.answer.prompting import build_messages
-from rag.answer.quoting import ranked_quotes
+from rag.answer.quoting import best_quote
 from rag.answer.support import SupportScorer
 from rag.answer.verify import Verifier
 from rag.events import AnswerEvent, Event, SentenceEvent
@@ -116,12 +116,13 @@ class Answerer:
             messages = [*prompt.messages, Message("assistant", draft.raw), retry]
             draft = new_draft()
         # A quote speaks to the question as searched (a follow-up completed, its time phrases read).
-        found = (
-            draft.fallback(ranked_quotes(retrieval.query, lang, prompt.passages, relevance, embedder, min_quote))
-            if draft.failed
-            else None
+        quote = (
+            best_quote(retrieval.query, lang, prompt.passages, relevance, embedder, min_quote) if draft.failed else None
         )
-        done = finish(draft, filters, *(found or (None, None)))
+        translation = draft.translated(quote) if quote is not None else None
+        if quote is not None and not draft.addresses(quote, translation):
+            quote = None  # its translation is about something else than the question
+        done = finish(draft, filters, quote, translation)
         timings["total_s"] = round(time.perf_counter() - started, 3)
         yield AnswerEvent(answer(done))
 

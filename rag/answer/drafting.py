@@ -41,9 +41,6 @@ from rag.answer.verify import evidence
 LEADING_MARKERS = re.compile(r"^\s*(?:\[\s*\d+\s*\]\s*)+")
 OPINIONS = 2  # passages the second opinion reads for one sentence, at most
 SPARE_SENTENCES = 3  # sentences the model may write beyond max_sentences before it is stopped
-# Quotes put to the second opinion, best first, when the model's sentences all failed: each is another chance of a
-# wrong yes for a question the archive cannot answer.
-QUOTE_TRIES = 2
 
 
 @dataclass
@@ -173,15 +170,6 @@ class Draft:
         # Read under its section's title: « Ce retrait a été critiqué par la Chine. » alone names no agreement.
         section = heading(passage, quote.start).rstrip(" .:")
         return self.answers(self.question, f"{section}. {said}" if section else said)
-
-    def fallback(self, quotes: Sequence[Quote]) -> tuple[Quote, str | None] | None:
-        """The first of ``quotes`` (best first) that addresses the question, with its translation when its passage
-        is in another language; only the first ``QUOTE_TRIES`` are tried."""
-        for quote in quotes[:QUOTE_TRIES]:
-            translation = self.translated(quote)
-            if self.addresses(quote, translation):
-                return quote, translation
-        return None
 
     def translated(self, quote: Quote) -> str | None:
         """The checked translation of ``quote`` when its passage is in another language than the answer's (None

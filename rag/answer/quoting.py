@@ -15,8 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from rag.answer import prompts
 from rag.answer.passages import Passage, section_starts
 from rag.answer.prompting import addressed_to_assistant
@@ -37,16 +35,16 @@ class Quote:
     end: int
 
 
-def ranked_quotes(
+def best_quote(
     question: str,
     lang: str,
     passages: Sequence[Passage],
     relevance: Sequence[float | None],
     embedder: Embedder,
     min_relevance: float,
-) -> list[Quote]:
-    """The sentences of strongly relevant passages that address ``question``, the most similar to it first; none
-    when no passage qualifies. A sentence in another language than ``lang`` is judged once translated."""
+) -> Quote | None:
+    """The sentence of a strongly relevant passage most similar to ``question`` among those that address it;
+    None when no passage qualifies. A sentence in another language than ``lang`` is judged once translated."""
     candidates: list[Quote] = []
     for n, (passage, score) in enumerate(zip(passages, relevance, strict=False), 1):
         if score is not None and score >= min_relevance:
@@ -55,10 +53,10 @@ def ranked_quotes(
                 Quote(n, *at) for at in quotable(passage.text) if foreign or addresses(question, lang, passage, at)
             ]
     if not candidates:
-        return []
+        return None
     qvec = embedder.embed_queries([question])[0]
     vectors = embedder.embed_documents([passages[q.n - 1].text[q.start : q.end] for q in candidates])
-    return [candidates[i] for i in np.argsort(-(vectors @ qvec), kind="stable")]
+    return candidates[int((vectors @ qvec).argmax())]
 
 
 def addresses(
