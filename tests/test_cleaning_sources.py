@@ -97,6 +97,12 @@ def test_missing_path_and_unsupported_type(tmp_path):
         ("Qui a gagné ?", "fr"),
         ("Who won?", "en"),
         ("EC OPENS SPECIAL REBATE FOR MAIZE - PARIS TRADE", "en"),
+        # mostly names: the function words decide
+        ("De quel pays est le King's African Rifles ?", "fr"),
+        ("comment se remunere t il ?", "fr"),
+        ("Où est le Clark art Institute ?", "fr"),
+        ("Who founded the Cité de la Musique in Paris?", "en"),
+        ("And India?", "en"),
     ],
 )
 def test_question_language(text, lang):

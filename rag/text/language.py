@@ -31,8 +31,37 @@ def detect(text: str, candidates: tuple[str, ...] = ARTICLE_LANGS, default: str 
     return language.iso_code_639_1.name.lower()
 
 
+# Words only one of the two languages uses, frequent in questions and headlines: a short question is mostly names
+# (« De quel pays est le King's African Rifles ? », « comment se remunere t il ? »), which a detector reads as
+# English more often than not.
+FRENCH_WORDS = frozenset(
+    "le la les des du de un une et à par est sont ont était fut qui que qu quel quelle quels quelles quoi où quand "
+    "pourquoi combien dans avec au aux il ils elle elles ce cette ces leur son sa ses".split()
+)
+ENGLISH_WORDS = frozenset(
+    "the of and is are was were what who whom whose which where when why how did does do in to for with by from "
+    "that this its has have".split()
+)
+
+
+def function_words(text: str) -> tuple[int, int]:
+    """How many of ``text``'s words are French-only and English-only function words; names are not read (a capital
+    within the text, or a word in capitals: « Cité de la Musique » keeps its « de la », « DES » is skipped)."""
+    french = english = 0
+    for i, word in enumerate(re.findall(r"\w+", text)):
+        if (i > 0 and word[:1].isupper()) or (len(word) > 1 and word.isupper()):
+            continue
+        french += word.lower() in FRENCH_WORDS
+        english += word.lower() in ENGLISH_WORDS
+    return french, english
+
+
 def detect_question(text: str) -> str:
-    """French or English: the language the answer must be written in."""
+    """French or English: the language the answer must be written in. The function words decide when one language
+    has more of them; the detector otherwise."""
+    french, english = function_words(text)
+    if french != english:
+        return "fr" if french > english else "en"
     return detect(text, ANSWER_LANGS, default="en")
 
 
