@@ -102,6 +102,7 @@ def test_missing_path_and_unsupported_type(tmp_path):
         ("comment se remunere t il ?", "fr"),
         ("Où est le Clark art Institute ?", "fr"),
         ("Who founded the Cité de la Musique in Paris?", "en"),
+        ("What is the Conseil d'État's role in the loi de finances?", "en"),
         ("And India?", "en"),
     ],
 )

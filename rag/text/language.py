@@ -36,11 +36,11 @@ def detect(text: str, candidates: tuple[str, ...] = ARTICLE_LANGS, default: str 
 # English more often than not.
 FRENCH_WORDS = frozenset(
     "le la les des du de un une et à par est sont ont était fut qui que qu quel quelle quels quelles quoi où quand "
-    "pourquoi combien dans avec au aux il ils elle elles ce cette ces leur son sa ses".split()
+    "pourquoi combien dans avec au aux il ils elle elles ce cette ces leur son sa ses ne pas été peut sera".split()
 )
 ENGLISH_WORDS = frozenset(
     "the of and is are was were what who whom whose which where when why how did does do in to for with by from "
-    "that this its has have".split()
+    "that this its has have at about been will would can could should".split()
 )
 
 
