@@ -192,6 +192,16 @@ def test_a_model_that_only_copies_the_instructions_example_is_replaced_by_the_qu
     assert "syndicats" not in done.text
 
 
+def test_a_first_sentence_that_echoes_the_example_stops_the_draft_but_a_later_one_does_not():
+    echo = "Le gouvernement a relevé la taxe sur le carburant [1]. Les syndicats ont protesté [1]. Fin."
+    first = Draft("fr", [passage()], scorer(Les=0.9))
+    streamed(echo, first)
+    assert first.echoed and first.full and first.copied == 1 and not first.kept
+    later = Draft("fr", [passage()], scorer(La=0.9))
+    streamed("La Chine achète du gaz russe [1]. Le gouvernement a relevé la taxe sur le carburant [1]. Fin.", later)
+    assert not later.echoed and later.copied == 1 and len(later.kept) == 1
+
+
 def test_a_model_that_refuses_is_not_overruled_by_a_quote():
     draft = Draft("fr", [passage()], scorer())
     streamed("Les passages ne disent pas qui a gagné.", draft)

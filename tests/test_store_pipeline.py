@@ -242,6 +242,31 @@ def test_by_default_a_question_is_answered_directly_in_its_language_whatever_the
     assert answer.language == "en" and not answer.refused
 
 
+def test_a_model_that_echoes_the_instructions_example_is_asked_again_and_its_second_answer_is_shown(fake_settings):
+    from conftest import ScriptedLLM
+
+    class EchoFirst(ScriptedLLM):
+        def stream(self, messages, max_tokens):
+            self.calls.append(list(messages))
+            text = (
+                "Le gouvernement a relevé la taxe sur le carburant [1]. Selon un article du 3 mai 2021, les syndicats "
+                "ont protesté [1]."
+                if len(self.calls) == 1
+                else "Vladimir Poutine et Xi Jinping ont échangé sur le gaz [1]."
+            )
+            yield from (w + " " for w in text.split(" "))
+
+    llm = EchoFirst()
+    p = build(fake_settings, llm=llm)
+    p.add([SEED])
+    answer = p.ask("De quoi Vladimir Poutine et Xi Jinping ont-ils parlé ?")
+    first, second = llm.calls
+    assert second[:-2] == first and second[-2].content.startswith("Le gouvernement a relevé la taxe")
+    assert "pas une réponse" in second[-1].content  # told that it echoed the example, in the question's language
+    assert not answer.refused and answer.answer.startswith("Vladimir Poutine et Xi Jinping ont échangé")
+    assert "taxe" not in answer.answer and answer.citations
+
+
 def answering(settings, **answer):
     """``settings`` with these answer settings."""
     return settings.model_copy(update={"answer": settings.answer.model_copy(update=answer)})

@@ -105,14 +105,15 @@ class Answerer:
             )  # fmt: skip
 
         messages = prompt.messages
-        for attempt in range(2):  # a second attempt when the first sentence drifted from the question's language
+        # A second attempt when the first sentence drifted from the question's language, or echoed the example.
+        for attempt in range(2):
             for sentence in self._checked(messages, draft, indirect and attempt == 0, timings, started):
                 timings["first_sentence_s"] = timings.get("first_sentence_s") or round(time.perf_counter() - started, 3)
                 yield SentenceEvent(sentence.text, answer(finish(draft, filters), stopped=True))
-            if not draft.drifted or attempt:
+            if not (draft.drifted or draft.echoed) or attempt:
                 break
-            log.info("answer drifted from %s; asking for a rewrite", lang)
-            retry = Message("user", prompts.render(f"retry.{lang}"))
+            log.info("answer %s; asking again", "drifted from " + lang if draft.drifted else "echoed the example")
+            retry = Message("user", prompts.render(f"{'retry' if draft.drifted else 'retry_example'}.{lang}"))
             messages = [*prompt.messages, Message("assistant", draft.raw), retry]
             draft = new_draft()
         # A quote speaks to the question as searched (a follow-up completed, its time phrases read).

@@ -5,7 +5,9 @@ copied scaffolding is removed, and it is kept only when a passage supports it.
 Sentences no passage supports are left out (and counted); sentences saying the
 passages do not tell, copies of the instructions' example, repeats and a final
 fragment cut by the length limit are dropped. Once ``max_sentences`` sentences
-are kept the draft is full and generation can stop.
+are kept the draft is full and generation can stop; so it is when the first
+sentence drifts from the question's language or echoes the example (the model
+is then asked again).
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ class Draft:
     left_out: list[Attributed] = field(default_factory=list)  # sentences no passage supports
     refusals: int = 0  # sentences saying the passages do not tell
     drifted: bool = False  # the first sentence is not in the question's language
+    echoed: bool = False  # the first sentence only restates the instructions' example
     cut: bool = False  # the last sentence was cut by the length limit
     copied: int = 0  # sentences that only restate the instructions' example
     # A second opinion: (sentence, passage extract, the extract's language) -> the extract states it.
@@ -75,7 +78,12 @@ class Draft:
     @property
     def full(self) -> bool:
         tried = len(self.kept) + len(self.left_out) + self.refusals
-        return self.drifted or len(self.kept) >= self.max_sentences or tried >= self.max_sentences + SPARE_SENTENCES
+        return (
+            self.drifted
+            or self.echoed
+            or len(self.kept) >= self.max_sentences
+            or tried >= self.max_sentences + SPARE_SENTENCES
+        )
 
     def _sentences(self) -> list[SentenceCitations]:
         text = keep_valid_markers(unicodedata.normalize("NFC", self.raw), range(1, len(self.passages) + 1))
@@ -204,6 +212,7 @@ class Draft:
             self.kept.append(checked)
             return checked
         if copies_example(checked.text):  # the instructions' example is never an answer, nor worth showing
+            self.echoed = self.echoed or not (self.kept or self.left_out or self.copied)
             self.copied += 1
         else:
             self.left_out.append(checked)
