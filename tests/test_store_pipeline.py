@@ -261,8 +261,9 @@ def test_a_model_that_echoes_the_instructions_example_is_asked_again_and_its_sec
     p.add([SEED])
     answer = p.ask("De quoi Vladimir Poutine et Xi Jinping ont-ils parlé ?")
     first, second = llm.calls
-    assert second[:-2] == first and second[-2].content.startswith("Le gouvernement a relevé la taxe")
-    assert "pas une réponse" in second[-1].content  # told that it echoed the example, in the question's language
+    # asked again with the same passages and question, and no example to echo
+    assert "taxe sur le carburant" in first[0].content and "taxe sur le carburant" not in second[0].content
+    assert second[0].content.startswith("Tu es Newsdesk") and second[1:] == first[1:]
     assert not answer.refused and answer.answer.startswith("Vladimir Poutine et Xi Jinping ont échangé")
     assert "taxe" not in answer.answer and answer.citations
 

@@ -67,15 +67,8 @@ class Answerer:
         source_lang = passages_language(passages)
         indirect = cfg.cross_lingual == "translate" and source_lang not in (lang, None)
         budget = llm.context_window - cfg.max_tokens - PROMPT_MARGIN_TOKENS
-        prompt = build_messages(
-            question,
-            source_lang if indirect and source_lang else lang,
-            passages,
-            today,
-            llm.count_tokens,
-            budget,
-            history,
-        )
+        prompt_lang = source_lang if indirect and source_lang else lang
+        prompt = build_messages(question, prompt_lang, passages, today, llm.count_tokens, budget, history)
         scorer = SupportScorer(
             embedder, prompt.passages, lang, self._background.get(), question, self.settings.answer.topic_relevance
         )
@@ -112,9 +105,16 @@ class Answerer:
                 yield SentenceEvent(sentence.text, answer(finish(draft, filters), stopped=True))
             if not (draft.drifted or draft.echoed) or attempt:
                 break
-            log.info("answer %s; asking again", "drifted from " + lang if draft.drifted else "echoed the example")
-            retry = Message("user", prompts.render(f"{'retry' if draft.drifted else 'retry_example'}.{lang}"))
-            messages = [*prompt.messages, Message("assistant", draft.raw), retry]
+            if draft.drifted:
+                log.info("answer drifted from %s; asking for a rewrite", lang)
+                retry = Message("user", prompts.render(f"retry.{lang}"))
+                messages = [*prompt.messages, Message("assistant", draft.raw), retry]
+            else:  # asked again without the example: told it was only an example, the model echoed it again
+                log.info("answer echoed the instructions' example; asking without it")
+                bare = build_messages(
+                    question, prompt_lang, prompt.passages, today, llm.count_tokens, budget, history, False
+                )
+                messages = bare.messages
             draft = new_draft()
         # A quote speaks to the question as searched (a follow-up completed, its time phrases read).
         quote = (

@@ -100,9 +100,14 @@ def build_messages(
     count_tokens,
     budget: int,
     history: Sequence[Message] = (),
+    example: bool = True,
 ) -> Prompt:
-    """The chat messages for ``question``, keeping as many passages as fit ``budget`` tokens."""
-    system = prompts.render(f"system.{lang}", today=format_date(today.isoformat(), lang), example=example_answer(lang))
+    """The chat messages for ``question``, keeping as many passages as fit ``budget`` tokens; without the
+    instructions' example answer when ``example`` is false (for a model that only echoed it)."""
+    shown = example_answer(lang)
+    system = prompts.render(f"system.{lang}", today=format_date(today.isoformat(), lang), example=shown)
+    if not example:
+        system = "\n".join(line for line in system.splitlines() if shown not in line)
     kept = list(passages)
     history = [Message(m.role, neutralize(m.content)) for m in history]
     while True:
