@@ -32,6 +32,9 @@ def test_markers_after_the_full_stop_belong_to_the_sentence_before():
     sents = sentences_with_markers("La Chine achète du gaz. [2] Elle vend des puces. [1][3]\n[4]")
     assert [(s.cited) for s in sents] == [(2,), (1, 3, 4)]
     assert strip_markers(sents[0].text) == "La Chine achète du gaz."
+    assert (
+        strip_markers("La partition des Indes a eu lieu en 1947, [1].") == "La partition des Indes a eu lieu en 1947."
+    )
 
 
 def support_table(table):

@@ -28,8 +28,9 @@ def marker_numbers(text: str) -> list[int]:
 
 
 def strip_markers(text: str) -> str:
-    """The text without any citation markers."""
-    return re.sub(r"\s*" + MARKER.pattern, "", text).strip()  # French spacing before "?", ":"… is kept
+    """The text without any citation markers, nor a comma they leave before the final stop ("en 1947, [1].")."""
+    text = re.sub(r"\s*" + MARKER.pattern, "", text).strip()  # French spacing before "?", ":"… is kept
+    return re.sub(r"\s*[,;]+\s*(?=[.!?…]+$)", "", text)
 
 
 def keep_valid_markers(text: str, valid: Sequence[int]) -> str:
