@@ -79,12 +79,13 @@ class HashingEmbedder:
 
 
 class ScriptedLLM:
-    """Answers with a fixed text, or by quoting the first passage with its marker."""
+    """Answers with a fixed text (or each call with the next of a list of them, the last one repeated), or by quoting
+    the first passage with its marker."""
 
     name = "fake:scripted"
     context_window = 4096
 
-    def __init__(self, reply: str | None = None):
+    def __init__(self, reply: str | list[str] | None = None):
         self.reply = reply
         self.calls: list[list] = []
         self.yielded = 0  # pieces of text read by the caller: a caller that stops early reads fewer
@@ -95,7 +96,7 @@ class ScriptedLLM:
     def stream(self, messages, max_tokens):
         self.calls.append(list(messages))
         if self.reply is not None:
-            text = self.reply
+            text = self.reply if isinstance(self.reply, str) else self.reply[min(len(self.calls), len(self.reply)) - 1]
         else:
             user = messages[-1].content
             m = re.search(r"<<<\n[^\n]*\n(.+?)(?:\n|$)", user)  # the line after the passage's title

@@ -207,17 +207,9 @@ def test_llm_rewrite_of_follow_ups(fake_settings):
 def test_cross_lingual_answers_are_written_in_the_passages_language_then_translated(fake_settings):
     from conftest import ScriptedLLM
 
-    class TwoStep(ScriptedLLM):
-        def stream(self, messages, max_tokens):
-            self.calls.append(list(messages))
-            text = (
-                "Vladimir Poutine et Xi Jinping ont échangé [1]."
-                if len(self.calls) == 1
-                else "Vladimir Poutine and Xi Jinping talked [1]."
-            )
-            yield from (w + " " for w in text.split(" "))
-
-    llm = TwoStep()
+    llm = ScriptedLLM(
+        ["Vladimir Poutine et Xi Jinping ont échangé [1].", "Vladimir Poutine and Xi Jinping talked [1]."]
+    )
     translate = fake_settings.model_copy(
         update={"llm": fake_settings.llm.model_copy(update={"cross_lingual": "translate"})}
     )
@@ -245,18 +237,9 @@ def test_by_default_a_question_is_answered_directly_in_its_language_whatever_the
 def test_a_model_that_echoes_the_instructions_example_is_asked_again_and_its_second_answer_is_shown(fake_settings):
     from conftest import ScriptedLLM
 
-    class EchoFirst(ScriptedLLM):
-        def stream(self, messages, max_tokens):
-            self.calls.append(list(messages))
-            text = (
-                "Le gouvernement a relevé la taxe sur le carburant [1]. Selon un article du 3 mai 2021, les syndicats "
-                "ont protesté [1]."
-                if len(self.calls) == 1
-                else "Vladimir Poutine et Xi Jinping ont échangé sur le gaz [1]."
-            )
-            yield from (w + " " for w in text.split(" "))
-
-    llm = EchoFirst()
+    echo = "Le gouvernement a relevé la taxe sur le carburant [1]. Selon un article du 3 mai 2021, les syndicats ont "
+    echo += "protesté [1]."
+    llm = ScriptedLLM([echo, "Vladimir Poutine et Xi Jinping ont échangé sur le gaz [1]."])
     p = build(fake_settings, llm=llm)
     p.add([SEED])
     answer = p.ask("De quoi Vladimir Poutine et Xi Jinping ont-ils parlé ?")
