@@ -56,7 +56,6 @@ class Draft:
     left_out: list[Attributed] = field(default_factory=list)  # sentences no passage supports
     refusals: int = 0  # sentences saying the passages do not tell
     drifted: bool = False  # the first sentence is not in the question's language
-    echoed: bool = False  # the first sentence only restates the instructions' example
     cut: bool = False  # the last sentence was cut by the length limit
     copied: int = 0  # sentences that only restate the instructions' example
     # A second opinion: (sentence, passage extract, the extract's language) -> the extract states it.
@@ -74,6 +73,11 @@ class Draft:
     def failed(self) -> bool:
         """The model wrote no sentence that can be shown, and did not say that the passages do not tell."""
         return not self.kept and bool(self.left_out or self.cut or self.copied)
+
+    @property
+    def echoed(self) -> bool:
+        """The model began by restating the instructions' example (nothing else is read after it)."""
+        return bool(self.copied) and not self.kept and not self.left_out
 
     @property
     def full(self) -> bool:
@@ -212,7 +216,6 @@ class Draft:
             self.kept.append(checked)
             return checked
         if copies_example(checked.text):  # the instructions' example is never an answer, nor worth showing
-            self.echoed = self.echoed or not (self.kept or self.left_out or self.copied)
             self.copied += 1
         else:
             self.left_out.append(checked)
