@@ -159,6 +159,24 @@ def test_a_first_sentence_in_another_language_marks_the_draft_drifted():
     assert draft.drifted and draft.full and not draft.kept
 
 
+@pytest.mark.parametrize(
+    "answer",
+    ["Los Güeros del Cielo participent à un Three-Way Tag Team Match [1].", "Arthur Fitger et P. Janssen [1]."],
+)
+def test_names_and_terms_taken_from_the_passages_do_not_make_a_french_sentence_drift(answer):
+    text = (
+        "Lors de Guerra de Titanes (2014), il perd un Three-Way Tag Team Match qui comprenait Los Güeros del Cielo. "
+        "L'intérieur fut décoré par les peintres Arthur Fitger et P. Janssen."
+    )
+    c = replace(chunk(text), title="Fénix (catch)", lang="fr")
+    draft = Draft("fr", [Passage(c, c.text, c.start, c.end)], scorer(Los=0.9, Arthur=0.9))
+    assert streamed(answer, draft) == [answer.replace(" [1]", "")] and not draft.drifted
+    # the same words around the names in English are still another language than the question's
+    english = Draft("fr", [Passage(c, c.text, c.start, c.end)], scorer(Los=0.9))
+    streamed("Los Güeros del Cielo took part in a Three-Way Tag Team Match in 2014 [1].", english)
+    assert english.drifted and not english.kept
+
+
 def test_with_no_supported_sentence_the_quote_stands_for_the_answer_with_its_citation():
     draft = Draft("fr", [passage()], scorer())
     streamed("Le musée a été détruit par un incendie [1].", draft)

@@ -16,6 +16,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from rag.answer.citations import (
     SUPPORT_THRESHOLD,
@@ -35,6 +36,7 @@ from rag.answer.shape import (
     language_drifted,
     quotes_at_length,
     same_text,
+    source_names,
     strip_scaffolding,
 )
 from rag.answer.support import SupportScorer
@@ -78,6 +80,11 @@ class Draft:
     def echoed(self) -> bool:
         """The model began by restating the instructions' example (nothing else is read after it)."""
         return bool(self.copied) and not self.kept and not self.left_out
+
+    @cached_property
+    def _names(self) -> frozenset[str]:
+        """The names the passages and the question give: a sentence that takes them is not judged by them."""
+        return source_names([self.question, *(t for p in self.passages for t in (p.chunk.title, p.text))])
 
     @property
     def full(self) -> bool:
@@ -204,7 +211,7 @@ class Draft:
         if is_refusal(text):
             self.refusals += 1
             return None
-        if not self.kept and not self.left_out and language_drifted(text, self.lang):
+        if not self.kept and not self.left_out and language_drifted(text, self.lang, self._names):
             self.drifted = True
             return None
         if any(same_text(text, s.text) for s in [*self.kept, *self.left_out]):

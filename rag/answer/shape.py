@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import cache
 
 from rag.answer.citations import MARKER, strip_markers
@@ -69,6 +69,7 @@ def same_text(a: str, b: str) -> bool:
 
 
 MIN_DRIFT_CHARS = 20  # shorter answers are too short to tell their language
+MIN_OWN_CHARS = 10  # of its own words beside the sources' names ("is a" reads as French)
 QUOTE_WORDS = 6  # a quotation this long is a copied passage, not a quoted term
 _QUOTED = re.compile(r"«\s*([^»]+?)\s*»|“([^”]+)”|\"([^\"]+)\"")
 # Phrases by which a model says the passages do not hold the answer.
@@ -121,6 +122,19 @@ def quotes_at_length(text: str, lang: str) -> bool:
     return any(len(q.split()) >= QUOTE_WORDS and detect_answer(q) != lang for q in quotes)
 
 
-def language_drifted(text: str, lang: str) -> bool:
+_WORD = re.compile(r"[\w’'-]+")
+
+
+def source_names(texts: Iterable[str]) -> frozenset[str]:
+    """The capitalised words of ``texts`` (the names and terms a source gives), casefolded."""
+    return frozenset(w.casefold() for t in texts for w in _WORD.findall(t) if w[0].isupper())
+
+
+def language_drifted(text: str, lang: str, names: frozenset[str] = frozenset()) -> bool:
+    """Whether ``text`` is long enough to tell and is not in ``lang``, judged without the capitalised ``names`` it
+    takes from its sources: « Los Güeros del Cielo participent à un Three-Way Tag Team Match. » is French, and
+    « Arthur Fitger et P. Janssen. » is too much a list of names to tell."""
     plain = strip_markers(text)
-    return len(plain) >= MIN_DRIFT_CHARS and detect_answer(plain) != lang
+    own = _WORD.sub(lambda w: "" if w[0][0].isupper() and w[0].casefold() in names else w[0], plain)
+    own = " ".join(own.split())
+    return len(plain) >= MIN_DRIFT_CHARS and len(own) >= MIN_OWN_CHARS and detect_answer(own) != lang
