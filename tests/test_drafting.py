@@ -381,6 +381,10 @@ def test_a_true_sentence_about_something_else_than_the_question_supports_nothing
     assert guarded("Le musée a fermé ses portes hier soir.", 1) == 0.0  # but it does not answer
     assert guarded("La pêche au thon reprend à Sète.", 1) == 1.0
     assert guarded("À Sète.", 1) == 1.0  # a short answer is not held to the topic: it names, it does not restate
+    named = replace(p, text=f"{text} Le thon fut pêché par Jean Vidal et P. Roux.")
+    guarded = SupportScorer(HashingEmbedder(), [named], "fr", Cosine(), question, min_topic=4.0)
+    assert guarded("Jean Vidal et P. Roux.", 1) == 1.0  # a list of names, however long, is a short answer
+    assert guarded("Le thon fut pêché par Jean Vidal et P. Roux.", 1) == 0.0  # a sentence is held to the topic
 
 
 def test_the_passage_sentence_closest_to_an_answer_is_the_one_holding_what_the_question_does_not():

@@ -24,6 +24,15 @@ def numbers(text: str) -> set[str]:
     return set(re.findall(r"\d+", joined))
 
 
+JOINERS = frozenset({"et", "ou", "and", "or"})
+
+
+def is_short_answer(sentence: str, min_words: int) -> bool:
+    """Fewer than ``min_words`` words, or names only: « Arthur Fitger et P. Janssen. » names, it does not restate."""
+    words = re.findall(r"[^\W\d_][\w'’-]*", sentence)
+    return len(re.findall(r"\w+", sentence)) < min_words or all(w[0].isupper() or w in JOINERS for w in words)
+
+
 class SupportScorer:
     """How well a passage supports an answer sentence, in [0, 1].
 
@@ -106,7 +115,7 @@ class SupportScorer:
         if (
             self.min_topic is not None
             and self._question_text
-            and len(re.findall(r"\w+", sentence)) >= self.TOPIC_MIN_WORDS
+            and not is_short_answer(sentence, self.TOPIC_MIN_WORDS)
             and self.topic(sentence) < self.min_topic
         ):
             return 0.0  # true perhaps, but not about what was asked
