@@ -123,6 +123,14 @@ def quotes_at_length(text: str, lang: str) -> bool:
 
 
 _WORD = re.compile(r"[\w’'-]+")
+_LETTERED = re.compile(r"[^\W\d_][\w'’-]*")  # a word that begins with a letter
+JOINERS = frozenset({"et", "ou", "and", "or"})
+
+
+def is_short_answer(sentence: str, min_words: int) -> bool:
+    """Fewer than ``min_words`` words, or names only: « Arthur Fitger et P. Janssen. » names, it does not restate."""
+    words = _LETTERED.findall(sentence)
+    return len(re.findall(r"\w+", sentence)) < min_words or all(w[0].isupper() or w in JOINERS for w in words)
 
 
 def source_names(texts: Iterable[str]) -> frozenset[str]:

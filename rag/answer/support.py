@@ -10,6 +10,7 @@ import numpy as np
 
 from rag.answer.passages import Passage
 from rag.answer.prompting import shown_text
+from rag.answer.shape import is_short_answer
 from rag.text.analysis import analyze
 from rag.text.sentences import split_sentences
 
@@ -22,15 +23,6 @@ def numbers(text: str) -> set[str]:
     """The numbers in ``text``, with thousands separators removed ("145 000", "145,000" -> "145000")."""
     joined = re.sub(r"(?<=\d)[\s\u00a0\u202f.,’'](?=\d{3}\b)", "", text)
     return set(re.findall(r"\d+", joined))
-
-
-JOINERS = frozenset({"et", "ou", "and", "or"})
-
-
-def is_short_answer(sentence: str, min_words: int) -> bool:
-    """Fewer than ``min_words`` words, or names only: « Arthur Fitger et P. Janssen. » names, it does not restate."""
-    words = re.findall(r"[^\W\d_][\w'’-]*", sentence)
-    return len(re.findall(r"\w+", sentence)) < min_words or all(w[0].isupper() or w in JOINERS for w in words)
 
 
 class SupportScorer:
