@@ -29,30 +29,6 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 BATCH = 500
 
 
-def ranked_articles(scores: np.ndarray, articles: list[str], depth: int = 10) -> list[str]:
-    """Articles by their best chunk's score, best first (``depth`` of them)."""
-    order = np.argsort(-scores)
-    seen: dict[str, None] = {}
-    for i in order:
-        seen.setdefault(articles[i])
-        if len(seen) == depth:
-            break
-    return list(seen)
-
-
-def scores_at(ranked: list[str], gold: set[str]) -> tuple[float, float]:
-    """(hit@5, reciprocal rank within 10) of one question."""
-    rank = next((i for i, a in enumerate(ranked, 1) if a in gold), None)
-    return float(rank is not None and rank <= 5), (1.0 / rank if rank is not None and rank <= 10 else 0.0)
-
-
-def paired_interval(differences: np.ndarray, rounds: int = 2000, seed: int = 0) -> tuple[float, float]:
-    """95% bootstrap interval of the mean of per-question ``differences``."""
-    rng = np.random.default_rng(seed)
-    means = differences[rng.integers(0, len(differences), (rounds, len(differences)))].mean(axis=1)
-    return float(np.quantile(means, 0.025)), float(np.quantile(means, 0.975))
-
-
 def truncated(vectors: np.ndarray, dims: int) -> np.ndarray:
     cut = vectors[:, :dims]
     return cut / np.linalg.norm(cut, axis=1, keepdims=True)
@@ -60,6 +36,7 @@ def truncated(vectors: np.ndarray, dims: int) -> np.ndarray:
 
 def main() -> None:
     from rag import load_settings
+    from rag.evals import metrics
     from rag.evals.harness import run_index
     from rag.evals.questions import load_questions, load_suite
 
@@ -82,19 +59,19 @@ def main() -> None:
     print(
         f"{'dims':>6} {'hit@5':>7} {'MRR@10':>7} {'MRR@10 vs the first, 95% paired bootstrap':>44} {'bytes/chunk':>12}"
     )
-    first: np.ndarray | None = None
+    first: list[float] = []
     for dims in args.dims or [768, 512, 256, 128]:
         c, q = truncated(chunks, dims), truncated(queries, dims)
-        got = np.array(
-            [
-                scores_at(ranked_articles(c @ v, articles), set(qq.article_ids))
-                for qq, v in zip(questions, q, strict=True)
-            ]
-        )
-        first = got[:, 1] if first is None else first
-        low, high = paired_interval(got[:, 1] - first)
-        versus = f"{float(np.mean(got[:, 1] - first)):+.3f} [{low:+.3f}, {high:+.3f}]"
-        print(f"{dims:>6} {got[:, 0].mean():>7.3f} {got[:, 1].mean():>7.3f} {versus:>44} {dims * 4:>12}")
+        scores = []
+        for question, vector in zip(questions, q, strict=True):
+            ranked = metrics.article_ranking([articles[i] for i in np.argsort(-(c @ vector))])
+            scores.append(metrics.retrieval_scores(ranked, set(question.article_ids)))
+        mrr = [s["mrr@10"] for s in scores]
+        first = first or mrr
+        diff, low, high = metrics.paired_bootstrap(first, mrr)
+        versus = f"{diff:+.3f} [{low:+.3f}, {high:+.3f}]"
+        hit = metrics.mean([s["hit@5"] for s in scores]) or 0.0
+        print(f"{dims:>6} {hit:>7.3f} {metrics.mean(mrr) or 0.0:>7.3f} {versus:>44} {dims * 4:>12}")
 
 
 if __name__ == "__main__":
