@@ -154,8 +154,12 @@ class QuestionService:
             timings["total_s"] = round(time.perf_counter() - started, 3)
             yield AnswerEvent(Answer(question, lang, text, True, retrieval=retrieval, timings=timings, model=""))
             return
+        # The conversation reaches the model only when the question leans on it: a small model given the earlier
+        # answers restates their topic (« Qu'a dit Pékin de l'accord de Paris ? » after a question on China and
+        # Russia was answered with Beijing's energy purchases).
+        shown = history if is_follow_up(question, lang) else ()
         for event in self._answerer.answer(
-            question, lang, hits, history, used, today or self.today(), retrieval, timings, started
+            question, lang, hits, shown, used, today or self.today(), retrieval, timings, started
         ):
             yield AnswerEvent(with_stories(event.answer, self.store)) if isinstance(event, AnswerEvent) else event
 

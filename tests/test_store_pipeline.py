@@ -204,6 +204,25 @@ def test_llm_rewrite_of_follow_ups(fake_settings):
     assert "Dernière question : Et le gaz ?" in llm.calls[0][0].content
 
 
+def test_the_conversation_reaches_the_model_only_for_a_question_that_leans_on_it(fake_settings):
+    from rag.types import Message
+
+    from conftest import ScriptedLLM
+
+    llm = ScriptedLLM("La Chine achète du pétrole russe [1].")
+    p = build(fake_settings, llm=llm)
+    p.add([SEED])
+    history = [
+        Message("user", "Pourquoi la Chine est-elle importante pour la Russie ?"),
+        Message("assistant", "La Chine achète du pétrole russe [1]."),
+    ]
+    p.ask("Qu'a dit Pékin de l'accord de Paris ?", history)
+    p.ask("Et le gaz ?", history)
+    standalone, follow_up = llm.calls
+    assert [m.role for m in standalone] == ["system", "user"]
+    assert [m.content for m in follow_up[1:3]] == [m.content for m in history]
+
+
 def test_cross_lingual_answers_are_written_in_the_passages_language_then_translated(fake_settings):
     from conftest import ScriptedLLM
 
