@@ -133,7 +133,11 @@ class QuestionService:
         question = validate(question)
         lang = detect_question(question)
         self._check_ready()
-        standalone = self._standalone(question, lang, history)
+        # The conversation a question leans on (« Et l'Inde ? »); a question that stands on its own is answered from
+        # its passages alone: a small model given the earlier answers restates their topic (« Qu'a dit Pékin de
+        # l'accord de Paris ? » after a question on China and Russia was answered with Beijing's energy purchases).
+        leaned_on = history if history and is_follow_up(question, lang) else ()
+        standalone = self._standalone(question, lang, leaned_on)
         context = history if standalone == question else ()
         planned = plan(standalone, lang, today or self.today(), context, filters, self._similar)
         if planned.rewritten:
@@ -154,12 +158,8 @@ class QuestionService:
             timings["total_s"] = round(time.perf_counter() - started, 3)
             yield AnswerEvent(Answer(question, lang, text, True, retrieval=retrieval, timings=timings, model=""))
             return
-        # The conversation reaches the model only when the question leans on it: a small model given the earlier
-        # answers restates their topic (« Qu'a dit Pékin de l'accord de Paris ? » after a question on China and
-        # Russia was answered with Beijing's energy purchases).
-        shown = history if is_follow_up(question, lang) else ()
         for event in self._answerer.answer(
-            question, lang, hits, shown, used, today or self.today(), retrieval, timings, started
+            question, lang, hits, leaned_on, used, today or self.today(), retrieval, timings, started
         ):
             yield AnswerEvent(with_stories(event.answer, self.store)) if isinstance(event, AnswerEvent) else event
 
@@ -181,8 +181,9 @@ class QuestionService:
         return wider_hits, wider_evidence, wider
 
     def _standalone(self, question: str, lang: str, history: Sequence[Message]) -> str:
-        """With llm_rewrite on, an elliptic follow-up is rewritten by the model into a stand-alone question."""
-        if not (self.settings.retrieval.llm_rewrite and history and is_follow_up(question, lang)):
+        """With llm_rewrite on, an elliptic follow-up is rewritten by the model into a stand-alone question
+        (``history``: the conversation it leans on, empty for a question that stands on its own)."""
+        if not (self.settings.retrieval.llm_rewrite and history):
             return question
         past = "\n".join(f"{m.role}: {m.content[:REWRITE_HISTORY_CHARS]}" for m in history[-REWRITE_HISTORY_MESSAGES:])
         prompt = prompts.render(f"rewrite.{lang}", history=past, question=question)
