@@ -198,7 +198,8 @@ class RetrievalSettings(_Section):
     # without) and 0.13 of the answerable ones (0.04 without; those are seldom answered right after)
     min_coverage: float = Field(
         0.33, ge=0.0, le=1.0, description="Refuse without asking the model when no relevant passage in the question's "
-        "language holds this share of its words (0: off)"
+        "language holds this share of its words; an answer's sentence or quote rests only on a passage that does "
+        "(0: off)"
     )  # fmt: skip
     passage_tokens: int = Field(
         150,

@@ -4,7 +4,7 @@ articles."""
 import re
 from dataclasses import replace
 
-from rag.answer.evidence import weigh
+from rag.answer.evidence import covers, weigh
 from rag.ingest.articles import make_article
 from rag.pipeline import build
 from rag.text.names import mentions, names, substitute
@@ -94,6 +94,56 @@ def test_a_relevant_passage_must_hold_enough_of_the_questions_words_in_its_langu
     # the words of a passage in another language differ: it is not read this way
     french = replace(engines, chunk=replace(engines.chunk, lang="fr"))
     assert weigh(asked, [french], 3.0, lang="en", min_coverage=0.4).enough
+
+
+def test_a_passage_covers_a_question_when_it_holds_a_share_of_its_words_in_its_language():
+    asked = "Quel chercheur a nommé l'oxygène en premier ?"  # chercheur, nomm, oxygen, premi
+    assert covers(asked, "fr", "Oxygène", "Lavoisier, chercheur, a nommé l'oxygène.", "fr", 0.33)
+    assert not covers(asked, "fr", "Oxygène", "James Dewar liquéfia l'oxygène en 1891.", "fr", 0.33)  # 1 of 4
+    assert covers(asked, "fr", "Chimie", "Dewar liquéfia l'oxygène, qu'il nomma.", "fr", 0.33)  # the title counts too
+    assert covers(asked, "fr", "", "James Dewar liquefied oxygen in 1891.", "en", 0.33)  # other words: not read
+    assert covers(asked, "fr", "", "James Dewar liquéfia l'oxygène en 1891.", "fr", 0.0)  # off
+
+
+class Citing:
+    """Writes, with its passage's marker, the first sentence of the passage whose title is ``title``."""
+
+    name, context_window = "fake:citing", 4096
+
+    def __init__(self, title: str):
+        self.title = title
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())
+
+    def stream(self, messages, max_tokens):
+        m = re.search(rf"\[(\d+)\]\n<<<\n{self.title} \([^\n]*\)\n([^.]+\.)", messages[-1].content)
+        yield f"{m.group(2)} [{m.group(1)}]" if m else "Rien."
+
+
+def test_an_answer_rests_on_a_passage_that_holds_a_share_of_the_questions_words(fake_settings):
+    """With the passage that answers it gone, « Quel chercheur a nommé l'oxygène en premier ? » still finds one about
+    oxygen: a true sentence from it is no answer to the question."""
+    from rag.config import with_overrides
+    from rag.ingest.articles import make_article
+
+    asked = "Quel chercheur a nommé l'oxygène en premier ?"
+    named = make_article(title="Lavoisier", text="Lavoisier, chercheur français, a nommé l'oxygène en 1777.", lang="fr")
+    other = make_article(title="Dewar", text="James Dewar liquéfia l'oxygène en 1891 à Londres.", lang="fr")
+    for settings, shown in [
+        (fake_settings, False),
+        (with_overrides(fake_settings, {"retrieval.min_coverage": 0}), True),
+    ]:
+        p = build(settings, llm=Citing("Dewar"))
+        p.add_articles([named, other])
+        answer = p.ask(asked)
+        assert [h.chunk.title for h in answer.retrieval.hits] == ["Lavoisier", "Dewar"]  # both shown to the model
+        assert ("Dewar" in answer.answer) is shown, answer.answer
+        assert answer.draft.startswith("James Dewar liquéfia")  # what the model wrote
+    answered = build(fake_settings, llm=Citing("Lavoisier"))
+    answered.add_articles([named, other])
+    kept = answered.ask(asked)
+    assert not kept.refused and kept.answer.startswith("Lavoisier, chercheur français, a nommé l'oxygène en 1777")
 
 
 def test_a_refusal_for_missing_words_names_them_and_the_closest_articles():

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from rag.answer import prompts
 from rag.answer.citations import Attributed
 from rag.answer.drafting import Draft
+from rag.answer.evidence import covers
 from rag.answer.finishing import Finished, finish
 from rag.answer.passages import Passage, focus_passages, passages_language
 from rag.answer.prompting import build_messages
@@ -69,11 +70,19 @@ class Answerer:
         budget = llm.context_window - cfg.max_tokens - PROMPT_MARGIN_TOKENS
         prompt_lang = source_lang if indirect and source_lang else lang
         prompt = build_messages(question, prompt_lang, passages, today, llm.count_tokens, budget, history)
-        scorer = SupportScorer(
-            embedder, prompt.passages, lang, self._background.get(), question, self.settings.answer.topic_relevance
+        # An answer rests on a passage holding a share of the question's words, like the evidence gate's.
+        share = self.settings.retrieval.min_coverage
+        covering = frozenset(
+            n
+            for n, p in enumerate(prompt.passages, 1)
+            if covers(retrieval.query, lang, p.chunk.title, p.text, p.chunk.lang, share)
         )
+        scorer = SupportScorer(
+            embedder, prompt.passages, lang, self._background.get(), question, self.settings.answer.topic_relevance,
+            covering,
+        )  # fmt: skip
 
-        relevance = [h.relevance for h in hits[: len(prompt.passages)]]
+        relevance = [h.relevance if n in covering else None for n, h in enumerate(hits[: len(prompt.passages)], 1)]
         min_quote = self.settings.answer.quote_relevance
         quotable = frozenset(n for n, r in enumerate(relevance, 1) if r is not None and r >= min_quote)
 

@@ -88,13 +88,28 @@ def uncovered(query: str, relevant: Sequence[Hit], lang: str | None, share: floa
     in another language than ``lang``, or when none is relevant."""
     if not relevant or not lang or share <= 0 or any(h.chunk.lang not in ("", lang) for h in relevant):
         return ()
-    asked: dict[str, str] = {}  # stem -> the question's word
+    words = asked(query, lang)
+    held = [set(analyze(f"{h.chunk.title}\n{h.chunk.text}", lang)).intersection(words) for h in relevant]
+    best = max(held, key=len)
+    if not words or len(best) >= share * len(words):
+        return ()
+    lacking = dict.fromkeys(w for s, w in words.items() if s not in best)  # « sous-marins »: two stems, one word
+    return tuple(sorted(lacking, key=len, reverse=True)[:SHOWN_WORDS])
+
+
+def covers(query: str, lang: str, title: str, text: str, text_lang: str, share: float) -> bool:
+    """Whether ``text`` (under ``title``) holds ``share`` of the question's words (stems); true when it is in another
+    language than ``lang`` (its words differ) or the question has no such word."""
+    words = asked(query, lang)
+    if share <= 0 or not words or text_lang not in ("", lang):
+        return True
+    return len(set(analyze(f"{title}\n{text}", lang)).intersection(words)) >= share * len(words)
+
+
+def asked(query: str, lang: str) -> dict[str, str]:
+    """The stems of the question's words, each with the word it comes from."""
+    words: dict[str, str] = {}
     for word in re.findall(r"\w+(?:-\w+)*", query):  # « sous-marins » is named whole
         for stem in analyze(word, lang, query=True):
-            asked.setdefault(stem, word)
-    held = [set(analyze(f"{h.chunk.title}\n{h.chunk.text}", lang)).intersection(asked) for h in relevant]
-    best = max(held, key=len)
-    if not asked or len(best) >= share * len(asked):
-        return ()
-    lacking = dict.fromkeys(w for s, w in asked.items() if s not in best)  # « sous-marins »: two stems, one word
-    return tuple(sorted(lacking, key=len, reverse=True)[:SHOWN_WORDS])
+            words.setdefault(stem, word)
+    return words

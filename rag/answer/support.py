@@ -36,7 +36,8 @@ class SupportScorer:
     A sentence must also be about the question: a true sentence copied from an
     unrelated passage supports nothing the reader asked. Its similarity to the
     question, as a z-score above the question's background, must reach
-    ``min_topic`` (``answer.topic_relevance``).
+    ``min_topic`` (``answer.topic_relevance``). And it must rest on a passage that
+    holds a share of the question's words (``answering_from``, see ``evidence.covers``).
     """
 
     Z_FLOOR, Z_CEIL = 3.5, 6.0  # z at which dense support starts, and where it is full
@@ -53,11 +54,13 @@ class SupportScorer:
         background: Background,
         question: str = "",
         min_topic: float | None = None,
+        answering_from: frozenset[int] | None = None,  # the passages an answer may rest on (None: all)
     ):
         self.embedder = embedder
         self.background = background
         self._question = set(analyze(question, lang))
         self._question_text, self.min_topic = question, min_topic
+        self.answering_from = answering_from
         self._topic: dict[str, float] = {}
         self.passages = list(passages)
         self.lang = lang
@@ -101,6 +104,8 @@ class SupportScorer:
         return self._topic[sentence]
 
     def __call__(self, sentence: str, n: int) -> float:
+        if self.answering_from is not None and n not in self.answering_from:
+            return 0.0  # the passage lacks most of what the question asks about: what it says answers something else
         words = set(analyze(sentence, self.lang))
         if self._question and words and words <= self._question:
             return 0.0  # it only restates the question: nothing in it comes from a passage
