@@ -1,4 +1,5 @@
-"""Whether the passages found can answer at all, decided before the model is asked. Pure.
+"""Whether the passages found can answer at all, decided before the model is asked, and which of them an answer
+may rest on. Pure.
 
 Two conditions: some passage stands well above chance for the question
 (calibrated relevance, ``retrieval.min_relevance``), and every name of the
@@ -15,6 +16,10 @@ paragraph gone, "What year saw the earliest recorded use of the steam engine
 indicator?" still finds passages about steam engines above chance, and a small
 model then answers from them; none holds "indicator", "earliest" or "recorded".
 Passages in another language are not read this way (their words differ).
+The same share decides which passages an answer may rest on once the model has
+written (``covers``): with the paragraph on who named oxygen gone, a passage
+on Dewar liquefying oxygen holds one of the question's words, and the model's
+true sentence from it answers nothing asked.
 
 In passages of the other language a name may be translated (« Beijing » /
 « Pékin », « Paris Agreement » / « Accord de Paris »): there a name also
