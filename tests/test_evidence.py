@@ -137,7 +137,7 @@ def test_an_answer_rests_on_a_passage_that_holds_a_share_of_the_questions_words(
         p = build(settings, llm=Citing("Dewar"))
         p.add_articles([named, other])
         answer = p.ask(asked)
-        assert [h.chunk.title for h in answer.retrieval.hits] == ["Lavoisier", "Dewar"]  # both shown to the model
+        assert {c.title for c in answer.passages} == {"Lavoisier", "Dewar"}  # both shown to the model
         assert ("Dewar" in answer.answer) is shown, answer.answer
         assert answer.draft.startswith("James Dewar liquéfia")  # what the model wrote
     answered = build(fake_settings, llm=Citing("Lavoisier"))
