@@ -146,6 +146,49 @@ def test_an_answer_rests_on_a_passage_that_holds_a_share_of_the_questions_words(
     assert not kept.refused and kept.answer.startswith("Lavoisier, chercheur français, a nommé l'oxygène en 1777")
 
 
+class Doubting:
+    """Writes ``paraphrase`` citing the passage titled ``title``; as a second opinion, says no when asked whether an
+    extract states a sentence and yes when asked whether a text answers the question."""
+
+    name, context_window = "fake:doubting", 4096
+
+    def __init__(self, title: str, paraphrase: str):
+        self.title, self.paraphrase = title, paraphrase
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())
+
+    def stream(self, messages, max_tokens):
+        asked = messages[-1].content
+        if "est-il vrai" in asked or "Does this text answer" in asked:
+            yield "non" if "est-il vrai" in asked else "yes"
+            return
+        m = re.search(rf"\[(\d+)\]\n<<<\n{self.title} \(", asked)
+        yield f"{self.paraphrase} [{m.group(1) if m else 9}]."
+
+
+def test_a_rejected_paraphrase_gives_way_to_its_passage_sentence_when_the_passage_holds_the_questions_words(
+    fake_settings,
+):
+    """The second opinion says no to true paraphrases: the sentence they paraphrase, from a passage holding a share of
+    the question's words, is shown in their place however far above chance retrieval ranked it (a quote in place of
+    the whole answer is out of reach here: ``quote_relevance`` is out of bounds)."""
+    from rag.config import with_overrides
+    from rag.ingest.articles import make_article
+
+    asked = "Quel chercheur a nommé l'oxygène en premier ?"
+    named = make_article(title="Lavoisier", text="Lavoisier, chercheur français, a nommé l'oxygène en 1777.", lang="fr")
+    other = make_article(title="Dewar", text="James Dewar liquéfia l'oxygène en 1891 à Londres.", lang="fr")
+    settings = with_overrides(fake_settings, {"answer.verify": True, "answer.quote_relevance": 1e9})
+    p = build(settings, llm=Doubting("Lavoisier", "Lavoisier, chercheur français, a donné son nom à l'oxygène"))
+    p.add_articles([named, other])
+    answer = p.ask(asked)
+    assert not answer.refused, answer.answer
+    assert "« Lavoisier, chercheur français, a nommé l'oxygène en 1777. »" in answer.answer  # its own words
+    assert [c.title for c in answer.citations] == ["Lavoisier"]
+    assert "donné son nom" not in answer.answer  # the model's sentence is not shown
+
+
 def test_a_refusal_for_missing_words_names_them_and_the_closest_articles():
     from rag.answer.finishing import refusal_text
 
