@@ -171,22 +171,36 @@ def test_a_rejected_paraphrase_gives_way_to_its_passage_sentence_when_the_passag
     fake_settings,
 ):
     """The second opinion says no to true paraphrases: the sentence they paraphrase, from a passage holding a share of
-    the question's words, is shown in their place however far above chance retrieval ranked it (a quote in place of
-    the whole answer is out of reach here: ``quote_relevance`` is out of bounds)."""
+    the question's words and its names, is shown in their place however far above chance retrieval ranked it (a quote
+    in place of the whole answer is out of reach here: ``quote_relevance`` is out of bounds)."""
     from rag.config import with_overrides
     from rag.ingest.articles import make_article
 
-    asked = "Quel chercheur a nommé l'oxygène en premier ?"
-    named = make_article(title="Lavoisier", text="Lavoisier, chercheur français, a nommé l'oxygène en 1777.", lang="fr")
-    other = make_article(title="Dewar", text="James Dewar liquéfia l'oxygène en 1891 à Londres.", lang="fr")
+    asked = "Quel chercheur a nommé l'oxygène à Paris ?"  # chercheur, nomm, oxygen, paris
+    named = make_article(
+        title="Lavoisier", text="À Paris, Lavoisier, chercheur français, a nommé l'oxygène.", lang="fr"
+    )
+    # two of the question's words, not its name
+    other = make_article(
+        title="Rutherford", text="À Londres, Rutherford, chercheur écossais, a nommé l'azote.", lang="fr"
+    )
     settings = with_overrides(fake_settings, {"answer.verify": True, "answer.quote_relevance": 1e9})
     p = build(settings, llm=Doubting("Lavoisier", "Lavoisier, chercheur français, a donné son nom à l'oxygène"))
     p.add_articles([named, other])
     answer = p.ask(asked)
     assert not answer.refused, answer.answer
-    assert "« Lavoisier, chercheur français, a nommé l'oxygène en 1777. »" in answer.answer  # its own words
+    assert "« À Paris, Lavoisier, chercheur français, a nommé l'oxygène. »" in answer.answer  # its own words
     assert [c.title for c in answer.citations] == ["Lavoisier"]
     assert "donné son nom" not in answer.answer  # the model's sentence is not shown
+
+    elsewhere = build(settings, llm=Doubting("Rutherford", "Rutherford, chercheur écossais, a donné son nom à l'azote"))
+    elsewhere.add_articles([named, other])
+    answer = elsewhere.ask(asked)
+    assert {c.title for c in answer.passages} == {"Lavoisier", "Rutherford"}  # both shown to the model
+    assert answer.refused and "Rutherford, chercheur" not in answer.answer, answer.answer
+    assert [(s.text, s.supported) for s in answer.sentences] == [
+        ("Rutherford, chercheur écossais, a donné son nom à l'azote.", False)
+    ]
 
 
 def test_a_refusal_for_missing_words_names_them_and_the_closest_articles():

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from rag.answer import prompts
 from rag.answer.citations import Attributed
 from rag.answer.drafting import Draft
-from rag.answer.evidence import covers
+from rag.answer.evidence import covers, names_all
 from rag.answer.finishing import Finished, finish
 from rag.answer.passages import Passage, focus_passages, passages_language
 from rag.answer.prompting import build_messages
@@ -84,19 +84,25 @@ class Answerer:
 
         relevance = [h.relevance if n in covering else None for n, h in enumerate(hits[: len(prompt.passages)], 1)]
         min_quote = self.settings.answer.quote_relevance
+        restatable = frozenset(
+            n
+            for n, p in enumerate(prompt.passages, 1)
+            if n in covering and names_all(retrieval.query, lang, p.chunk.title, p.text, p.chunk.lang)
+        )
 
         def new_draft() -> Draft:
             # A sentence the second opinion rejects gives way to its passage's own sentence when the passage holds a
-            # share of the question's words (its support came from such a passage already), not only when retrieval
-            # ranks it far above chance (quote_relevance, for a quote in place of the whole answer): the model says
-            # no to true paraphrases (« font appel aux corsaires turcs » for « demandent l'aide des corsaires turcs »).
+            # share of the question's words and all its names, not only when retrieval ranks it far above chance
+            # (quote_relevance, for a quote in place of the whole answer): the model says no to true paraphrases
+            # (« font appel aux corsaires turcs » for « demandent l'aide des corsaires turcs »).
             verify = self._verifier(lang)
             # A sentence the second opinion rejects may be restated from its passage, in the verifier's context.
             restate = (lambda text, p: self.translate(text, p, lang, self._verifying.get())) if verify else None
             max_sentences = self.settings.answer.max_sentences
             return Draft(
-                lang, prompt.passages, scorer, max_sentences, verify=verify, translate=restate, quotable_from=covering,
-                question=retrieval.query, answers=verify.answers if verify is not None else None,
+                lang, prompt.passages, scorer, max_sentences, verify=verify, translate=restate,
+                quotable_from=restatable, question=retrieval.query,
+                answers=verify.answers if verify is not None else None,
             )  # fmt: skip
 
         draft = new_draft()

@@ -19,7 +19,10 @@ Passages in another language are not read this way (their words differ).
 The same share decides which passages an answer may rest on once the model has
 written (``covers``): with the paragraph on who named oxygen gone, a passage
 on Dewar liquefying oxygen holds one of the question's words, and the model's
-true sentence from it answers nothing asked.
+true sentence from it answers nothing asked. A passage sentence is shown in place of
+a model's sentence only from a passage that also names every name of the question
+(``names_all``): « Quel est le salaire final de Leavitt ? » is not answered from a
+passage on Satoru Iwata's salary.
 
 In passages of the other language a name may be translated (« Beijing » /
 « Pékin », « Paris Agreement » / « Accord de Paris »): there a name also
@@ -109,6 +112,15 @@ def covers(query: str, lang: str, title: str, text: str, text_lang: str, share: 
     if share <= 0 or not words or text_lang not in ("", lang):
         return True
     return len(set(analyze(f"{title}\n{text}", lang)).intersection(words)) >= share * len(words)
+
+
+def names_all(query: str, lang: str, title: str, text: str, text_lang: str) -> bool:
+    """Whether ``text`` (under ``title``) mentions every name of the question; true when it is in another language
+    than ``lang`` (a name may be translated there)."""
+    if text_lang not in ("", lang):
+        return True
+    words = re.findall(r"\w+", f"{title}\n{text}")
+    return all(mentions(span.name, words) for span in names(query))
 
 
 def asked(query: str, lang: str) -> dict[str, str]:
