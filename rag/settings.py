@@ -215,8 +215,8 @@ class AnswerSettings(_Section):
     verify: bool = Field(
         True,
         description="Ask the model whether the passage states each sentence the support check lets through (when it "
-        "does not, show the passage sentence it paraphrases instead, quoted or translated) and whether a quote answers "
-        "the question",
+        "does not, show the passage sentence it paraphrases instead, quoted or translated, if that passage holds a "
+        "share of the question's words and all its names) and whether a quote answers the question",
     )
     # evals/support.jsonl: sentences about something else than the question 0.9-3.5, supported ones 4.7-15
     topic_relevance: float = Field(
