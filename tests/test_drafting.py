@@ -301,7 +301,7 @@ def test_a_rejected_paraphrase_gives_way_to_the_passage_sentence_it_paraphrases(
 
     # a passage retrieval found only weakly relevant is not quoted: the rejected sentence is left out
     weak = Draft("fr", [passage()], Pointing({"Pékin": 0.9}, "Ce retrait"), verify=rejects_inversions)
-    weak.quotable_from = frozenset()
+    weak.restatable_from = frozenset()
     streamed("Pékin juge que l'Accord de Paris est un recul [1].", weak)
     assert weak.kept == [] and [a.text for a in weak.left_out] == ["Pékin juge que l'Accord de Paris est un recul."]
 

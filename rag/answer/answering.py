@@ -84,6 +84,10 @@ class Answerer:
 
         relevance = [h.relevance if n in covering else None for n, h in enumerate(hits[: len(prompt.passages)], 1)]
         min_quote = self.settings.answer.quote_relevance
+        # A sentence the second opinion rejects gives way to its passage's own sentence when the passage holds a share
+        # of the question's words and all its names, not only when retrieval ranks it far above chance (quote_relevance,
+        # for a quote in place of the whole answer): the model says no to true paraphrases (« font appel aux corsaires
+        # turcs » for « demandent l'aide des corsaires turcs »).
         restatable = frozenset(
             n
             for n, p in enumerate(prompt.passages, 1)
@@ -91,17 +95,13 @@ class Answerer:
         )
 
         def new_draft() -> Draft:
-            # A sentence the second opinion rejects gives way to its passage's own sentence when the passage holds a
-            # share of the question's words and all its names, not only when retrieval ranks it far above chance
-            # (quote_relevance, for a quote in place of the whole answer): the model says no to true paraphrases
-            # (« font appel aux corsaires turcs » for « demandent l'aide des corsaires turcs »).
             verify = self._verifier(lang)
             # A sentence the second opinion rejects may be restated from its passage, in the verifier's context.
             restate = (lambda text, p: self.translate(text, p, lang, self._verifying.get())) if verify else None
             max_sentences = self.settings.answer.max_sentences
             return Draft(
                 lang, prompt.passages, scorer, max_sentences, verify=verify, translate=restate,
-                quotable_from=restatable, question=retrieval.query,
+                restatable_from=restatable, question=retrieval.query,
                 answers=verify.answers if verify is not None else None,
             )  # fmt: skip
 

@@ -65,7 +65,7 @@ class Draft:
     # The passage's sentence said in the answer's language, checked (None when the translation does not pass).
     translate: Callable[[str, Passage], Attributed | None] | None = None
     restated: int = 0  # sentences the second opinion rejected, shown as the passage sentence they paraphrase
-    quotable_from: frozenset[int] | None = None  # passages a rejected sentence may be restated from (None: all)
+    restatable_from: frozenset[int] | None = None  # passages a rejected sentence may be restated from (None: all)
     question: str = ""  # what a quote must address (none: any quote does)
     # A second opinion on a quote: (question, the quote as the reader reads it) -> it answers the question.
     answers: Callable[[str, str], bool] | None = None
@@ -156,10 +156,10 @@ class Draft:
     def _restated(self, n: int, span: tuple[int, int] | None) -> Attributed | None:
         """Passage ``n``'s sentence at ``span`` (article offsets) in the passage's own words, or translated when the
         passage is in another language; None when it is no quotable sentence, is shown already, or its passage is
-        not among ``quotable_from``."""
+        not among ``restatable_from``."""
         passage = self.passages[n - 1]
         at = None if span is None else (span[0] - passage.start, span[1] - passage.start)
-        if self.quotable_from is not None and n not in self.quotable_from:
+        if self.restatable_from is not None and n not in self.restatable_from:
             return None
         if at is None or at not in quotable(passage.text):
             return None

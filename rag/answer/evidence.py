@@ -75,7 +75,7 @@ def weigh(
     if not relevant or not require_names:
         return Evidence(relevant, (), unsaid)
     words = [w for h in relevant for w in re.findall(r"\w+", f"{h.chunk.title}\n{h.chunk.text}")]
-    missing = list(dict.fromkeys(span.name for span in names(query) if not mentions(span.name, words)))
+    missing = unnamed(query, words)
     missing += [
         year
         for year in dict.fromkeys(YEAR.findall(query))
@@ -117,10 +117,12 @@ def covers(query: str, lang: str, title: str, text: str, text_lang: str, share: 
 def names_all(query: str, lang: str, title: str, text: str, text_lang: str) -> bool:
     """Whether ``text`` (under ``title``) mentions every name of the question; true when it is in another language
     than ``lang`` (a name may be translated there)."""
-    if text_lang not in ("", lang):
-        return True
-    words = re.findall(r"\w+", f"{title}\n{text}")
-    return all(mentions(span.name, words) for span in names(query))
+    return text_lang not in ("", lang) or not unnamed(query, re.findall(r"\w+", f"{title}\n{text}"))
+
+
+def unnamed(query: str, words: Sequence[str]) -> list[str]:
+    """The names of the question that none of ``words`` mentions, in order."""
+    return list(dict.fromkeys(span.name for span in names(query) if not mentions(span.name, words)))
 
 
 def asked(query: str, lang: str) -> dict[str, str]:
