@@ -248,8 +248,9 @@ def test_a_sentence_the_second_opinion_rejects_is_left_out():
         asked.append((sentence, extract))
         return "musée" not in sentence
 
-    draft = Draft("fr", [passage()], scorer(La=0.9, Le=0.9), verify=verify)
+    draft = Draft("fr", [passage()], scorer(La=0.9, Le=0.9), verify=verify, question="Le musée a-t-il brûlé ?")
     streamed("La Chine achète du gaz russe [1]. Le musée a été détruit [1].", draft)
+    # no passage sentence speaks of the museum: none stands for the rejected sentence
     assert [a.text for a in draft.kept] == ["La Chine achète du gaz russe."]
     assert [a.text for a in draft.left_out] == ["Le musée a été détruit."]
     assert len(asked) == 2 and all(extract in passage().text for _, extract in asked)
@@ -286,6 +287,9 @@ class Pointing(TableScorer):
         p = passage()
         start = p.text.index(self.at)
         return p.start + start, p.start + p.text.index(".", start) + 1
+
+    def nearest(self, sentence, candidates):
+        return next(i for i, c in enumerate(candidates) if c.startswith(self.at))
 
 
 def test_a_rejected_paraphrase_gives_way_to_the_passage_sentence_it_paraphrases():
@@ -460,3 +464,36 @@ def test_a_short_whole_sentence_may_be_quoted_and_a_dateline_may_not():
 
     text = "30 octobre 2012.\nL'usine emploie 800 personnes. Elle a ouvert."
     assert [text[s:e] for s, e in quotable(text)] == ["L'usine emploie 800 personnes."]
+
+
+def test_a_rejected_sentence_gives_way_to_the_passage_sentence_closest_in_meaning_not_in_shared_words(tmp_path):
+    """The real embedder. Shared words pick a sentence that also names « la décision des États-Unis de se retirer »
+    but does not say what Beijing said; the sentences that say it are closer in meaning."""
+    from rag.answer.support import SupportScorer
+    from rag.config import load_settings
+    from rag.pipeline import build
+
+    from conftest import SEED
+
+    class Cosine:  # the background stand-in: the z-score grows with the cosine
+        def zscore(self, qvec, similarity, lang):
+            return 10 * similarity
+
+    values = {"llm.backend": "fake", "data_dir": str(tmp_path / "data")}
+    embedder = build(load_settings(values, environ={})).questions._embedder.get()
+    article = SEED.read_text(encoding="utf-8")
+    start, end = article.index("La Chine et le retrait"), article.index("Une nouvelle ère")
+    c = replace(chunk(article[start:end], start), title=TITLE, lang="fr")
+    paris = Passage(c, c.text, c.start, c.end)
+    question = "Qu'a dit Pékin de l'accord de Paris ?"
+    checker = SupportScorer(embedder, [paris], "fr", Cosine(), question)
+    said = "Pékin a déclaré que la décision des États-Unis de se retirer était un recul."
+    stated = ("critiqué par la Chine", "Pékin a exprimé sa préoccupation")
+    closest_in_words = paris.text[slice(*(at - c.start for at in checker.highlight(said, 1)))]
+    assert not any(s in closest_in_words for s in stated)
+
+    draft = Draft("fr", [paris], checker, verify=lambda sentence, extract, lang: False, question=question)
+    streamed(said[:-1] + " [1].", draft)
+    assert draft.restated == 1
+    (quoted,) = [a.text for a in draft.kept]
+    assert any(s in quoted for s in stated)

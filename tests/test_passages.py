@@ -82,8 +82,8 @@ class TableScorer:
     def highlight(self, sentence, n):
         return None
 
-    def closest(self, sentence, n):
-        return self.highlight(sentence, n), 0.0
+    def nearest(self, sentence, candidates):
+        return 0
 
 
 def drafted(raw: str, lang: str, passages, scorer) -> Draft:

@@ -132,19 +132,24 @@ class Draft:
             return unsupported  # "The passage states that « Dans un contexte … »": a copy the reader may not read
         if self.verify is None:
             return checked
-        closest = []  # (passage number, its sentence closest to the answer sentence, the share of words it holds)
-        for m in self._asked(checked):
-            passage, (span, share) = self.passages[m - 1], self.scorer.closest(checked.text, m)
+        asked = self._asked(checked)
+        for m in asked:
+            passage, span = self.passages[m - 1], self.scorer.highlight(checked.text, m)
             if self.verify(checked.text, evidence(passage, span), passage.chunk.lang):
                 return (
                     checked
                     if m in checked.citations
                     else replace(checked, citations=(m,), support={m: self.scorer(checked.text, m)})
                 )
-            closest.append((m, span, share))
-        # The passage sentence closest to it, among the passages asked about, stands for it.
-        m, span, _ = max(closest, key=lambda c: c[2])
-        return self._restated(m, span) or unsupported
+        # The passage sentence closest to it in meaning, among the passages asked about, stands for it. Closest in
+        # shared words, « Pékin … entend jouer un rôle de leader dans la transition énergétique » stood for « Pékin a
+        # affirmé que le retrait des États-Unis de l'Accord de Paris est un recul »; in meaning, « Pékin a exprimé sa
+        # préoccupation, soulignant que cette décision pourrait nuire aux efforts internationaux … » does.
+        candidates = [Quote(m, *at) for m in asked for at in quotable(self.passages[m - 1].text)]
+        if not candidates:
+            return unsupported
+        texts = [self.passages[q.n - 1].text[q.start : q.end] for q in candidates]
+        return self._restated(candidates[self.scorer.nearest(checked.text, texts)]) or unsupported
 
     def _asked(self, checked: Attributed) -> list[int]:
         """The passages the second opinion reads, in turn, until one states ``checked``: the cited ones, then the
@@ -153,17 +158,12 @@ class Draft:
         others = [m for m in score if m not in checked.citations and score[m] >= SUPPORT_THRESHOLD]
         return [*checked.citations, *sorted(others, key=lambda m: -score[m])][:OPINIONS]
 
-    def _restated(self, n: int, span: tuple[int, int] | None) -> Attributed | None:
-        """Passage ``n``'s sentence at ``span`` (article offsets) in the passage's own words, or translated when the
-        passage is in another language; None when it is no quotable sentence, is shown already, or its passage is
-        not among ``restatable_from``."""
-        passage = self.passages[n - 1]
-        at = None if span is None else (span[0] - passage.start, span[1] - passage.start)
+    def _restated(self, quote: Quote) -> Attributed | None:
+        """The passage sentence ``quote`` in the passage's own words, or translated when the passage is in another
+        language; None when it is shown already, or its passage is not among ``restatable_from``."""
+        n, passage = quote.n, self.passages[quote.n - 1]
         if self.restatable_from is not None and n not in self.restatable_from:
             return None
-        if at is None or at not in quotable(passage.text):
-            return None
-        quote = Quote(n, *at)
         translation = self.translated(quote)
         if passage.chunk.lang not in ("", self.lang) and translation is None:
             return None  # the reader could not read the quote

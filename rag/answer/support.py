@@ -74,6 +74,7 @@ class SupportScorer:
         ]
         self._pvecs = embedder.embed_documents(texts) if self.passages else None
         self._qvecs: dict[str, np.ndarray] = {}
+        self._dvecs: dict[str, np.ndarray] = {}  # sentences embedded as passage text
 
     def lexical(self, sentence: str, n: int) -> float:
         stems = self._stems[n - 1]
@@ -120,14 +121,19 @@ class SupportScorer:
             return 0.0  # a number (amount, year, date) the passage does not contain
         return round(max(self.lexical(sentence, n), self.dense(sentence, n)), 3)
 
-    def highlight(self, sentence: str, n: int) -> tuple[int, int] | None:
-        """Article offsets of the passage sentence closest to ``sentence``."""
-        return self.closest(sentence, n)[0]
+    def nearest(self, sentence: str, candidates: Sequence[str]) -> int:
+        """The index of the candidate closest in meaning to ``sentence``, both read as passage text (a paraphrase
+        is a passage sentence's like, not an answer to it)."""
+        missing = [t for t in dict.fromkeys([sentence, *candidates]) if t not in self._dvecs]
+        if missing:
+            self._dvecs.update(zip(missing, self.embedder.embed_documents(missing), strict=True))
+        vectors = np.stack([self._dvecs[t] for t in candidates])
+        return int((vectors @ self._dvecs[sentence]).argmax())
 
-    def closest(self, sentence: str, n: int) -> tuple[tuple[int, int] | None, float]:
-        """Article offsets of the passage sentence closest to ``sentence`` and the share of the sentence's words it
-        holds: by shared words (those the question does not hold, when there are some: "800" in "The factory employs
-        800 people"); by meaning when the passage is in another language and shares too few of them."""
+    def highlight(self, sentence: str, n: int) -> tuple[int, int] | None:
+        """Article offsets of the passage sentence closest to ``sentence``: by shared words (those the question does
+        not hold, when there are some: "800" in "The factory employs 800 people"); by meaning when the passage is in
+        another language and shares too few of them."""
         passage = self.passages[n - 1]
         source = passage.chunk.lang or self.lang
         spans = split_sentences(passage.text)
@@ -142,7 +148,7 @@ class SupportScorer:
             self.dense(sentence, n)  # the sentence's vector, cached
             vectors = self.embedder.embed_documents([passage.text[s:e] for s, e in spans])
             best = spans[int((vectors @ self._qvecs[sentence]).argmax())]
-        return (None if best is None else (passage.start + best[0], passage.start + best[1])), best_score
+        return None if best is None else (passage.start + best[0], passage.start + best[1])
 
     def _answering_words(self, sentence: str, lang: str) -> set[str]:
         words = set(analyze(sentence, lang))
