@@ -456,6 +456,8 @@ def test_a_translation_is_held_to_its_sentence_not_lost_in_its_whole_passage(tmp
 
     said = translated("The factory employs 800 people.")
     assert said is not None and said.text == "The factory employs 800 people."
+    said = translated('"The factory employs 800 people."')  # put in quotes: the quote's own marks enclose it
+    assert said is not None and said.text == "The factory employs 800 people."
     assert translated("The cosmetics market has been driven by a growing middle class.") is None
 
 

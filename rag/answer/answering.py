@@ -17,6 +17,7 @@ from rag.answer.finishing import Finished, finish
 from rag.answer.passages import Passage, focus_passages, passages_language
 from rag.answer.prompting import build_messages
 from rag.answer.quoting import best_quote
+from rag.answer.shape import unenclosed
 from rag.answer.support import SupportScorer
 from rag.answer.verify import Verifier
 from rag.events import AnswerEvent, Event, SentenceEvent
@@ -155,7 +156,7 @@ class Answerer:
         draft = Draft(lang, [source], scorer, 1, verify=self._verifier(lang))
         messages = [Message("user", prompts.render(f"translate_sentence.{lang}", text=sentence))]
         # Read whole before it is checked: the second opinion may use the same context.
-        draft.feed("".join((llm or self._llm.get()).stream(messages, self.settings.llm.max_tokens)))
+        draft.feed(unenclosed("".join((llm or self._llm.get()).stream(messages, self.settings.llm.max_tokens))))
         draft.close()
         return draft.kept[0] if draft.kept else None
 

@@ -110,6 +110,16 @@ def copies_example(sentence: str, langs: Sequence[str] = ("fr", "en")) -> bool:
     return False
 
 
+_ENCLOSED = re.compile(r'^\s*["“«]\s*([^"“”«»]+?)\s*["”»]\s*$')
+
+
+def unenclosed(text: str) -> str:
+    """``text`` without the quotation marks around the whole of it: a translation the model put in quotes is shown
+    inside the quote's own marks (“"The French cosmetic group…"”) otherwise."""
+    m = _ENCLOSED.match(text)
+    return m.group(1) if m else text
+
+
 def is_refusal(text: str) -> bool:
     plain = strip_markers(text)
     return not plain or bool(_REFUSAL.search(plain))
