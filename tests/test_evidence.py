@@ -19,6 +19,9 @@ def test_names_are_the_capitalised_runs_after_the_first_word_with_their_article(
     q = "What did Beijing say about the Paris Agreement?"
     assert [s.name for s in names(q)] == ["Beijing", "Paris Agreement"]
     assert [s.name for s in names("Quel est le rôle de l'Accord de Paris ?")] == ["Accord de Paris"]
+    # a name right after the first word is read without it (the run « Où Oliver Sacks » was dropped whole)
+    assert [s.name for s in names("Où Oliver Sacks a-t-il été professeur ?")] == ["Oliver Sacks"]
+    assert [s.name for s in names("Which Super Bowl did Elway win?")] == ["Super Bowl", "Elway"]
 
 
 def test_a_follow_up_name_replaces_the_most_similar_name_of_the_previous_question():

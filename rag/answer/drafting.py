@@ -143,7 +143,7 @@ class Draft:
                 )
         # The passage sentence closest to it in meaning, among the passages asked about, stands for it. Closest in
         # shared words, « Pékin … entend jouer un rôle de leader dans la transition énergétique » stood for « Pékin a
-        # affirmé que le retrait des États-Unis de l'Accord de Paris est un recul »; in meaning, « Pékin a exprimé sa
+        # affirmé que le retrait des États-Unis de l'Accord de Paris … est un recul »; in meaning, « Pékin a exprimé sa
         # préoccupation, soulignant que cette décision pourrait nuire aux efforts internationaux … » does.
         candidates = [Quote(m, *at) for m in asked for at in quotable(self.passages[m - 1].text)]
         if not candidates:

@@ -41,10 +41,10 @@ def fold(text: str) -> str:
 
 
 def names(text: str) -> list[Span]:
-    """The names in ``text``, but not its first word (« Pourquoi », « What » are capitalised too)."""
+    """The names in ``text``, but not its first word (« Pourquoi », « What » are capitalised too); a name right after
+    it is read without it (« Oliver Sacks » in « Où Oliver Sacks a-t-il été professeur ? »)."""
     first = re.match(r"\s*\S+", text)
-    opening = first.end() if first else 0
-    return [Span(m.start(), m.end("name"), m.group("name")) for m in NAME.finditer(text) if m.start("name") >= opening]
+    return [Span(m.start(), m.end("name"), m.group("name")) for m in NAME.finditer(text, first.end() if first else 0)]
 
 
 def substitute(question: str, previous: str, similar: Callable[[str, str], float]) -> str | None:
