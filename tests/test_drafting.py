@@ -468,34 +468,52 @@ def test_a_short_whole_sentence_may_be_quoted_and_a_dateline_may_not():
     assert [text[s:e] for s, e in quotable(text)] == ["L'usine emploie 800 personnes."]
 
 
-def test_a_rejected_sentence_gives_way_to_the_passage_sentence_closest_in_meaning_not_in_shared_words(tmp_path):
-    """The real embedder. Shared words pick a sentence that also names « la décision des États-Unis de se retirer »
-    but does not say what Beijing said; the sentences that say it are closer in meaning."""
+class Cosine:  # the background stand-in: the z-score grows with the cosine
+    def zscore(self, qvec, similarity, lang):
+        return 10 * similarity
+
+
+def restated(tmp_path, text: str, title: str, question: str, said: str) -> tuple[Draft, list[str]]:
+    """``said`` (a sentence of the model citing [1], which the second opinion rejects) checked against ``text`` with
+    the real embedder: the draft, and the passage sentences shown for it."""
     from rag.answer.support import SupportScorer
     from rag.config import load_settings
     from rag.pipeline import build
 
-    from conftest import SEED
-
-    class Cosine:  # the background stand-in: the z-score grows with the cosine
-        def zscore(self, qvec, similarity, lang):
-            return 10 * similarity
-
     values = {"llm.backend": "fake", "data_dir": str(tmp_path / "data")}
     embedder = build(load_settings(values, environ={})).questions._embedder.get()
-    article = SEED.read_text(encoding="utf-8")
-    start, end = article.index("La Chine et le retrait"), article.index("Une nouvelle ère")
-    c = replace(chunk(article[start:end], start), title=TITLE, lang="fr")
-    paris = Passage(c, c.text, c.start, c.end)
-    question = "Qu'a dit Pékin de l'accord de Paris ?"
-    checker = SupportScorer(embedder, [paris], "fr", Cosine(), question)
-    said = "Pékin a déclaré que la décision des États-Unis de se retirer était un recul."
-    stated = ("critiqué par la Chine", "Pékin a exprimé sa préoccupation")
-    closest_in_words = paris.text[slice(*(at - c.start for at in checker.highlight(said, 1)))]
-    assert not any(s in closest_in_words for s in stated)
+    c = replace(chunk(text, 0), title=title, lang="fr")
+    passage = Passage(c, c.text, c.start, c.end)
+    draft = Draft("fr", [passage], SupportScorer(embedder, [passage], "fr", Cosine(), question), question=question)
+    draft.verify = lambda sentence, extract, lang: False
+    streamed(said, draft)
+    return draft, [a.text for a in draft.kept]
 
-    draft = Draft("fr", [paris], checker, verify=lambda sentence, extract, lang: False, question=question)
-    streamed(said[:-1] + " [1].", draft)
-    assert draft.restated == 1
-    (quoted,) = [a.text for a in draft.kept]
-    assert any(s in quoted for s in stated)
+
+def test_a_rejected_sentence_gives_way_to_the_passage_sentence_closest_in_meaning_not_in_shared_words(tmp_path):
+    """The real embedder. Shared words pick a sentence that also names « la décision des États-Unis de se retirer »
+    but does not say what Beijing said; the sentences that say it are closer in meaning."""
+    from conftest import SEED
+
+    article = SEED.read_text(encoding="utf-8")
+    paris = article[article.index("La Chine et le retrait") : article.index("Une nouvelle ère")]
+    question = "Qu'a dit Pékin de l'accord de Paris ?"
+    said = "Pékin a déclaré que la décision des États-Unis de se retirer était un recul."
+    draft, shown = restated(tmp_path, paris, TITLE, question, said[:-1] + " [1].")
+    stated = ("critiqué par la Chine", "Pékin a exprimé sa préoccupation")
+    closest_in_words = paris[slice(*draft.scorer.highlight(said, 1))]
+    assert not any(s in closest_in_words for s in stated)
+    assert draft.restated == 1 and len(shown) == 1 and any(s in shown[0] for s in stated)
+
+
+def test_a_rejected_short_answer_gives_way_to_a_passage_sentence_holding_it(tmp_path):
+    """The real embedder. « PH1 » alone is closest in meaning to a sentence on another exoplanet."""
+    import json
+
+    from conftest import ROOT
+
+    rows = (json.loads(line) for line in (ROOT / "corpus" / "wikinews_fr.jsonl").open(encoding="utf-8"))
+    article = next(r for r in rows if "« PH1 »" in r["text"])
+    question = "Quel nom a été donné à l'exoplanète découverte en octobre 2012 dans un système à quatre étoiles ?"
+    draft, shown = restated(tmp_path, article["text"], article["title"], question, "PH1 [1].")
+    assert draft.restated == 1 and len(shown) == 1 and "Baptisée « PH1 »" in shown[0]

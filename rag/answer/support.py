@@ -123,12 +123,20 @@ class SupportScorer:
 
     def nearest(self, sentence: str, candidates: Sequence[str]) -> int:
         """The index of the candidate closest in meaning to ``sentence``, both read as passage text (a paraphrase
-        is a passage sentence's like, not an answer to it)."""
+        is a passage sentence's like, not an answer to it). A short answer means little alone (« PH1. » is closest to
+        a sentence on another exoplanet): it is sought among the candidates holding most of its words, read with the
+        question."""
+        pool = list(range(len(candidates)))
+        if is_short_answer(sentence, self.TOPIC_MIN_WORDS):
+            words = set(analyze(sentence, self.lang))
+            held = [len(words & set(analyze(c, self.lang))) for c in candidates]
+            if max(held, default=0):
+                pool = [i for i, h in enumerate(held) if h == max(held)]
+                sentence = f"{self._question_text} {sentence}".strip()
         missing = [t for t in dict.fromkeys([sentence, *candidates]) if t not in self._dvecs]
         if missing:
             self._dvecs.update(zip(missing, self.embedder.embed_documents(missing), strict=True))
-        vectors = np.stack([self._dvecs[t] for t in candidates])
-        return int((vectors @ self._dvecs[sentence]).argmax())
+        return max(pool, key=lambda i: float(self._dvecs[candidates[i]] @ self._dvecs[sentence]))
 
     def highlight(self, sentence: str, n: int) -> tuple[int, int] | None:
         """Article offsets of the passage sentence closest to ``sentence``: by shared words (those the question does
