@@ -141,10 +141,9 @@ class Draft:
                     if m in checked.citations
                     else replace(checked, citations=(m,), support={m: self.scorer(checked.text, m)})
                 )
-        # The passage sentence closest to it in meaning, among the passages asked about, stands for it. Closest in
-        # shared words, « Pékin … entend jouer un rôle de leader dans la transition énergétique » stood for « Pékin a
-        # affirmé que le retrait des États-Unis de l'Accord de Paris … est un recul »; in meaning, « Pékin a exprimé sa
-        # préoccupation, soulignant que cette décision pourrait nuire aux efforts internationaux … » does.
+        # The passage sentence closest to it in meaning, among the passages asked about, stands for it. For « Pékin a
+        # déclaré que la décision des États-Unis de se retirer était un recul », the sentence sharing most of its words
+        # says the leaders discussed that decision; the closest in meaning says what Beijing said of it.
         candidates = [Quote(m, *at) for m in asked for at in quotable(self.passages[m - 1].text)]
         if not candidates:
             return unsupported

@@ -133,10 +133,15 @@ class SupportScorer:
             if max(held, default=0):
                 pool = [i for i, h in enumerate(held) if h == max(held)]
                 sentence = f"{self._question_text} {sentence}".strip()
-        missing = [t for t in dict.fromkeys([sentence, *candidates]) if t not in self._dvecs]
+        vectors = self._as_passages([sentence, *candidates])
+        return max(pool, key=lambda i: float(vectors[i + 1] @ vectors[0]))
+
+    def _as_passages(self, texts: Sequence[str]) -> np.ndarray:
+        """``texts`` embedded as passage text, each once per scorer."""
+        missing = [t for t in dict.fromkeys(texts) if t not in self._dvecs]
         if missing:
             self._dvecs.update(zip(missing, self.embedder.embed_documents(missing), strict=True))
-        return max(pool, key=lambda i: float(self._dvecs[candidates[i]] @ self._dvecs[sentence]))
+        return np.stack([self._dvecs[t] for t in texts])
 
     def highlight(self, sentence: str, n: int) -> tuple[int, int] | None:
         """Article offsets of the passage sentence closest to ``sentence``: by shared words (those the question does
@@ -154,7 +159,7 @@ class SupportScorer:
                 best, best_score = (s, e), score
         if source != self.lang and best_score < self.CROSS_LINGUAL_OVERLAP and spans:
             self.dense(sentence, n)  # the sentence's vector, cached
-            vectors = self.embedder.embed_documents([passage.text[s:e] for s, e in spans])
+            vectors = self._as_passages([passage.text[s:e] for s, e in spans])
             best = spans[int((vectors @ self._qvecs[sentence]).argmax())]
         return None if best is None else (passage.start + best[0], passage.start + best[1])
 
