@@ -4,7 +4,7 @@ articles."""
 import re
 from dataclasses import replace
 
-from rag.answer.evidence import covers, weigh
+from rag.answer.evidence import covers, restatable_from, weigh
 from rag.ingest.articles import make_article
 from rag.pipeline import build
 from rag.text.names import mentions, names, substitute
@@ -204,6 +204,20 @@ def test_a_rejected_paraphrase_gives_way_to_its_passage_sentence_when_the_passag
     assert [(s.text, s.supported) for s in answer.sentences] == [
         ("Rutherford, chercheur écossais, a donné son nom à l'azote.", False)
     ]
+
+
+def test_a_sentence_is_restated_from_a_passage_whose_chunk_names_the_question_s_names_outside_the_part_shown():
+    """The passage shown of the seed article says « la Chine »; its chunk names « Pékin », as the gate reads it."""
+    from rag.answer.passages import Passage
+
+    text = "Pékin défend l'accord de Paris. Ce retrait a été critiqué par la Chine, qui y voit un recul."
+    c = Chunk(id="a:0", article_id="a", n=0, text=text, start=0, end=len(text), title="Climat", lang="fr")
+    shown = Passage(c, text[32:], 32, len(text))
+    assert "Pékin" not in shown.text
+    asked = "Qu'a dit Pékin de l'accord de Paris ?"
+    assert restatable_from(asked, "fr", [shown], {1}) == {1}
+    assert restatable_from(asked, "fr", [shown], set()) == frozenset()  # nor holding the question's words
+    assert restatable_from("Qu'a dit Moscou de l'accord de Paris ?", "fr", [shown], {1}) == frozenset()
 
 
 def test_a_refusal_for_missing_words_names_them_and_the_closest_articles():

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from rag.answer import prompts
 from rag.answer.citations import Attributed
 from rag.answer.drafting import Draft
-from rag.answer.evidence import covers, names_all
+from rag.answer.evidence import covers, restatable_from
 from rag.answer.finishing import Finished, finish
 from rag.answer.passages import Passage, focus_passages, passages_language
 from rag.answer.prompting import build_messages
@@ -89,11 +89,7 @@ class Answerer:
         # of the question's words and all its names, not only when retrieval ranks it far above chance (quote_relevance,
         # for a quote in place of the whole answer): the model says no to true paraphrases (« font appel aux corsaires
         # turcs » for « demandent l'aide des corsaires turcs »).
-        restatable = frozenset(
-            n
-            for n, p in enumerate(prompt.passages, 1)
-            if n in covering and names_all(retrieval.query, lang, p.chunk.title, p.text, p.chunk.lang)
-        )
+        restatable = restatable_from(retrieval.query, lang, prompt.passages, covering)
 
         def new_draft() -> Draft:
             verify = self._verifier(lang)

@@ -21,7 +21,7 @@ written (``covers``): with the paragraph on who named oxygen gone, a passage
 on Dewar liquefying oxygen holds one of the question's words, and the model's
 true sentence from it answers nothing asked. A passage sentence is shown in place of
 a model's sentence only from a passage that also names every name of the question
-(``names_all``): « Quel est le salaire final de Leavitt ? » is not answered from a
+(``restatable_from``, over the whole chunk): « Quel est le salaire final de Leavitt ? » is not answered from a
 passage on Satoru Iwata's salary.
 
 In passages of the other language a name may be translated (« Beijing » /
@@ -33,12 +33,16 @@ embedder (``alike``, at least ``ALIKE_NAMES``).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rag.text.analysis import analyze
 from rag.text.names import mentions, names
 from rag.types import Hit
+
+if TYPE_CHECKING:
+    from rag.answer.passages import Passage
 
 # Similarity of two names (e5 queries) from which they are taken as the same name in two languages: translations
 # measured 0.90–0.98 (NATO/OTAN 0.91, White House/Maison Blanche 0.90), different names up to 0.90
@@ -118,6 +122,17 @@ def names_all(query: str, lang: str, title: str, text: str, text_lang: str) -> b
     """Whether ``text`` (under ``title``) mentions every name of the question; true when it is in another language
     than ``lang`` (a name may be translated there)."""
     return text_lang not in ("", lang) or not unnamed(query, re.findall(r"\w+", f"{title}\n{text}"))
+
+
+def restatable_from(query: str, lang: str, passages: Sequence[Passage], covering: Collection[int]) -> frozenset[int]:
+    """The passages (numbered from 1) a rejected sentence may be restated from: those in ``covering`` that name every
+    name of the question, read over their whole chunk like the gate: the passage shown of the seed article says « la
+    Chine » where its chunk names « Pékin »."""
+    return frozenset(
+        n
+        for n, p in enumerate(passages, 1)
+        if n in covering and names_all(query, lang, p.chunk.title, p.chunk.text, p.chunk.lang)
+    )
 
 
 def unnamed(query: str, words: Sequence[str]) -> list[str]:
