@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from rag.answer import prompts
 from rag.answer.citations import Attributed
 from rag.answer.drafting import Draft
-from rag.answer.evidence import covering_passages, restatable_from
+from rag.answer.evidence import covers, restatable_from
 from rag.answer.finishing import Finished, finish
 from rag.answer.passages import Passage, focus_passages, passages_language
 from rag.answer.prompting import build_messages
@@ -73,7 +73,11 @@ class Answerer:
         prompt = build_messages(question, prompt_lang, passages, today, llm.count_tokens, budget, history)
         # An answer rests on a passage holding a share of the question's words, like the evidence gate's.
         share = self.settings.retrieval.min_coverage
-        covering = covering_passages(retrieval.query, lang, prompt.passages, share)
+        covering = frozenset(
+            n
+            for n, p in enumerate(prompt.passages, 1)
+            if covers(retrieval.query, lang, p.chunk.title, p.text, p.chunk.lang, share)
+        )
         scorer = SupportScorer(
             embedder, prompt.passages, lang, self._background.get(), question, self.settings.answer.topic_relevance,
             covering,

@@ -17,7 +17,7 @@ indicator?" still finds passages about steam engines above chance, and a small
 model then answers from them; none holds "indicator", "earliest" or "recorded".
 Passages in another language are not read this way (their words differ).
 The same share decides which passages an answer may rest on once the model has
-written (``covering_passages``, over the whole chunk): with the paragraph on who named oxygen gone, a passage
+written (``covers``): with the paragraph on who named oxygen gone, a passage
 on Dewar liquefying oxygen holds one of the question's words, and the model's
 true sentence from it answers nothing asked. A passage sentence is shown in place of
 a model's sentence only from a passage that also names every name of the question
@@ -122,16 +122,6 @@ def names_all(query: str, lang: str, title: str, text: str, text_lang: str) -> b
     """Whether ``text`` (under ``title``) mentions every name of the question; true when it is in another language
     than ``lang`` (a name may be translated there)."""
     return text_lang not in ("", lang) or not unnamed(query, re.findall(r"\w+", f"{title}\n{text}"))
-
-
-def covering_passages(query: str, lang: str, passages: Sequence[Passage], share: float) -> frozenset[int]:
-    """The passages (numbered from 1) an answer may rest on: those whose chunk ``covers`` the question, read like the
-    gate. The part shown may lack words its chunk holds: for « Quelle fut la première et seule des trois villes
-    assiégées par les Russes à tomber entre leurs mains ? » no passage shown held enough of them, though the chunk
-    naming the three besieged towns did."""
-    return frozenset(
-        n for n, p in enumerate(passages, 1) if covers(query, lang, p.chunk.title, p.chunk.text, p.chunk.lang, share)
-    )
 
 
 def restatable_from(query: str, lang: str, passages: Sequence[Passage], covering: Collection[int]) -> frozenset[int]:
