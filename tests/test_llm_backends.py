@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from rag.config import load_settings
@@ -102,3 +104,30 @@ def test_the_gguf_template_renders_chatml_and_a_passage_cannot_open_a_turn():
         llm.tokenize(hostile.encode(), add_bos=False, special=True)
     )  # what an article would do unneutralized
     assert not controls & set(llm.tokenize(neutralize(hostile).encode(), add_bos=False, special=True))
+
+
+@pytest.mark.slow
+def test_a_prompt_gets_the_logits_of_a_fresh_context_after_another_prompt():
+    """The same question is drafted alike alone and after another one: a prompt that shares its start with the one
+    before it (the instructions) gives, bit for bit, the logits it gives in a fresh context."""
+    import numpy as np
+
+    from rag.answer import prompts
+    from rag.models.catalog import resolve_llm_path
+    from rag.models.llamacpp import LlamaCppLLM
+    from rag.types import Message
+
+    path = resolve_llm_path(settings().models_dir, "qwen2.5-coder-0.5b-instruct")
+    system = Message("system", prompts.render("system.en", today="3 May 2021", example="The tax rose [2]."))
+    article = next((Path(__file__).parents[1] / "corpus").glob("*.txt")).read_text(encoding="utf-8")
+    first = [system, Message("user", f"Passages:\n[1] {article[1500:3000]}\n\nQuestion: Why is China important?")]
+    second = [system, Message("user", f"Passages:\n[1] {article[:1500]}\n\nQuestion: What did Beijing say?")]
+
+    def logits_after(*conversation: list[Message]) -> np.ndarray:
+        llm = LlamaCppLLM(path, 2048, 0.0, 0, None, "test")
+        for messages in conversation:
+            "".join(llm.stream(messages, 1))
+        model = llm._model.get()
+        return np.ctypeslib.as_array(model._ctx.get_logits_ith(-1), shape=(model.n_vocab(),)).copy()
+
+    assert np.array_equal(logits_after(second), logits_after(first, second))

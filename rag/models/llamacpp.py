@@ -3,6 +3,15 @@
 ``create_chat_completion`` applies the model's own template (its GGUF
 metadata); text inside messages is made inert upstream (``answer.prompting``),
 since llama.cpp reads control tokens in the rendered prompt.
+
+A prompt is evaluated in batches that start at multiples of ``BATCH_TOKENS``
+from its first token, whatever the context held before (``aligned``): llama.cpp
+reuses the cached start a new prompt shares with the last one, and the rest,
+evaluated in batches cut elsewhere, gives logits that differ in the third
+decimal. The same question then drafted differently alone and after another one
+(« What did Beijing say about the Paris Agreement? » after "Why is China
+important to Russia?"). Reusing only whole aligned batches gives the logits of a
+fresh context, bit for bit, and keeps most of the instructions' reuse.
 """
 
 from __future__ import annotations
@@ -24,7 +33,7 @@ if TYPE_CHECKING:
 
     from rag.settings import Settings
 
-BATCH_TOKENS = 512  # prompt tokens evaluated per llama.cpp batch
+BATCH_TOKENS = 64  # prompt tokens per llama.cpp batch, and the step of the cached start a prompt reuses
 TOP_P = 0.9
 REPEAT_PENALTY = 1.05
 
@@ -43,10 +52,8 @@ class LlamaCppLLM:
         self._generating = threading.Lock()
 
     def _load(self, threads: int | None) -> Llama:
-        from llama_cpp import Llama
-
         try:
-            return Llama(
+            return aligned()(
                 model_path=str(self._path),
                 n_ctx=self.context_window,
                 n_threads=threads or os.cpu_count(),
@@ -71,6 +78,7 @@ class LlamaCppLLM:
         model = self._model.get()
         chat: list[Any] = [{"role": m.role, "content": m.content} for m in messages]
         with self._generating:
+            model.prompt_pending = True  # type: ignore[attr-defined]  # see ``aligned``
             stream = model.create_chat_completion(
                 chat,
                 stream=True,
@@ -87,6 +95,30 @@ class LlamaCppLLM:
                         yield str(delta)
             finally:
                 stream.close()  # type: ignore[union-attr]  # a reader that stops early stops the generation
+
+
+def aligned() -> type[Llama]:
+    """llama.cpp's model, its prompts evaluated in batches aligned on its first token (see the module's docstring):
+    a prompt reuses the cached start it shares with the last one down to a whole batch of that last prompt, and is
+    evaluated from there, as a fresh context would be."""
+    from llama_cpp import Llama
+
+    class AlignedLlama(Llama):
+        prompt_pending = False  # set before a generation: its first evaluation is its prompt's
+        batched = 0  # the cached tokens evaluated in whole aligned batches of a prompt
+
+        def eval(self, tokens: Sequence[int]) -> None:
+            if not self.prompt_pending:  # a generated token
+                return super().eval(tokens)
+            self.prompt_pending = False
+            start = self.n_tokens  # the start shared with the cached tokens, kept by ``generate``
+            keep = min(start, self.batched) // self.n_batch * self.n_batch
+            self.n_tokens = keep
+            super().eval([*self.input_ids[keep:start].tolist(), *tokens])
+            self.batched = self.n_tokens // self.n_batch * self.n_batch
+            return None
+
+    return AlignedLlama
 
 
 def create(settings: Settings) -> LLM:
