@@ -216,9 +216,8 @@ def test_a_sentence_is_restated_from_a_passage_whose_chunk_names_the_question_s_
     assert "Pékin" not in shown.text
     asked = "Qu'a dit Pékin de l'accord de Paris ?"
     assert restatable_from(asked, "fr", [shown], {1}) == {1}
-    assert (
-        restatable_from(asked, "fr", [shown], set()) == frozenset()
-    )  # a passage not among those covering the question
+    # a passage not among those covering the question
+    assert restatable_from(asked, "fr", [shown], set()) == frozenset()
     assert restatable_from("Qu'a dit Moscou de l'accord de Paris ?", "fr", [shown], {1}) == frozenset()
 
 

@@ -7,15 +7,16 @@ since llama.cpp reads control tokens in the rendered prompt.
 A prompt is evaluated in batches that start at multiples of ``BATCH_TOKENS``
 from its first token, whatever the context held before (``aligned``): llama.cpp
 reuses the cached start a new prompt shares with the last one, and the rest,
-evaluated in batches cut elsewhere, gives logits that differ in the third
-decimal. The same question then drafted differently alone and after another one
-(« What did Beijing say about the Paris Agreement? » after "Why is China
-important to Russia?"). Reusing only whole aligned batches gives the logits of a
+evaluated in batches cut elsewhere, gives logits that differ by up to 0.4. The
+same question then drafted differently alone and after another one (« What did
+Beijing say about the Paris Agreement? » after "Why is China important to
+Russia?"). Reusing only whole aligned batches gives the logits of a
 fresh context, bit for bit, and keeps most of the instructions' reuse.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from collections.abc import Iterator, Sequence
@@ -97,6 +98,7 @@ class LlamaCppLLM:
                 stream.close()  # type: ignore[union-attr]  # a reader that stops early stops the generation
 
 
+@functools.cache
 def aligned() -> type[Llama]:
     """llama.cpp's model, its prompts evaluated in batches aligned on its first token (see the module's docstring):
     a prompt reuses the cached start it shares with the last one down to a whole batch of that last prompt, and is
