@@ -277,15 +277,17 @@ def test_the_second_opinion_moves_the_citation_to_the_passage_that_states_the_se
 
 
 class Pointing(TableScorer):
-    """Highlights the passage sentence that starts with ``at``."""
+    """Highlights the passage sentence that starts with ``at`` (or with ``elsewhere``'s value for a sentence starting
+    with its key)."""
 
-    def __init__(self, table, at):
+    def __init__(self, table, at, elsewhere=None):
         super().__init__(table)
-        self.at = at
+        self.at, self.elsewhere = at, elsewhere or {}
 
     def highlight(self, sentence, n):
         p = passage()
-        start = p.text.index(self.at)
+        at = next((v for k, v in self.elsewhere.items() if sentence.startswith(k)), self.at)
+        start = p.text.index(at)
         return p.start + start, p.start + p.text.index(".", start) + 1
 
     def nearest(self, sentence, candidates):
@@ -294,12 +296,17 @@ class Pointing(TableScorer):
 
 def test_a_rejected_paraphrase_gives_way_to_the_passage_sentence_it_paraphrases():
     rejects_inversions = lambda sentence, extract, lang: "Accord" not in sentence  # noqa: E731
-    draft = Draft("fr", [passage()], Pointing({"La": 0.9, "Pékin": 0.9}, "Ce retrait"), verify=rejects_inversions)
-    streamed("Pékin juge que l'Accord de Paris est un recul [1]. La Chine critique ce retrait [1].", draft)
-    # the rejected sentence is not shown; the passage's own sentence stands for it, with its citation
+    pointing = Pointing({"La": 0.9, "Pékin": 0.9}, "Ce retrait", {"Pékin se": "Pékin a exprimé"})
+    draft = Draft("fr", [passage()], pointing, verify=rejects_inversions)
+    said = (
+        "Pékin juge que l'Accord de Paris est un recul [1]. La Chine critique ce retrait [1]. Pékin se dit inquiet [1]."
+    )
+    streamed(said, draft)
+    # the rejected sentence is not shown; the passage's own sentence stands for it, with its citation; a sentence
+    # resting on that quoted sentence says nothing more and is dropped, one resting on another sentence stays
     assert [(a.text, a.citations, a.supported) for a in draft.kept] == [
         (f"D'après « {TITLE} » : « Ce retrait a été critiqué par la Chine. »", (1,), True),
-        ("La Chine critique ce retrait.", (1,), True),
+        ("Pékin se dit inquiet.", (1,), True),
     ]
     assert draft.restated == 1 and draft.left_out == []
 

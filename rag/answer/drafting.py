@@ -4,7 +4,8 @@ A sentence is taken once the next one has begun (or the stream has ended): its
 copied scaffolding is removed, and it is kept only when a passage supports it.
 Sentences no passage supports are left out (and counted); sentences saying the
 passages do not tell, copies of the instructions' example, repeats and a final
-fragment cut by the length limit are dropped. Once ``max_sentences`` sentences
+fragment cut by the length limit are dropped, and so is a sentence resting only on
+a passage sentence the answer quotes already. Once ``max_sentences`` sentences
 are kept the draft is full and generation can stop; so it is when the first
 sentence drifts from the question's language or echoes the example (the model
 is then asked again).
@@ -70,6 +71,7 @@ class Draft:
     # A second opinion on a quote: (question, the quote as the reader reads it) -> it answers the question.
     answers: Callable[[str, str], bool] | None = None
     _taken: int = 0
+    _quoted: set[tuple[int, int, int]] = field(default_factory=set)  # (passage, article offsets) of shown quotes
 
     @property
     def failed(self) -> bool:
@@ -172,7 +174,17 @@ class Draft:
         if any(same_text(said.text, s.text) for s in self.kept):
             return None
         self.restated += 1
+        self._quoted.add((n, passage.start + quote.start, passage.start + quote.end))
         return said
+
+    def _restates_quote(self, checked: Attributed) -> bool:
+        """Whether every passage sentence ``checked`` rests on is quoted in the answer already: it can say nothing
+        the quote does not (« This criticism came from China » after the quoted « Ce retrait a été critiqué par la
+        Chine. »)."""
+        if not self._quoted:
+            return False
+        spans = [(n, self.scorer.highlight(checked.text, n)) for n in checked.citations]
+        return all(span is not None and (n, *span) in self._quoted for n, span in spans)
 
     def addresses(self, quote: Quote, translation: str | None = None) -> bool:
         """Whether ``quote`` (its ``translation`` when there is one) holds a word the question asks about, and
@@ -217,6 +229,8 @@ class Draft:
             return None
         cited = tuple(dict.fromkeys([*marker_numbers(text), *sentence.cited]))
         (checked,) = attribute([SentenceCitations(text, cited)], len(self.passages), self.scorer)
+        if checked.supported and self._restates_quote(checked):
+            return None
         checked = self._second_look(checked)
         if checked.supported:
             self.kept.append(checked)
