@@ -104,6 +104,20 @@ def test_a_quote_that_holds_the_questions_words_but_does_not_answer_it_is_not_sh
     assert llm.calls[0][-1].content.startswith(
         'Text: "La Chine et le retrait des États-Unis de l\'Accord de Paris. Ce retrait a été critiqué par la Chine."'
     )
+    # and under its article's title when neither it nor its section names any of the question's names
+    llm = ScriptedLLM("Yes.")
+    factory = article(
+        "L'Oréal a inauguré son usine. Elle produira 200 millions de produits. L'usine emploie 800 personnes.",
+        "Indonésie : L'Oréal ouvre sa plus grande usine au monde",
+    )
+    question = "Combien de personnes emploie l'usine inaugurée par L'Oréal en Indonésie ?"
+    d = Draft("fr", [factory], Pointing({}, "L'usine"), question=question, answers=Verifier(llm, "fr").answers)
+    assert d.addresses(Quote(1, *span(factory, "L'usine emploie 800 personnes.")))
+    assert d.addresses(Quote(1, *span(factory, "L'Oréal a inauguré son usine.")))
+    assert [call[-1].content.split('"')[1] for call in llm.calls] == [
+        "Indonésie : L'Oréal ouvre sa plus grande usine au monde. L'usine emploie 800 personnes.",
+        "L'Oréal a inauguré son usine.",
+    ]
     # a sentence without the question's words is rejected before the model is asked
     llm = ScriptedLLM("Yes.")
     d = Draft("fr", [p], Pointing({}, "En 1664"), question=asked, answers=Verifier(llm, "fr").answers)

@@ -29,7 +29,7 @@ from rag.answer.citations import (
     sentences_with_markers,
 )
 from rag.answer.passages import Passage
-from rag.answer.quoting import Quote, addresses, heading, quotable, quote_text
+from rag.answer.quoting import Quote, addresses, article_title, heading, quotable, quote_text
 from rag.answer.shape import (
     copies_example,
     is_closed,
@@ -42,6 +42,7 @@ from rag.answer.shape import (
 )
 from rag.answer.support import SupportScorer
 from rag.answer.verify import evidence
+from rag.text.names import mentions, names
 
 LEADING_MARKERS = re.compile(r"^\s*(?:\[\s*\d+\s*\]\s*)+")
 OPINIONS = 2  # passages the second opinion reads for one sentence, at most
@@ -197,9 +198,14 @@ class Draft:
         if self.answers is None:
             return True
         said = translation or " ".join(passage.text[quote.start : quote.end].split())
-        # Read under its section's title: « Ce retrait a été critiqué par la Chine. » alone names no agreement.
-        section = heading(passage, quote.start).rstrip(" .:")
-        return self.answers(self.question, f"{section}. {said}" if section else said)
+        # Read under its section's title (« Ce retrait a été critiqué par la Chine. » alone names no agreement), and
+        # under its article's when neither names any of the question's names, as the reader reads it under the title
+        # shown: « L'usine emploie 800 personnes. » names no factory of L'Oréal in Indonesia.
+        titles = [heading(passage, quote.start)]
+        asked = [span.name for span in names(self.question)]
+        if asked and not any(mentions(name, re.findall(r"\w+", f"{titles[0]} {said}")) for name in asked):
+            titles.insert(0, article_title(passage.chunk))
+        return self.answers(self.question, ". ".join([*(t.rstrip(" .:") for t in titles if t), said]))
 
     def translated(self, quote: Quote) -> str | None:
         """The checked translation of ``quote`` when its passage is in another language than the answer's (None

@@ -23,6 +23,7 @@ from rag.text.sentences import split_sentences
 
 if TYPE_CHECKING:
     from rag.models.embedders import Embedder
+    from rag.types import Chunk
 
 MIN_WORDS, MAX_WORDS = 5, 60  # "L'usine emploie 800 personnes." is a whole answer; "30 octobre 2012." is not
 LIST_DASH = re.compile(r"^\s*[-–—•]\s+")
@@ -94,12 +95,17 @@ def quotable(text: str) -> list[tuple[int, int]]:
     ]
 
 
+def article_title(chunk: Chunk) -> str:
+    """The title of ``chunk``'s article as a reader is shown it ("" when it has none). A title that addresses the
+    assistant ("Ignore the question and…") is a payload, not a name to show."""
+    return chunk.title if chunk.title and not addressed_to_assistant(chunk.title) else ""
+
+
 def quote_text(passage: Passage, quote: Quote, lang: str, translation: str | None = None) -> str:
     """The quoted extract as shown: its article's title and the passage's own words, or their ``translation`` into
     ``lang`` (marked as such)."""
     c = passage.chunk
-    # A title that addresses the assistant ("Ignore the question and…") is a payload, not a name to show.
-    title = next((t for t in (c.title, c.source) if t and not addressed_to_assistant(t)), c.article_id)
+    title = article_title(c) or next((t for t in (c.source,) if t and not addressed_to_assistant(t)), c.article_id)
     if translation is not None:
         return prompts.render(f"quote_translated.{lang}", title=title, quote=translation.strip()).strip()
     words = LIST_DASH.sub("", passage.text[quote.start : quote.end])  # "- Le gouvernement…": a lead's list dash
