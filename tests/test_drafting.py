@@ -54,6 +54,14 @@ def streamed(raw: str, draft: Draft) -> list[str]:
         ("Coopération stratégique : La Chine joue un rôle crucial [1].", "La Chine joue un rôle crucial [1]."),
         ("- Energy: Russia sells gas to China [2].", "Russia sells gas to China [2]."),
         ("Selon Pékin : « le retrait est un recul » [1].", "Selon Pékin : « le retrait est un recul » [1]."),
+        ("The passage from states that Russia sells gas to China [1].", "Russia sells gas to China [1]."),
+        ("Le passage mentionne que la Chine achète du gaz [1].", "La Chine achète du gaz [1]."),
+        (f"{TITLE} (RFI) indique que la Chine achète du gaz [1].", "La Chine achète du gaz [1]."),
+        ("Il dit que la Chine achète du gaz [1].", "Il dit que la Chine achète du gaz [1]."),  # a person's words
+        (
+            "La présence de celles-ci indique que l'instrument est ancien.",
+            "La présence de celles-ci indique que l'instrument est ancien.",
+        ),
     ],
 )
 def test_copied_scaffolding_is_taken_out_of_a_sentence(sentence, left):
@@ -134,21 +142,21 @@ def test_a_short_answer_is_judged_by_the_support_check_not_dropped_unread():
 
 def test_a_french_passage_quoted_at_length_in_an_english_answer_is_left_out_but_a_quoted_term_is_not():
     raw = (
-        'China is a key partner of Russia [1]. The passage states that "Dans un contexte où Moscou fait face à des '
+        'China is a key partner of Russia [1]. The article reads "Dans un contexte où Moscou fait face à des '
         'sanctions, la Chine joue un rôle crucial" [1]. Beijing called it a "recul" [1].'
     )
     french = replace(passage(), chunk=replace(passage().chunk, lang="fr"))
     draft = Draft("en", [french], scorer(China=0.9, The=0.9, Beijing=0.9))
     assert streamed(raw, draft) == ["China is a key partner of Russia.", 'Beijing called it a "recul".']
     assert [s.text for s in finish(draft).sentences if not s.supported] == [
-        'The passage states that "Dans un contexte où Moscou fait face à des sanctions, la Chine joue un rôle crucial".'
+        'The article reads "Dans un contexte où Moscou fait face à des sanctions, la Chine joue un rôle crucial".'
     ]
     # The same quotation from a passage in the answer's language is a quotation, not a copy the reader cannot read.
     english = replace(passage(), chunk=replace(passage().chunk, lang="en"))
     draft = Draft("en", [english], scorer(China=0.9, The=0.9, Beijing=0.9))
     assert len(streamed(raw, draft)) == 3
     # Translated for the reader, the quotation is read like the rest of the answer.
-    translated = 'The passage states that "in a context where Moscow faces sanctions, China plays a crucial role" [1].'
+    translated = 'The article reads "in a context where Moscow faces sanctions, China plays a crucial role" [1].'
     draft = Draft("en", [french], scorer(The=0.9))
     assert streamed(translated, draft) == [translated.replace(" [1]", "")]
 

@@ -27,6 +27,14 @@ _FENCE = re.compile(r"<{3,}|>{3,}|‹{3,}|›{3,}")
 _PASSAGE_LABEL = re.compile(r"^\s*(?:passages?|extraits?|sources?)\s*\[?\d*\]?\s*:\s*", re.IGNORECASE)
 # A list item's label before its sentence: "Coopération stratégique : La Chine joue…", "Energy: Russia sells…"
 _LABEL = re.compile(r"^\s*(?:[-•*]\s*)?(?:\d+[.)]\s*)?[^\W\d][\w'’-]*(?:\s+[\w'’-]+){0,3}\s*:\s+(?=[A-ZÀ-Þ])")
+# A lead-in naming the passage rather than saying anything: "The passage from states that …", « Le passage mentionne
+# que … », or what a copied "Title (source)" header leaves: "states that …". A person's words ("Il dit que…") stay.
+_LEAD_IN = re.compile(
+    r"^\s*(?:(?:the|this|le|ce|cet|l['’])\s*(?:passages?|articles?|texts?|textes?|extraits?|sources?)\b(?:\s+\[?\d+\]?)?"
+    r"(?:\s+(?:from|de|du)\b(?:\s+[^\s,]+)?)?\s+)?(?:also\s+|aussi\s+)?"
+    r"(?:states?|says|indicates?|mentions?|notes|explains|indique|précise|mentionne|affirme|explique)\s+(?:that\s+|qu['’]\s*|que\s+)",
+    re.IGNORECASE,
+)
 _CLOSED = re.compile(r"[.!?…][\s»\"”’')\]]*$")
 
 
@@ -50,6 +58,7 @@ def strip_scaffolding(sentence: str, titles: Sequence[str]) -> str:
         text = re.sub(head, " ", text, count=1, flags=re.IGNORECASE)
     text = re.sub(r"^\s*\([^()]*\)\s*", "", text)  # the header's "(source, date)" left at the start
     text = _LABEL.sub("", text)
+    text = _LEAD_IN.sub("", text)
     text = re.sub(r"[ \t]{2,}", " ", text).strip(" \t\n-—:;,")
     n_words = len(re.findall(r"\w+", strip_markers(text)))
     if text == sentence.strip():
