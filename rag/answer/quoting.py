@@ -105,7 +105,8 @@ def quote_text(passage: Passage, quote: Quote, lang: str, translation: str | Non
     """The quoted extract as shown: its article's title and the passage's own words, or their ``translation`` into
     ``lang`` (marked as such)."""
     c = passage.chunk
-    title = article_title(c) or next((t for t in (c.source,) if t and not addressed_to_assistant(t)), c.article_id)
+    source = c.source if c.source and not addressed_to_assistant(c.source) else ""
+    title = article_title(c) or source or c.article_id
     if translation is not None:
         return prompts.render(f"quote_translated.{lang}", title=title, quote=translation.strip()).strip()
     words = LIST_DASH.sub("", passage.text[quote.start : quote.end])  # "- Le gouvernement…": a lead's list dash
