@@ -225,11 +225,12 @@ class AnswerSettings(_Section):
         "above chance): a true sentence about something else does not answer",
     )
     # corpus/: passages for questions it cannot answer peak at 4.7-5.0 (±0.3 between machines), answered 6-17
-    quote_relevance: float = Field(
-        6.0,
-        description="When no sentence of the model is supported, quote the best passage instead of refusing if its "
-        "relevance (standard deviations above chance) reaches this",
-    )
+    quote_relevance: float = Field(6.0, description="When no sentence of the model is supported, quote the best "
+        "passage instead of refusing if its relevance (standard deviations above chance) reaches this")  # fmt: skip
+    quote_words: float = Field(
+        0.75, ge=0.0, le=1.0, description="Below quote_relevance, quote a sentence of another relevant passage in the "
+        "question's language holding this share of the question's words under its titles (0: off)"
+    )  # fmt: skip
 
 
 class UISettings(_Section):

@@ -175,7 +175,7 @@ def test_a_rejected_paraphrase_gives_way_to_its_passage_sentence_when_the_passag
 ):
     """The second opinion says no to true paraphrases: the sentence they paraphrase, from a passage holding a share of
     the question's words and its names, is shown in their place however far above chance retrieval ranked it (a quote
-    in place of the whole answer is out of reach here: ``quote_relevance`` is out of bounds)."""
+    in place of the whole answer is out of reach here: ``quote_relevance`` is out of bounds, ``quote_words`` off)."""
     from rag.config import with_overrides
     from rag.ingest.articles import make_article
 
@@ -187,7 +187,9 @@ def test_a_rejected_paraphrase_gives_way_to_its_passage_sentence_when_the_passag
     other = make_article(
         title="Rutherford", text="À Londres, Rutherford, chercheur écossais, a nommé l'azote.", lang="fr"
     )
-    settings = with_overrides(fake_settings, {"answer.verify": True, "answer.quote_relevance": 1e9})
+    settings = with_overrides(
+        fake_settings, {"answer.verify": True, "answer.quote_relevance": 1e9, "answer.quote_words": 0.0}
+    )
     p = build(settings, llm=Doubting("Lavoisier", "Lavoisier, chercheur français, a donné son nom à l'oxygène"))
     p.add_articles([named, other])
     answer = p.ask(asked)

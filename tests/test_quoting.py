@@ -66,6 +66,26 @@ def test_the_quote_is_chosen_among_the_sentences_that_address_the_question():
     assert best_quote("Quel était le salaire de Du Bosc à Caen ?", "fr", [p], [9.0], HashingEmbedder(), 6.0) is None
 
 
+def test_below_the_quote_relevance_a_sentence_is_quoted_only_when_it_holds_most_of_the_questions_words():
+    gesualdo = (
+        "Sa naissance coïncide avec le moment le plus glorieux de sa famille. Le mariage de ses parents fut à "
+        "l'origine d'une formidable ascension : la mère du compositeur était nièce du pape Pie IV."
+    )
+    p = article(gesualdo, "Carlo Gesualdo")
+    asked = "De qui Pie IV est-il l'oncle ?"  # pie, iv, oncl
+    # a passage less far above chance than the quote relevance: no quote without the lexical tier
+    assert best_quote(asked, "fr", [p], [4.5], HashingEmbedder(), 6.0) is None
+    found = best_quote(asked, "fr", [p], [4.5], HashingEmbedder(), 6.0, 0.6)
+    assert found is not None and "nièce du pape Pie IV" in p.text[found.start : found.end]
+    # a sentence holding one of three words does not say what is asked
+    assert best_quote("De qui Pie IV est-il le neveu préféré ?", "fr", [p], [4.5], HashingEmbedder(), 6.0, 0.6) is None
+    # a passage without a relevance (it holds too few of the question's words) is never quoted from
+    assert best_quote(asked, "fr", [p], [None], HashingEmbedder(), 6.0, 0.6) is None
+    # nor a passage in another language: its words are not the question's
+    english = article("The composer's mother was a niece of Pope Pius IV, uncle to the family.", "Gesualdo", "en")
+    assert best_quote(asked, "fr", [english], [4.5], HashingEmbedder(), 6.0, 0.6) is None
+
+
 def test_a_rejected_paraphrase_is_restated_only_by_a_passage_sentence_that_addresses_the_question():
     def draft(question: str) -> Draft:
         d = Draft("fr", [passage()], Pointing({"Pékin": 0.9}, "Ce retrait"), verify=lambda s, e, lang: False)

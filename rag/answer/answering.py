@@ -84,7 +84,7 @@ class Answerer:
         )  # fmt: skip
 
         relevance = [h.relevance if n in covering else None for n, h in enumerate(hits[: len(prompt.passages)], 1)]
-        min_quote = self.settings.answer.quote_relevance
+        min_quote, quote_words = self.settings.answer.quote_relevance, self.settings.answer.quote_words
         # A sentence the second opinion rejects gives way to its passage's own sentence when the passage holds a share
         # of the question's words and all its names, not only when retrieval ranks it far above chance (quote_relevance,
         # for a quote in place of the whole answer): the model says no to true paraphrases (« font appel aux corsaires
@@ -133,7 +133,9 @@ class Answerer:
             draft = new_draft()
         # A quote speaks to the question as searched (a follow-up completed, its time phrases read).
         quote = (
-            best_quote(retrieval.query, lang, prompt.passages, relevance, embedder, min_quote) if draft.failed else None
+            best_quote(retrieval.query, lang, prompt.passages, relevance, embedder, min_quote, quote_words)
+            if draft.failed
+            else None
         )
         translation = draft.translated(quote) if quote is not None else None
         if quote is not None and not draft.addresses(quote, translation):

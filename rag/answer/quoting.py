@@ -1,7 +1,8 @@
 """The extract quoted when the model's own sentences are not supported: the passage sentence closest to the question.
 
-Only passages that stand well above chance (``answer.quote_relevance``) are
-quoted from; a quote is a whole sentence of the passage, neither a title nor
+Passages that stand well above chance (``answer.quote_relevance``) are quoted
+from; failing one, a passage less far above it, when the sentence itself holds
+most of the question's words (``answer.quote_words``). A quote is a whole sentence of the passage, neither a title nor
 a fragment, short enough to read at a glance, and it must hold one of the words
 the question asks about beyond its article's title (``addresses``): in the article
 "Pierre Du Bosc", a sentence on his first post at Caen is close to « Quand Du Bosc
@@ -43,21 +44,47 @@ def best_quote(
     relevance: Sequence[float | None],
     embedder: Embedder,
     min_relevance: float,
+    min_share: float = 0.0,
 ) -> Quote | None:
-    """The sentence of a strongly relevant passage most similar to ``question`` among those that address it;
-    None when no passage qualifies. A sentence in another language than ``lang`` is judged once translated."""
-    candidates: list[Quote] = []
-    for n, (passage, score) in enumerate(zip(passages, relevance, strict=False), 1):
-        if score is not None and score >= min_relevance:
-            foreign = passage.chunk.lang not in ("", lang)
-            candidates += [
-                Quote(n, *at) for at in quotable(passage.text) if foreign or addresses(question, lang, passage, at)
-            ]
+    """The sentence of a strongly relevant passage most similar to ``question`` among those that address it; failing
+    one, among the sentences of the other passages with a relevance that hold ``min_share`` of the question's words
+    under their titles (a passage less far above chance, a sentence that says most of what is asked: « la mère du
+    compositeur était nièce du pape Pie IV » for « De qui Pie IV est-il l'oncle ? »). None when no sentence
+    qualifies. A sentence in another language than ``lang`` is judged once translated, and only from a strongly
+    relevant passage (its words differ from the question's)."""
+    strong = [score is not None and score >= min_relevance for score in relevance]
+    candidates = _addressing(question, lang, passages, strong)
+    if not candidates and min_share > 0:
+        near = [score is not None and p.chunk.lang in ("", lang) for p, score in zip(passages, relevance, strict=False)]
+        asked = set(analyze(question, lang, query=True))
+        candidates = [
+            q
+            for q in _addressing(question, lang, passages, near)
+            if _share(asked, passages[q.n - 1], q, lang) >= min_share
+        ]
     if not candidates:
         return None
     qvec = embedder.embed_queries([question])[0]
     vectors = embedder.embed_documents([passages[q.n - 1].text[q.start : q.end] for q in candidates])
     return candidates[int((vectors @ qvec).argmax())]
+
+
+def _addressing(question: str, lang: str, passages: Sequence[Passage], allowed: Sequence[bool]) -> list[Quote]:
+    """The quotable sentences of the ``allowed`` passages that address ``question`` (any, in another language)."""
+    return [
+        Quote(n, *at)
+        for n, (passage, ok) in enumerate(zip(passages, allowed, strict=False), 1)
+        if ok
+        for at in quotable(passage.text)
+        if passage.chunk.lang not in ("", lang) or addresses(question, lang, passage, at)
+    ]
+
+
+def _share(asked: set[str], passage: Passage, quote: Quote, lang: str) -> float:
+    """The share of the question's words (stems, ``asked``) the quote holds, read under its article's and section's
+    titles as it is shown."""
+    said = f"{article_title(passage.chunk)}\n{heading(passage, quote.start)}\n{passage.text[quote.start : quote.end]}"
+    return len(asked.intersection(analyze(said, lang))) / len(asked) if asked else 0.0
 
 
 def addresses(
