@@ -2,8 +2,9 @@
 
 Passages that stand well above chance (``answer.quote_relevance``) are quoted
 from; failing one, a passage less far above it, when the sentence itself holds
-most of the question's words (``answer.quote_words``). A quote is a whole sentence of the passage, neither a title nor
-a fragment, short enough to read at a glance, and it must hold one of the words
+most of the question's words (``answer.quote_words``). A quote is a whole
+sentence of the passage, neither a title nor a fragment, short enough to read
+at a glance, and it must hold one of the words
 the question asks about beyond its article's title (``addresses``): in the article
 "Pierre Du Bosc", a sentence on his first post at Caen is close to « Quand Du Bosc
 sera-t-il autorisé à rentrer en Normandie ? » and does not answer it.
@@ -17,6 +18,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rag.answer import prompts
+from rag.answer.evidence import asked as words_asked
+from rag.answer.evidence import covers
 from rag.answer.passages import Passage, section_starts
 from rag.answer.prompting import addressed_to_assistant
 from rag.text.analysis import analyze
@@ -54,13 +57,10 @@ def best_quote(
     relevant passage (its words differ from the question's)."""
     strong = [score is not None and score >= min_relevance for score in relevance]
     candidates = _addressing(question, lang, passages, strong)
-    if not candidates and min_share > 0:
+    if not candidates and min_share > 0 and words_asked(question, lang):
         near = [score is not None and p.chunk.lang in ("", lang) for p, score in zip(passages, relevance, strict=False)]
-        asked = set(analyze(question, lang, query=True))
         candidates = [
-            q
-            for q in _addressing(question, lang, passages, near)
-            if _share(asked, passages[q.n - 1], q, lang) >= min_share
+            q for q in _addressing(question, lang, passages, near) if _holds(question, lang, passages, q, min_share)
         ]
     if not candidates:
         return None
@@ -80,11 +80,12 @@ def _addressing(question: str, lang: str, passages: Sequence[Passage], allowed: 
     ]
 
 
-def _share(asked: set[str], passage: Passage, quote: Quote, lang: str) -> float:
-    """The share of the question's words (stems, ``asked``) the quote holds, read under its article's and section's
-    titles as it is shown."""
-    said = f"{article_title(passage.chunk)}\n{heading(passage, quote.start)}\n{passage.text[quote.start : quote.end]}"
-    return len(asked.intersection(analyze(said, lang))) / len(asked) if asked else 0.0
+def _holds(question: str, lang: str, passages: Sequence[Passage], quote: Quote, share: float) -> bool:
+    """Whether ``quote`` holds ``share`` of the question's words, read under its article's and section's titles as it
+    is shown."""
+    passage = passages[quote.n - 1]
+    titles = f"{article_title(passage.chunk)}\n{heading(passage, quote.start)}"
+    return covers(question, lang, titles, passage.text[quote.start : quote.end], passage.chunk.lang, share)
 
 
 def addresses(
