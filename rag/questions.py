@@ -166,19 +166,21 @@ class QuestionService:
     def _retrieve(self, planned: Plan, lang: str) -> tuple[list[Hit], Evidence, Filters]:
         """Hits, what they are worth as evidence, and the filters used. Dates read in the question are dropped,
         for a preference for recent articles, when nothing relevant is found within them (the filters say so)."""
-        cfg = self.settings.retrieval
         hits = self.retriever.search(planned.query, lang, planned.filters, None, planned.recent)
-        evidence = weigh(planned.query, hits, cfg.min_relevance, cfg.require_names, lang, self._alike, cfg.min_coverage)
+        evidence = self._weigh(planned.query, hits, lang)
         if evidence.enough or not planned.filters.undated:
             return hits, evidence, planned.filters
         wider = replace(planned.filters, since=None, until=None, undated=False, relaxed=True)
         wider_hits = self.retriever.search(planned.query, lang, wider, None, True)
-        wider_evidence = weigh(
-            planned.query, wider_hits, cfg.min_relevance, cfg.require_names, lang, self._alike, cfg.min_coverage
-        )
+        wider_evidence = self._weigh(planned.query, wider_hits, lang)
         if not wider_evidence.enough:
             return hits, evidence, planned.filters
         return wider_hits, wider_evidence, wider
+
+    def _weigh(self, query: str, hits: Sequence[Hit], lang: str) -> Evidence:
+        cfg = self.settings.retrieval
+        words = (cfg.min_coverage, cfg.first_words)
+        return weigh(query, hits, cfg.min_relevance, cfg.require_names, lang, self._alike, *words)
 
     def _standalone(self, question: str, lang: str, history: Sequence[Message]) -> str:
         """With llm_rewrite on, an elliptic follow-up is rewritten by the model into a stand-alone question

@@ -201,12 +201,12 @@ class RetrievalSettings(_Section):
         "language holds this share of its words; an answer's sentence or quote rests only on a passage that does "
         "(0: off)"
     )  # fmt: skip
-    passage_tokens: int = Field(
-        150,
-        ge=32,
-        le=2048,
-        description="Longest passage shown to the model, in its tokens (the most relevant sentences of a chunk)",
-    )
+    first_words: float = Field(
+        0.75, ge=0.0, le=1.0, description="The passage ranked first is relevant below min_relevance when it stands "
+        "above chance, names every name of the question and holds this share of its words (at least 3; 0: off)"
+    )  # fmt: skip
+    passage_tokens: int = Field(150, ge=32, le=2048, description="Longest passage shown to the model, in its tokens "
+        "(the most relevant sentences of a chunk)")  # fmt: skip
     reference_date: date | None = Field(None, description="Date that 'today' means in questions (empty = today)")
 
 

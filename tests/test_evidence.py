@@ -99,6 +99,32 @@ def test_a_relevant_passage_must_hold_enough_of_the_questions_words_in_its_langu
     assert weigh(asked, [french], 3.0, lang="en", min_coverage=0.4).enough
 
 
+def test_the_passage_ranked_first_is_relevant_by_its_words_when_it_holds_most_of_them_and_every_name():
+    asked = "Pourquoi les roseaux sont-ils glissés sous les peaux ?"  # roseau, gliss, sous, peau
+    text = "On glisse des roseaux sous les peaux pour les tendre."
+    says = Hit(Chunk(id="b:0", article_id="b", n=0, text=text, start=0, end=len(text), lang="fr"), 1.0, relevance=1.6)
+    drums = hit("Le mridang est un tambour à deux peaux.", 4.0)
+    assert not weigh(asked, [says, drums], 3.0, lang="fr", min_coverage=0.33).enough  # 1 of 4 words above 3
+    admitted = weigh(asked, [says, drums], 3.0, lang="fr", min_coverage=0.33, first_words=0.75)
+    assert admitted.enough and admitted.relevant[0] is says
+    # only the passage ranked first, above chance, in the question's language, with three words or more
+    assert not weigh(asked, [drums, says], 3.0, lang="fr", min_coverage=0.33, first_words=0.75).enough
+    below = replace(says, relevance=-0.5)
+    assert not weigh(asked, [below, drums], 3.0, lang="fr", min_coverage=0.33, first_words=0.75).enough
+    english = replace(says, chunk=replace(says.chunk, lang="en"))
+    assert not weigh(asked, [english], 3.0, lang="fr", min_coverage=0.33, first_words=0.75).relevant
+    short = "Sur quels terrains ?"  # one word held whole proves little
+    fields = hit("Les terrains de la commune.", 0.3)
+    assert not weigh(short, [fields], 3.0, lang="fr", first_words=0.75).enough
+    # every name of the question, in that passage
+    named = "Comment s'appelle le baromètre pour Le Point et La Croix ?"
+    poll = hit("Le baromètre réalisé pour Le Point s'appelle l'Observatoire.", 2.5)
+    assert not weigh(named, [poll], 3.0, lang="fr", first_words=0.75).relevant
+    both = replace(poll, chunk=replace(poll.chunk, text=poll.chunk.text + " La Croix le publie aussi."))
+    assert weigh(named, [both], 3.0, lang="fr", first_words=0.75).enough
+    assert not weigh(asked, [says, drums], 3.0, lang="fr", min_coverage=0.33, first_words=0.0).enough  # off
+
+
 def test_a_passage_covers_a_question_when_it_holds_a_share_of_its_words_in_its_language():
     asked = "Quel chercheur a nommé l'oxygène en premier ?"  # chercheur, nomm, oxygen, premi
     assert covers(asked, "fr", "Oxygène", "Lavoisier, chercheur, a nommé l'oxygène.", "fr", 0.33)

@@ -221,9 +221,8 @@ def _retrieval(q: Question, preset: str, pipeline: Pipeline, filters: Filters | 
     if preset == "default":  # would the product refuse before asking the model?
         cfg = pipeline.settings.retrieval
         lang = q.lang or detect_question(q.question)
-        evidence = weigh(
-            q.question, hits[: cfg.top_k], cfg.min_relevance, cfg.require_names, lang, None, cfg.min_coverage
-        )
+        words = (cfg.min_coverage, cfg.first_words)
+        evidence = weigh(q.question, hits[: cfg.top_k], cfg.min_relevance, cfg.require_names, lang, None, *words)
         row["scores"].update(gate_scores(q, evidence))
     return row
 
