@@ -28,8 +28,8 @@ Words also stand for vectors in one case (``retrieval.first_words``): the passag
 ranked first, in the question's language, that names every name of the question
 and holds three quarters of its words (at least ``FIRST_WORDS`` of them) is
 relevant if it stands above chance at all. « pourquoi les roseaux sont-ils
-glissés sous les peaux » ranks first the paragraph saying why, 1.6 deviations above
-chance; the passages above 3 are about drums, not reeds.
+glissés sous les peaux » ranks first the paragraph on the mridang's drumheads that
+says why, 1.6 deviations above chance; the passages above 3 are about tanned skin.
 
 In passages of the other language a name may be translated (« Beijing » /
 « Pékin », « Paris Agreement » / « Accord de Paris »): there a name also
