@@ -80,6 +80,31 @@ def test_retrieval_run_all_presets(small_set, tmp_path):
     assert read_results(again / "results.jsonl")[0]["scores"] == rows[0]["scores"]
 
 
+def test_an_undated_corpus_is_asked_on_one_day_the_run_records(small_set, tmp_path, monkeypatch):
+    from datetime import date
+
+    from rag.models import llms
+
+    from conftest import ScriptedLLM
+
+    corpus, questions = small_set
+    undated = tmp_path / "undated.jsonl"
+    arts = [{k: v for k, v in json.loads(line).items() if k != "date"} for line in corpus.read_text().splitlines()]
+    undated.write_text("\n".join(json.dumps(a, ensure_ascii=False) for a in arts))
+    model = ScriptedLLM()
+    monkeypatch.setitem(llms.REGISTRY, "fake", lambda settings: model)
+    settings = _settings(tmp_path)
+    settings.retrieval.reference_date = date(2026, 1, 5)  # the day an undated corpus is asked on, pinned
+    config = EvalConfig(name="day", questions=questions, corpora=[undated], mode="answer", limit=2)
+    summary = json.loads((run(config, settings, tmp_path / "runs") / "summary.json").read_text())
+    assert summary["today"] == "2026-01-05"
+    assert model.calls and all("5 janvier 2026" in call[0].content for call in model.calls)
+    # a dated corpus is asked on its newest article's day
+    dated = EvalConfig(name="dated", questions=questions, corpora=[corpus], mode="answer", limit=1)
+    newest = max(json.loads(line)["date"][:10] for line in corpus.read_text().splitlines())
+    assert json.loads((run(dated, settings, tmp_path / "runs") / "summary.json").read_text())["today"] == newest
+
+
 def _settings(tmp_path):
     from rag.config import load_settings
 

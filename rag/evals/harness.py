@@ -137,7 +137,9 @@ def run_eval(
         articles = [r.article for r in pipeline.store.list_articles(with_text="naive-llamaindex" in config.presets)]
         if not articles:
             raise ConfigError("no corpus given and the index is empty — pass --corpus FILE or add articles first")
-    reference = newest_date(articles)
+    # The day questions are asked on: it is in the instructions, so it is read once (a run may cross midnight) and
+    # recorded. An undated corpus is asked on the run's day unless retrieval.reference_date pins one.
+    reference = newest_date(articles) or pipeline.today()
     filters = Filters(exclude_article_ids=tuple(sorted(hidden))) if hidden else None
     results_path = out / "results.jsonl"
     interrupted = False
@@ -172,7 +174,8 @@ def run_eval(
             interrupted = True
     from rag.evals.report import summarize, write_report
 
-    summary = summarize(results_path, config, settings, timings, interrupted, round(time.perf_counter() - started, 1))
+    wall_s = round(time.perf_counter() - started, 1)
+    summary = summarize(results_path, config, settings, timings, interrupted, wall_s, reference)
     (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
     write_report(out, summary, results_path)
     if cleanup is not None:

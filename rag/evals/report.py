@@ -12,6 +12,8 @@ from rag.evals import metrics
 from rag.evals.metrics import ANSWER_KEYS, RETRIEVAL_KEYS, passed
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from rag.evals.questions import EvalConfig
     from rag.settings import Settings
 
@@ -56,6 +58,7 @@ def summarize(
     timings: dict[str, float],
     interrupted: bool,
     wall_s: float,
+    today: date | None = None,
 ) -> dict[str, Any]:
     rows = read_results(results_path)
     presets: dict[str, dict] = {}
@@ -82,6 +85,7 @@ def summarize(
         "sample": config.sample,
         "unanswerable": config.unanswerable,
         "seed": config.seed,
+        "today": today.isoformat() if today else None,  # the day the questions were asked on
         "interrupted": interrupted,
         "wall_s": wall_s,
         "main_preset": main,
@@ -108,7 +112,10 @@ def write_report(out: Path, summary: dict, results_path: Path) -> Path:
         f"<h1>Evaluation: {html.escape(summary['name'])}</h1>",
         f"<p>mode {html.escape(summary['mode'])} · "
         f"{presets[summary['main_preset']]['n'] if summary['main_preset'] else 0} questions · "
-        f"wall time {summary['wall_s']} s" + (" · <b>interrupted</b>" if summary["interrupted"] else "") + "</p>",
+        f"wall time {summary['wall_s']} s"
+        + (f" · asked on {html.escape(summary['today'])}" if summary.get("today") else "")
+        + (" · <b>interrupted</b>" if summary["interrupted"] else "")
+        + "</p>",
         "<h2>Metrics (95% bootstrap intervals)</h2><table><tr><th>metric</th>"
         + "".join(f"<th>{html.escape(p)}</th>" for p in presets)
         + "</tr>",
