@@ -46,6 +46,9 @@ from rag.text.names import mentions, names
 
 LEADING_MARKERS = re.compile(r"^\s*(?:\[\s*\d+\s*\]\s*)+")
 OPINIONS = 2  # passages the second opinion reads for one sentence, at most
+# Passage sentences tried, closest first, for one the second opinion rejects: the sentence closest to « La première
+# et seule des trois villes assiégées … fut Varna » names the three besieged towns; the next says Varna fell.
+RESTATINGS = 2
 SPARE_SENTENCES = 3  # sentences the model may write beyond max_sentences before it is stopped
 
 
@@ -146,12 +149,15 @@ class Draft:
                 )
         # The passage sentence closest to it in meaning, among the passages asked about, stands for it. For « Pékin a
         # déclaré que la décision des États-Unis de se retirer était un recul », the sentence sharing most of its words
-        # says the leaders discussed that decision; the closest in meaning says what Beijing said of it.
+        # says the leaders discussed that decision; the closest in meaning says what Beijing said of it. When that one
+        # does not address the question, the next closest may (``RESTATINGS``).
         candidates = [Quote(m, *at) for m in asked for at in quotable(self.passages[m - 1].text)]
-        if not candidates:
-            return unsupported
         texts = [self.passages[q.n - 1].text[q.start : q.end] for q in candidates]
-        return self._restated(candidates[self.scorer.nearest(checked.text, texts)]) or unsupported
+        for i in self.scorer.ranked(checked.text, texts)[:RESTATINGS] if candidates else []:
+            said = self._restated(candidates[i])
+            if said is not None:
+                return said
+        return unsupported
 
     def _asked(self, checked: Attributed) -> list[int]:
         """The passages the second opinion reads, in turn, until one states ``checked``: the cited ones, then the
