@@ -150,7 +150,7 @@ class Draft:
         # The passage sentence closest to it in meaning, among the passages asked about, stands for it. For « Pékin a
         # déclaré que la décision des États-Unis de se retirer était un recul », the sentence sharing most of its words
         # says the leaders discussed that decision; the closest in meaning says what Beijing said of it. When that one
-        # does not address the question, the next closest may (``RESTATINGS``).
+        # cannot stand for it (not restatable, shown already, or not addressing the question), the next closest may.
         candidates = [Quote(m, *at) for m in asked for at in quotable(self.passages[m - 1].text)]
         texts = [self.passages[q.n - 1].text[q.start : q.end] for q in candidates]
         for i in self.scorer.ranked(checked.text, texts)[:RESTATINGS] if candidates else []:
