@@ -46,8 +46,8 @@ from rag.text.names import mentions, names
 
 LEADING_MARKERS = re.compile(r"^\s*(?:\[\s*\d+\s*\]\s*)+")
 OPINIONS = 2  # passages the second opinion reads for one sentence, at most
-# Passage sentences tried, closest first, for one the second opinion rejects: the sentence closest to « La première
-# et seule des trois villes assiégées … fut Varna » names the three besieged towns; the next says Varna fell.
+# Passage sentences tried, closest first, for one the second opinion rejects: the sentence closest to « La bataille du
+# 16 août porte le nom de Horatio Gates » names Gates and a battle of 7 October; the next one names Bennington.
 RESTATINGS = 2
 SPARE_SENTENCES = 3  # sentences the model may write beyond max_sentences before it is stopped
 
