@@ -298,8 +298,8 @@ class Pointing(TableScorer):
         start = p.text.index(at)
         return p.start + start, p.start + p.text.index(".", start) + 1
 
-    def ranked(self, sentence, candidates):
-        return [next(i for i, c in enumerate(candidates) if c.startswith(self.at))]
+    def nearest(self, sentence, candidates):
+        return next(i for i, c in enumerate(candidates) if c.startswith(self.at))
 
 
 def test_a_rejected_paraphrase_gives_way_to_the_passage_sentence_it_paraphrases():

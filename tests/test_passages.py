@@ -82,8 +82,8 @@ class TableScorer:
     def highlight(self, sentence, n):
         return None
 
-    def ranked(self, sentence, candidates):
-        return list(range(len(candidates)))
+    def nearest(self, sentence, candidates):
+        return 0
 
 
 def drafted(raw: str, lang: str, passages, scorer) -> Draft:

@@ -3,7 +3,7 @@
 from dataclasses import replace
 
 from test_drafting import Pointing, passage, streamed
-from test_passages import TEXT, TableScorer, chunk
+from test_passages import TEXT, chunk
 
 from rag.answer.drafting import Draft
 from rag.answer.passages import Passage
@@ -98,51 +98,6 @@ def test_a_rejected_paraphrase_is_restated_only_by_a_passage_sentence_that_addre
     elsewhere = draft("Que pense Moscou des sanctions européennes ?")
     assert elsewhere.kept == [] and elsewhere.restated == 0
     assert [a.text for a in elsewhere.left_out] == ["Pékin juge que l'Accord de Paris est un recul."]
-
-
-class Ranking(TableScorer):
-    """Ranks the passage sentences beginning with ``order``'s words, in that order."""
-
-    def __init__(self, table, order):
-        super().__init__(table)
-        self.order = order
-
-    def ranked(self, sentence, candidates):
-        return [next(i for i, c in enumerate(candidates) if c.startswith(a)) for a in self.order]
-
-
-def test_a_rejected_sentence_gives_way_to_the_next_closest_passage_sentence_when_the_closest_does_not_answer():
-    varna = article(
-        "Les Russes assiègent trois villes fortifiées : Choumen, Varna et Silistra. "
-        "Le siège de Varna s'achève par la chute de la ville le 29 septembre. "
-        "Silistra reste la seule ville qui résiste encore.",
-        "Guerre russo-turque de 1828-1829",
-    )
-    question = "Quelle fut la seule des trois villes assiégées à tomber ?"
-
-    def draft(order, answers) -> Draft:
-        d = Draft("fr", [varna], Ranking({"La": 0.9}, order), verify=lambda s, e, lang: False, question=question)
-        d.answers = answers
-        streamed("La seule des trois villes assiégées à tomber fut Varna [1].", d)
-        return d
-
-    asked: list[str] = []
-
-    def says_which_fell(q: str, text: str) -> bool:
-        asked.append(text)
-        return "chute" in text
-
-    # the closest sentence names the three towns and does not say which fell: the next closest does
-    found = draft(["Les Russes", "Le siège", "Silistra"], says_which_fell)
-    assert [a.text for a in found.kept] == [
-        "D'après « Guerre russo-turque de 1828-1829 » : « Le siège de Varna s'achève par la chute de la ville le 29 "
-        "septembre. »"
-    ]
-    assert len(asked) == 2 and asked[0].endswith("Choumen, Varna et Silistra.")
-    # two sentences are tried, no more: a third that would answer is not reached
-    asked.clear()
-    missed = draft(["Les Russes", "Silistra", "Le siège"], says_which_fell)
-    assert missed.kept == [] and len(asked) == 2 and len(missed.left_out) == 1
 
 
 def test_a_quote_that_holds_the_questions_words_but_does_not_answer_it_is_not_shown():

@@ -46,9 +46,6 @@ from rag.text.names import mentions, names
 
 LEADING_MARKERS = re.compile(r"^\s*(?:\[\s*\d+\s*\]\s*)+")
 OPINIONS = 2  # passages the second opinion reads for one sentence, at most
-# Passage sentences tried, closest first, for one the second opinion rejects: the sentence closest to « La bataille du
-# 16 août porte le nom de Horatio Gates » names Gates and a battle of 7 October; the next one names Bennington.
-RESTATINGS = 2
 SPARE_SENTENCES = 3  # sentences the model may write beyond max_sentences before it is stopped
 
 
@@ -149,15 +146,12 @@ class Draft:
                 )
         # The passage sentence closest to it in meaning, among the passages asked about, stands for it. For « Pékin a
         # déclaré que la décision des États-Unis de se retirer était un recul », the sentence sharing most of its words
-        # says the leaders discussed that decision; the closest in meaning says what Beijing said of it. When that one
-        # cannot stand for it (not restatable, shown already, or not addressing the question), the next closest may.
+        # says the leaders discussed that decision; the closest in meaning says what Beijing said of it.
         candidates = [Quote(m, *at) for m in asked for at in quotable(self.passages[m - 1].text)]
+        if not candidates:
+            return unsupported
         texts = [self.passages[q.n - 1].text[q.start : q.end] for q in candidates]
-        for i in self.scorer.ranked(checked.text, texts)[:RESTATINGS] if candidates else []:
-            said = self._restated(candidates[i])
-            if said is not None:
-                return said
-        return unsupported
+        return self._restated(candidates[self.scorer.nearest(checked.text, texts)]) or unsupported
 
     def _asked(self, checked: Attributed) -> list[int]:
         """The passages the second opinion reads, in turn, until one states ``checked``: the cited ones, then the

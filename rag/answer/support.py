@@ -121,11 +121,11 @@ class SupportScorer:
             return 0.0  # a number (amount, year, date) the passage does not contain
         return round(max(self.lexical(sentence, n), self.dense(sentence, n)), 3)
 
-    def ranked(self, sentence: str, candidates: Sequence[str]) -> list[int]:
-        """The indices of the candidates, closest in meaning to ``sentence`` first, both read as passage text (a
-        paraphrase is a passage sentence's like, not an answer to it). A short answer means little alone (« PH1. » is
-        closest to a sentence on another exoplanet): only the candidates holding most of its words are ranked, read
-        with the question."""
+    def nearest(self, sentence: str, candidates: Sequence[str]) -> int:
+        """The index of the candidate closest in meaning to ``sentence``, both read as passage text (a paraphrase
+        is a passage sentence's like, not an answer to it). A short answer means little alone (« PH1. » is closest to
+        a sentence on another exoplanet): it is sought among the candidates holding most of its words, read with the
+        question."""
         pool = list(range(len(candidates)))
         if is_short_answer(sentence, self.TOPIC_MIN_WORDS):
             words = set(analyze(sentence, self.lang))
@@ -134,7 +134,7 @@ class SupportScorer:
                 pool = [i for i, h in enumerate(held) if h == max(held)]
                 sentence = f"{self._question_text} {sentence}".strip()
         vectors = self._as_passages([sentence, *candidates])
-        return sorted(pool, key=lambda i: -float(vectors[i + 1] @ vectors[0]))
+        return max(pool, key=lambda i: float(vectors[i + 1] @ vectors[0]))
 
     def _as_passages(self, texts: Sequence[str]) -> np.ndarray:
         """``texts`` embedded as passage text, each once per scorer."""
