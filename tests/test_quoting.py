@@ -41,6 +41,17 @@ def test_a_sentence_must_hold_a_word_the_question_asks_about_besides_its_article
     assert addresses("Qui est Pierre Du Bosc ?", "fr", p, first)
 
 
+def test_a_sentence_that_holds_the_questions_words_but_not_the_time_it_asks_for_does_not_address_it():
+    p = article(DU_BOSC.replace("En 1664, Du Bosc", "Du Bosc"), "Pierre Du Bosc")
+    said = span(p, "Du Bosc est autorisé à rentrer en Normandie.")
+    assert addresses("Du Bosc est-il autorisé à rentrer en Normandie ?", "fr", p, said)
+    assert not addresses("Quand Du Bosc sera-t-il autorisé à rentrer en Normandie ?", "fr", p, said)
+    assert not addresses("En quelle année Du Bosc rentre-t-il en Normandie ?", "fr", p, said)
+    # nor is it chosen as the quote
+    asked = "Quand Du Bosc sera-t-il autorisé à rentrer en Normandie ?"
+    assert best_quote(asked, "fr", [p], [9.0], HashingEmbedder(), 6.0) is None
+
+
 def test_a_sentence_speaks_of_its_sections_title_and_a_translation_is_judged_in_the_answers_language():
     p = article(TEXT, "Coopération: échange entre Vladimir Poutine et Xi Jinping")
     withdrawal, tensions = (
@@ -127,16 +138,16 @@ def test_a_quote_that_holds_the_questions_words_but_does_not_answer_it_is_not_sh
     # and under its article's title when neither it nor its section names any of the question's names
     llm = ScriptedLLM("Yes.")
     factory = article(
-        "L'Oréal a inauguré son usine. Elle produira 200 millions de produits. L'usine emploie 800 personnes.",
+        "L'Oréal a inauguré son usine en 2012. Elle produira 200 millions de produits. L'usine emploie 800 personnes.",
         "Indonésie : L'Oréal ouvre sa plus grande usine au monde",
     )
     question = "Combien de personnes emploie l'usine inaugurée par L'Oréal en Indonésie ?"
     d = Draft("fr", [factory], Pointing({}, "L'usine"), question=question, answers=Verifier(llm, "fr").answers)
     assert d.addresses(Quote(1, *span(factory, "L'usine emploie 800 personnes.")))
-    assert d.addresses(Quote(1, *span(factory, "L'Oréal a inauguré son usine.")))
+    assert d.addresses(Quote(1, *span(factory, "L'Oréal a inauguré son usine en 2012.")))
     assert [call[-1].content.split('"')[1] for call in llm.calls] == [
         "Indonésie : L'Oréal ouvre sa plus grande usine au monde. L'usine emploie 800 personnes.",
-        "L'Oréal a inauguré son usine.",
+        "L'Oréal a inauguré son usine en 2012.",
     ]
     # a sentence without the question's words is rejected before the model is asked
     llm = ScriptedLLM("Yes.")

@@ -1,0 +1,92 @@
+"""What kind of thing a question asks for, when its words say so, and whether a sentence gives that kind. Pure.
+
+« Quand est construite la première usine ? » asks for a time: a sentence on
+the factory that gives no date, no period and no event to date it by does not
+answer it, however close its words. « En quelle année … » asks for a year,
+« Combien … » and "How many …" for a number. Questions of other kinds (who,
+what, why) are not read here: ``kind`` is None for them, and every sentence
+fits.
+
+Only the interrogative forms that cannot be read otherwise are taken: « quand »
+and "when" open the question (or follow « depuis », « jusqu'à », "since",
+"until"), since "Who was the leader when the Franks entered…" asks for a
+person. « À quelle époque » and "in what period" are left out: « au Moyen Âge »
+and "the Baroque" answer them with no time word.
+
+``fits`` is lenient on purpose: a time is a year, a date, a month or a day, or
+a phrase that places it (« deux ans plus tard », « lors de la bataille de
+Ball's Bluff », « quand la France redevient royaliste », "soon"); a number is
+digits or a number word. It turns down only sentences that give nothing of the
+kind.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+Kind = Literal["time", "year", "number"]
+
+_YEAR_ASKED = re.compile(r"\b(?:en|dans|de)\s+quelle\s+année\b|\bquelle\s+année\b|\b(?:what|which)\s+year\b", re.I)
+_TIME_ASKED = re.compile(
+    r"^\W*(?:(?:depuis|jusqu'?\s*à|jusqu’à|à\s+partir\s+de|de)\s+)?quand\b"
+    r"|\bà\s+quelle\s+date\b|\bquel\s+jour\b|\ben\s+quel\s+(?:siècle|mois)\b"
+    r"|^\W*(?:(?:since|until|till|from)\s+)?when\b"
+    r"|\b(?:what|which)\s+(?:date|day|month|century|decade)\b"
+    r"|\bcombien\s+de\s+temps\b|\bhow\s+long\b",  # a duration: « la décennie », "well into the nineteenth century"
+    re.I,
+)
+_NUMBER_ASKED = re.compile(r"\bcombien\b|\bquel\s+âge\b|\bhow\s+(?:many|old)\b", re.I)
+
+_MONTHS = (
+    "janvier février fevrier mars avril mai juin juillet août aout septembre octobre novembre décembre decembre "
+    "january february march april may june july august september october november december"
+).split()
+_DAYS = "lundi mardi mercredi jeudi vendredi samedi dimanche monday tuesday wednesday thursday friday saturday sunday"
+_TIME_WORDS = (
+    # units and eras
+    "an ans année années mois semaine semaines jour jours heure heures siècle siècles décennie décennies époque "
+    "year years month months week weeks day days hour hours century centuries decade decades era "
+    # words that place a time, or date it by an event
+    "hier aujourd demain autrefois jadis naguère bientôt désormais alors puis ensuite lors pendant durant depuis "
+    "jusqu jusque avant après dès lorsque lorsqu quand moment début fin démarrage lancement prochain prochaine "
+    "suivant suivante suivants suivantes dernier dernière précédent précédente tard tôt "
+    "yesterday today tomorrow soon then later earlier ago during since until till before after when while once "
+    "beginning start end next last following previous early late"
+).split()
+_NUMBER_WORDS = (
+    "deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze quinze seize vingt trente quarante "
+    "cinquante soixante cent cents mille million millions milliard milliards dizaine dizaines douzaine centaine "
+    "centaines vingtaine vingtaines trentaine quarantaine cinquantaine millier milliers moitié tiers quart "
+    "aucun aucune zéro "
+    "two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen "
+    "eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred hundreds thousand thousands "
+    "million millions billion billions dozen dozens half third quarter none zero"
+).split()
+_TIME = frozenset([*_MONTHS, *_DAYS.split(), *_TIME_WORDS])
+_NUMBERS = frozenset(_NUMBER_WORDS)
+_ROMAN_CENTURY = re.compile(r"\b[IVX]+(?:e|er|ème)\s+(?:siècle|millénaire)|\b[IVX]{2,5}(?:e|ème)\b")  # « au XIXe »
+
+
+def kind(question: str) -> Kind | None:
+    """The kind of answer ``question`` asks for, when its interrogative words tell (None otherwise)."""
+    if _YEAR_ASKED.search(question):
+        return "year"
+    if _TIME_ASKED.search(question):
+        return "time"
+    if _NUMBER_ASKED.search(question):
+        return "number"
+    return None
+
+
+def fits(asked: Kind | None, text: str) -> bool:
+    """Whether ``text`` gives something of the kind ``asked`` for (always, when no kind is asked)."""
+    if asked is None:
+        return True
+    words = {w.lower() for w in re.findall(r"[^\W\d_]+", text)}
+    has_digits = re.search(r"\d", text) is not None
+    if asked == "number":
+        return has_digits or not words.isdisjoint(_NUMBERS)
+    if asked == "year":
+        return re.search(r"\b\d{2,4}\b", text) is not None or _ROMAN_CENTURY.search(text) is not None
+    return has_digits or _ROMAN_CENTURY.search(text) is not None or not words.isdisjoint(_TIME)

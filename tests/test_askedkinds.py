@@ -1,0 +1,63 @@
+"""A question that asks for a time, a year or a number is answered only by a sentence that gives one."""
+
+import pytest
+
+from rag.text.askedkinds import fits, kind
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Quand est construite la première usine ?", "time"),
+        ("Depuis quand la bourse de Brême a-t-elle adopté le programme ?", "time"),
+        ("Jusqu'à quand les Américains doivent-ils reporter l'envoi d'aide ?", "time"),
+        ("À quelle date de 2012 le Minitel devait-il cesser de fonctionner ?", "time"),
+        ("Combien de temps Demeillez entraîne-t-il le CORT ?", "time"),
+        ("When did the Normans conquer England?", "time"),
+        ("How long did Huguenots keep French names?", "time"),
+        ("En quelle année fut couronné le roi zoulou ?", "year"),
+        ("Le roi zoulou fut couronné en quelle année ?", "year"),
+        ("In what year was the treaty signed?", "year"),
+        ("Combien de prisonniers ont échappé au massacre ?", "number"),
+        ("How many people does the factory employ?", "number"),
+        ("Quel âge avait-il ?", "number"),
+        # « quand » and "when" inside the question do not ask for a time
+        ("Who was the leader when the Franks entered the Euphrates valley?", None),
+        ("Que fait le roi quand la guerre éclate ?", None),
+        ("À quelle époque appartient la Nouvelle Bourse ?", None),  # « néo-gothique » answers it
+        ("Pourquoi la Chine est-elle importante pour la Russie ?", None),
+    ],
+)
+def test_the_kind_asked_is_read_from_unambiguous_interrogative_words(question, expected):
+    assert kind(question) == expected
+
+
+def test_a_time_is_a_date_a_period_or_a_phrase_that_places_it():
+    for sentence in (
+        "Une 3e Ordonnance a été publiée en 1849.",
+        "Au XVIe siècle, la ville s'agrandit.",
+        "Il rouvre ses portes deux ans plus tard.",
+        "Baker meurt lors de la bataille de Ball's Bluff.",
+        "La dette est dépréciée quand la France redevient royaliste.",
+        "The volcano may erupt again at any moment, scientists said soon after.",
+    ):
+        assert fits("time", sentence), sentence
+    assert not fits("time", "La première usine emploie des ouvriers de la région.")
+    assert not fits("time", "Mais il va devoir s'agrandir pour accueillir un flot continu de nouveaux déportés.")
+
+
+def test_a_year_needs_a_year_and_a_number_needs_a_number():
+    assert fits("year", "Le roi fut couronné en 1872 à Ulundi.")
+    assert fits("year", "Au XIXe siècle, la ville s'agrandit.")
+    assert not fits("year", "Le roi fut couronné peu après la mort de son père.")
+    for sentence in (
+        "L'usine emploie 800 personnes.",
+        "Il compte une vingtaine de membres.",
+        "None of the treaties did.",
+    ):
+        assert fits("number", sentence), sentence
+    assert not fits("number", "Les prisonniers furent libérés par les troupes alliées.")
+
+
+def test_a_question_of_no_kind_is_fitted_by_any_sentence():
+    assert fits(None, "Les prisonniers furent libérés par les troupes alliées.")
