@@ -25,6 +25,8 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from rag.text.dates import month_names
+
 Kind = Literal["time", "year", "number"]
 
 _YEAR_ASKED = re.compile(r"\b(?:en|dans|de)\s+quelle\s+année\b|\bquelle\s+année\b|\b(?:what|which)\s+year\b", re.I)
@@ -38,10 +40,7 @@ _TIME_ASKED = re.compile(
 )
 _NUMBER_ASKED = re.compile(r"\bcombien\b|\bquel\s+âge\b|\bhow\s+(?:many|old)\b", re.I)
 
-_MONTHS = (
-    "janvier février fevrier mars avril mai juin juillet août aout septembre octobre novembre décembre decembre "
-    "january february march april may june july august september october november december"
-).split()
+_MONTHS = {m.lower() for lang in ("fr", "en") for m in month_names(lang)} | {"fevrier", "aout", "decembre"}
 _DAYS = "lundi mardi mercredi jeudi vendredi samedi dimanche monday tuesday wednesday thursday friday saturday sunday"
 _TIME_WORDS = (
     # units and eras
