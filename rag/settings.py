@@ -150,7 +150,7 @@ class IngestSettings(_Section):
 
 
 class RetrievalSettings(_Section):
-    top_k: int = Field(4, ge=1, le=50, description="Passages given to the model")
+    top_k: int = Field(2, ge=1, le=50, description="Passages given to the model")
     dense_k: int = Field(40, ge=1, le=1000, description="Candidates from the dense (Chroma) retriever")
     bm25_k: int = Field(40, ge=1, le=1000, description="Candidates from the BM25 retriever")
     fusion: Literal["zscore", "rrf"] = Field(
