@@ -304,7 +304,7 @@ def test_with_no_supported_sentence_a_strongly_relevant_passage_is_quoted(fake_s
 def test_the_model_is_stopped_once_the_answer_is_full(fake_settings):
     from conftest import ScriptedLLM
 
-    llm = ScriptedLLM(" ".join("La Chine achète du gaz russe depuis 2022 [1]." for _ in range(2)) + " Fin " * 200)
+    llm = ScriptedLLM(" ".join("La Chine achète du pétrole et du gaz russes [1]." for _ in range(2)) + " Fin " * 200)
     p = build(answering(fake_settings, max_sentences=1), llm=llm)
     p.add([SEED])
     answer = p.ask("Pourquoi la Chine achète-t-elle du gaz à la Russie ?")
