@@ -43,6 +43,7 @@ def test_a_time_is_a_date_a_period_or_a_phrase_that_places_it():
     ):
         assert fits("time", sentence), sentence
     assert not fits("time", "La première usine emploie des ouvriers de la région.")
+    assert not fits("time", "The first factory is an old brick building.")  # "an" is an article, not a year
     assert not fits("time", "Mais il va devoir s'agrandir pour accueillir un flot continu de nouveaux déportés.")
 
 

@@ -43,8 +43,8 @@ _NUMBER_ASKED = re.compile(r"\bcombien\b|\bquel\s+âge\b|\bhow\s+(?:many|old)\b"
 _MONTHS = {m.lower() for lang in ("fr", "en") for m in month_names(lang)} | {"fevrier", "aout", "decembre"}
 _DAYS = "lundi mardi mercredi jeudi vendredi samedi dimanche monday tuesday wednesday thursday friday saturday sunday"
 _TIME_WORDS = (
-    # units and eras
-    "an ans année années mois semaine semaines jour jours heure heures siècle siècles décennie décennies époque "
+    # units and eras (not « an »: in English it is an article; « un an » is dated by « plus tard », « après »…)
+    "ans année années mois semaine semaines jour jours heure heures siècle siècles décennie décennies époque "
     "year years month months week weeks day days hour hours century centuries decade decades era "
     # words that place a time, or date it by an event
     "hier aujourd demain autrefois jadis naguère bientôt désormais alors puis ensuite lors pendant durant depuis "
