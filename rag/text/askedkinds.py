@@ -29,7 +29,7 @@ from rag.text.dates import month_names
 
 Kind = Literal["time", "year", "number"]
 
-_YEAR_ASKED = re.compile(r"\b(?:en|dans|de)\s+quelle\s+année\b|\bquelle\s+année\b|\b(?:what|which)\s+year\b", re.I)
+_YEAR_ASKED = re.compile(r"\bquelle\s+année\b|\b(?:what|which)\s+year\b", re.I)
 _TIME_ASKED = re.compile(
     r"^\W*(?:(?:depuis|jusqu'?\s*à|jusqu’à|à\s+partir\s+de|de)\s+)?quand\b"
     r"|\bà\s+quelle\s+date\b|\bquel\s+jour\b|\ben\s+quel\s+(?:siècle|mois)\b"
@@ -41,11 +41,11 @@ _TIME_ASKED = re.compile(
 _NUMBER_ASKED = re.compile(r"\bcombien\b|\bquel\s+âge\b|\bhow\s+(?:many|old)\b", re.I)
 
 _MONTHS = {m.lower() for lang in ("fr", "en") for m in month_names(lang)} | {"fevrier", "aout", "decembre"}
-_DAYS = "lundi mardi mercredi jeudi vendredi samedi dimanche monday tuesday wednesday thursday friday saturday sunday"
 _TIME_WORDS = (
     # units and eras (not « an »: in English it is an article; « un an » is dated by « plus tard », « après »…)
     "ans année années mois semaine semaines jour jours heure heures siècle siècles décennie décennies époque "
     "year years month months week weeks day days hour hours century centuries decade decades era "
+    "lundi mardi mercredi jeudi vendredi samedi dimanche monday tuesday wednesday thursday friday saturday sunday "
     # words that place a time, or date it by an event
     "hier aujourd demain autrefois jadis naguère bientôt désormais alors puis ensuite lors pendant durant depuis "
     "jusqu jusque avant après dès lorsque lorsqu quand moment début fin démarrage lancement prochain prochaine "
@@ -62,7 +62,7 @@ _NUMBER_WORDS = (
     "eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred hundreds thousand thousands "
     "million millions billion billions dozen dozens half third quarter none zero"
 ).split()
-_TIME = frozenset([*_MONTHS, *_DAYS.split(), *_TIME_WORDS])
+_TIME = frozenset([*_MONTHS, *_TIME_WORDS])
 _NUMBERS = frozenset(_NUMBER_WORDS)
 _ROMAN_CENTURY = re.compile(r"\b[IVX]+(?:e|er|ème)\s+(?:siècle|millénaire)|\b[IVX]{2,5}(?:e|ème)\b")  # « au XIXe »
 
