@@ -532,3 +532,63 @@ def test_a_rejected_short_answer_gives_way_to_a_passage_sentence_holding_it(tmp_
     question = "Quel nom a été donné à l'exoplanète découverte en octobre 2012 dans un système à quatre étoiles ?"
     draft, shown = restated(tmp_path, article["text"], article["title"], question, "PH1 [1].")
     assert draft.restated == 1 and len(shown) == 1 and "Baptisée « PH1 »" in shown[0]
+
+
+@pytest.mark.parametrize(
+    "sentence, copied",
+    [
+        ("Pékin a exprimé sa préoccupation [1].", "Pékin a exprimé sa préoccupation."),  # word for word
+        ("Pékin a exprimé sa vive préoccupation.", "Pékin a exprimé sa préoccupation."),  # one word added of five
+        ("Les dirigeants ont abordé le climat.", "Les dirigeants ont abordé le climat."),
+        ("Pékin se dit inquiet du retrait [1].", None),  # the model's own words
+        ("Les dirigeants ont abordé le climat et la Chine a critiqué le retrait.", None),  # two sentences joined
+    ],
+)
+def test_a_sentence_copied_from_one_passage_sentence_is_told_from_the_models_own(sentence, copied):
+    from rag.answer.shape import copied_sentence
+
+    text = passage().text
+    span = copied_sentence(sentence, text)
+    assert (text[span[0] : span[1]] if span else None) == copied
+
+
+def test_a_first_sentence_copied_from_a_passage_is_shown_only_when_it_answers_the_question():
+    question = "Qu'a dit Pékin de l'accord de Paris ?"
+    asked = []
+
+    def draft(verdict: bool) -> Draft:
+        def answers(q, text):
+            asked.append((q, text))
+            return verdict
+
+        return Draft(
+            "fr", [passage()], scorer(Les=0.9, Pékin=0.9, La=0.9), verify=lambda s, e, lang: True,
+            question=question, answers=answers,
+        )  # fmt: skip
+
+    said = "Les dirigeants ont abordé le climat [1]. La Chine juge le retrait regrettable [1]."
+    beside = draft(False)
+    streamed(said, beside)
+    # the copy is true and beside the question: dropped, not left out as unsupported; a sentence of the model's own
+    # words that follows is not asked
+    assert asked == [(question, "Les dirigeants ont abordé le climat.")]
+    assert [a.text for a in beside.kept] == ["La Chine juge le retrait regrettable."] and beside.left_out == []
+    assert beside.beside == [Quote(1, *span_of("Les dirigeants ont abordé le climat."))]
+    answering = draft(True)
+    streamed(said + " Pékin a exprimé sa préoccupation [1].", answering)
+    # once a sentence is shown, the copies after it add to it and are not asked
+    assert [a.text for a in answering.kept] == [
+        "Les dirigeants ont abordé le climat.",
+        "La Chine juge le retrait regrettable.",
+        "Pékin a exprimé sa préoccupation.",
+    ]
+    assert len(asked) == 2 and answering.beside == []
+    # a draft of copies beside the question failed: the quote, else a refusal, stands for it
+    alone = draft(False)
+    streamed("Les dirigeants ont abordé le climat [1].", alone)
+    assert alone.failed and not alone.kept and not finish(alone).citations
+
+
+def span_of(sentence: str) -> tuple[int, int]:
+    start = passage().text.index(sentence)
+    return start, start + len(sentence)

@@ -34,7 +34,7 @@ from rag.answer.citations import (
 from rag.answer.passages import Passage
 from rag.answer.quoting import Quote, addresses, article_title, heading, quotable, quote_text
 from rag.answer.shape import (
-    copies_a_sentence,
+    copied_sentence,
     copies_example,
     is_closed,
     is_refusal,
@@ -66,7 +66,7 @@ class Draft:
     drifted: bool = False  # the first sentence is not in the question's language
     cut: bool = False  # the last sentence was cut by the length limit
     copied: int = 0  # sentences that only restate the instructions' example
-    beside: int = 0  # first sentences copied from a passage that do not answer the question
+    beside: list[Quote] = field(default_factory=list)  # passage sentences copied first, beside the question
     # A second opinion: (sentence, passage extract, the extract's language) -> the extract states it.
     verify: Callable[[str, str, str], bool] | None = None
     # The passage's sentence said in the answer's language, checked (None when the translation does not pass).
@@ -96,7 +96,7 @@ class Draft:
 
     @property
     def full(self) -> bool:
-        tried = len(self.kept) + len(self.left_out) + self.refusals + self.beside
+        tried = len(self.kept) + len(self.left_out) + self.refusals + len(self.beside)
         return (
             self.drifted
             or self.echoed
@@ -196,12 +196,16 @@ class Draft:
         """Whether the answer's first sentence, when it is copied from a sentence of the passage it cites, answers the
         question in the second opinion's view, read alone as the reader reads it. A copy is a quote, and is asked what
         a quote is asked: « Pékin entend également jouer un rôle de leader dans la transition énergétique… » is true,
-        and does not say what Beijing said of the Paris Agreement."""
+        and does not say what Beijing said of the Paris Agreement. The sentence it copies is then not quoted either.
+        """
         if self.kept or self.answers is None or not self.question:
             return True
-        if not copies_a_sentence(checked.text, self.passages[checked.citations[0] - 1].text):
+        n = checked.citations[0]
+        span = copied_sentence(checked.text, self.passages[n - 1].text)
+        if span is None or self.answers(self.question, strip_markers(checked.text)):
             return True
-        return self.answers(self.question, strip_markers(checked.text))
+        self.beside.append(Quote(n, *span))
+        return False
 
     def addresses(self, quote: Quote, translation: str | None = None) -> bool:
         """Whether ``quote`` (its ``translation`` when there is one) holds a word the question asks about, and
@@ -256,7 +260,6 @@ class Draft:
         restated = self.restated
         checked = self._second_look(checked)
         if checked.supported and self.restated == restated and not self._answers_question(checked):
-            self.beside += 1
             return None
         if checked.supported:
             self.kept.append(checked)

@@ -174,13 +174,13 @@ def _plain_words(text: str) -> list[str]:
     return re.findall(r"\w+", strip_markers(text).casefold())
 
 
-def copies_a_sentence(sentence: str, text: str) -> bool:
-    """Whether ``sentence`` is taken from one sentence of ``text``: ``COPY_SHARE`` of its words are found there in
-    their order (« Pékin entend également jouer un rôle de leader… » out of « Pékin, qui est déjà le plus grand
-    émetteur de gaz à effet de serre, entend également jouer un rôle de leader… »)."""
+def copied_sentence(sentence: str, text: str) -> tuple[int, int] | None:
+    """The span of the sentence of ``text`` that ``sentence`` is taken from: ``COPY_SHARE`` of its words are found
+    there in their order (« Pékin entend également jouer un rôle de leader… » out of « Pékin, qui est déjà le plus
+    grand émetteur de gaz à effet de serre, entend également jouer un rôle de leader… »). None when there is none."""
     said = _plain_words(sentence)
     for start, end in split_sentences(text) if said else ():
         matcher = difflib.SequenceMatcher(None, said, _plain_words(text[start:end]), autojunk=False)
         if sum(block.size for block in matcher.get_matching_blocks()) >= COPY_SHARE * len(said):
-            return True
-    return False
+            return start, end
+    return None
