@@ -5,9 +5,7 @@ copied scaffolding is removed, and it is kept only when a passage supports it.
 Sentences no passage supports are left out (and counted); sentences saying the
 passages do not tell, copies of the instructions' example, repeats and a final
 fragment cut by the length limit are dropped, and so is a sentence resting only on
-a passage sentence the answer quotes already. A first sentence copied from a passage is a quote, and is
-asked what a quote is asked: whether it answers the question (a true sentence beside the question is dropped,
-and the draft failed). Once ``max_sentences`` sentences
+a passage sentence the answer quotes already. Once ``max_sentences`` sentences
 are kept the draft is full and generation can stop; so it is when the first
 sentence drifts from the question's language or echoes the example (the model
 is then asked again).
@@ -29,12 +27,10 @@ from rag.answer.citations import (
     keep_valid_markers,
     marker_numbers,
     sentences_with_markers,
-    strip_markers,
 )
 from rag.answer.passages import Passage
 from rag.answer.quoting import Quote, addresses, article_title, heading, quotable, quote_text
 from rag.answer.shape import (
-    copied_sentence,
     copies_example,
     is_closed,
     is_refusal,
@@ -66,7 +62,6 @@ class Draft:
     drifted: bool = False  # the first sentence is not in the question's language
     cut: bool = False  # the last sentence was cut by the length limit
     copied: int = 0  # sentences that only restate the instructions' example
-    beside: list[Quote] = field(default_factory=list)  # passage sentences copied first, beside the question
     # A second opinion: (sentence, passage extract, the extract's language) -> the extract states it.
     verify: Callable[[str, str, str], bool] | None = None
     # The passage's sentence said in the answer's language, checked (None when the translation does not pass).
@@ -82,7 +77,7 @@ class Draft:
     @property
     def failed(self) -> bool:
         """The model wrote no sentence that can be shown, and did not say that the passages do not tell."""
-        return not self.kept and bool(self.left_out or self.cut or self.copied or self.beside)
+        return not self.kept and bool(self.left_out or self.cut or self.copied)
 
     @property
     def echoed(self) -> bool:
@@ -96,7 +91,7 @@ class Draft:
 
     @property
     def full(self) -> bool:
-        tried = len(self.kept) + len(self.left_out) + self.refusals + len(self.beside)
+        tried = len(self.kept) + len(self.left_out) + self.refusals
         return (
             self.drifted
             or self.echoed
@@ -192,21 +187,6 @@ class Draft:
         spans = [(n, self.scorer.highlight(checked.text, n)) for n in checked.citations]
         return all(span is not None and (n, *span) in self._quoted for n, span in spans)
 
-    def _answers_question(self, checked: Attributed) -> bool:
-        """Whether the answer's first sentence, when it is copied from a sentence of the passage it cites, answers the
-        question in the second opinion's view, read alone as the reader reads it. A copy is a quote, and is asked what
-        a quote is asked: « Pékin entend également jouer un rôle de leader dans la transition énergétique… » is true,
-        and does not say what Beijing said of the Paris Agreement. The sentence it copies is then not quoted either.
-        """
-        if self.kept or self.answers is None or not self.question:
-            return True
-        n = checked.citations[0]
-        span = copied_sentence(checked.text, self.passages[n - 1].text)
-        if span is None or self.answers(self.question, strip_markers(checked.text)):
-            return True
-        self.beside.append(Quote(n, *span))
-        return False
-
     def addresses(self, quote: Quote, translation: str | None = None) -> bool:
         """Whether ``quote`` (its ``translation`` when there is one) holds a word the question asks about, and
         answers it in the second opinion's view when there is one."""
@@ -257,10 +237,7 @@ class Draft:
         (checked,) = attribute([SentenceCitations(text, cited)], len(self.passages), self.scorer)
         if checked.supported and self._restates_quote(checked):
             return None
-        restated = self.restated
         checked = self._second_look(checked)
-        if checked.supported and self.restated == restated and not self._answers_question(checked):
-            return None
         if checked.supported:
             self.kept.append(checked)
             return checked

@@ -14,7 +14,7 @@ sera-t-il autorisé à rentrer en Normandie ? » and does not answer it.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -50,14 +50,12 @@ def best_quote(
     embedder: Embedder,
     min_relevance: float,
     min_share: float = 0.0,
-    exclude: Collection[Quote] = (),
 ) -> Quote | None:
     """The sentence of a strongly relevant passage most similar to ``question`` among those that address it; failing
     one, among the sentences of the other passages with a relevance that hold ``min_share`` of the question's words
     under their titles (a passage less far above chance, a sentence that says most of what is asked: « la mère du
     compositeur était nièce du pape Pie IV » for « De qui Pie IV est-il l'oncle ? »). None when no sentence
-    qualifies, or only those in ``exclude`` (sentences already judged beside the question). A sentence in another
-    language than ``lang`` is judged once translated, and only from a strongly
+    qualifies. A sentence in another language than ``lang`` is judged once translated, and only from a strongly
     relevant passage (its words differ from the question's)."""
     strong = [score is not None and score >= min_relevance for score in relevance]
     candidates = _addressing(question, lang, passages, strong)
@@ -66,7 +64,6 @@ def best_quote(
         candidates = [
             q for q in _addressing(question, lang, passages, near) if _holds(question, lang, passages, q, min_share)
         ]
-    candidates = [q for q in candidates if q not in exclude]
     if not candidates:
         return None
     qvec = embedder.embed_queries([question])[0]

@@ -9,7 +9,6 @@ the length limit and is never shown.
 
 from __future__ import annotations
 
-import difflib
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -20,7 +19,6 @@ from rag.answer.prompting import example_answer
 from rag.text.analysis import analyze
 from rag.text.dates import month_names
 from rag.text.language import detect_answer
-from rag.text.sentences import split_sentences
 
 LONG_TITLE_WORDS = 5  # a title this long at the start of a sentence is a copied header
 MIN_WORDS = 3  # fewer words left once scaffolding is removed: what is left of it, not a sentence
@@ -82,7 +80,6 @@ def same_text(a: str, b: str) -> bool:
 MIN_DRIFT_CHARS = 20  # shorter answers are too short to tell their language
 MIN_OWN_CHARS = 10  # of its own words beside the sources' names ("is a" reads as French)
 QUOTE_WORDS = 6  # a quotation this long is a copied passage, not a quoted term
-COPY_SHARE = 0.8  # of a sentence's words, found in their order in one passage sentence: a copy of it
 _QUOTED = re.compile(r"«\s*([^»]+?)\s*»|“([^”]+)”|\"([^\"]+)\"")
 # Phrases by which a model says the passages do not hold the answer.
 _REFUSAL = re.compile(
@@ -168,19 +165,3 @@ def language_drifted(text: str, lang: str, names: frozenset[str] = frozenset()) 
     own = _WORD.sub(lambda w: "" if w[0][0].isupper() and w[0].casefold() in names else w[0], plain)
     own = " ".join(own.split())
     return len(plain) >= MIN_DRIFT_CHARS and len(own) >= MIN_OWN_CHARS and detect_answer(own) != lang
-
-
-def _plain_words(text: str) -> list[str]:
-    return re.findall(r"\w+", strip_markers(text).casefold())
-
-
-def copied_sentence(sentence: str, text: str) -> tuple[int, int] | None:
-    """The span of the sentence of ``text`` that ``sentence`` is taken from: ``COPY_SHARE`` of its words are found
-    there in their order (« Pékin entend également jouer un rôle de leader… » out of « Pékin, qui est déjà le plus
-    grand émetteur de gaz à effet de serre, entend également jouer un rôle de leader… »). None when there is none."""
-    said = _plain_words(sentence)
-    for start, end in split_sentences(text) if said else ():
-        matcher = difflib.SequenceMatcher(None, said, _plain_words(text[start:end]), autojunk=False)
-        if sum(block.size for block in matcher.get_matching_blocks()) >= COPY_SHARE * len(said):
-            return start, end
-    return None
