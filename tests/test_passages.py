@@ -42,12 +42,23 @@ def test_runs_of_short_lines_are_a_list_not_titles():
 
 def test_a_title_that_scores_best_brings_the_section_it_announces():
     # sentences: 0 transports, 1 title, 2 climat, 3 critiqué, 4 préoccupation, 5 second title, 6 tensions
-    passage = focus(chunk(), [0.5, 0.9, 0.6, 0.4, 0.45, 0.3, 0.2], words, 25)
+    passage = focus(chunk(), [0.5, 0.9, 0.6, 0.4, 0.45, 0.3, 0.2], words, 14)
     assert passage.text == (
         "La Chine et le retrait des États-Unis de l'Accord de Paris\n\n"
         "Les dirigeants ont abordé le climat. Ce retrait a été critiqué par la Chine."
     )
     assert TEXT[passage.start - 100 : passage.end - 100] == passage.text
+
+
+def test_the_title_a_passage_starts_at_is_not_counted_so_it_never_takes_a_sentences_place():
+    # the three sentences under the title fill the budget (6 + 8 + 5 words); the 11 words of the title come beside
+    best_is_climat = [0.1, 0.2, 0.9, 0.5, 0.4, 0.1, 0.1]
+    for scores in (best_is_climat, [0.5, 0.9, 0.6, 0.4, 0.45, 0.3, 0.2]):
+        assert focus(chunk(), scores, words, 19).text == (
+            "La Chine et le retrait des États-Unis de l'Accord de Paris\n\n"
+            "Les dirigeants ont abordé le climat. Ce retrait a été critiqué par la Chine. "
+            "Pékin a exprimé sa préoccupation."
+        )
 
 
 def test_the_passage_may_start_at_its_title_but_never_runs_into_the_next_section():

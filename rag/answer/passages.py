@@ -52,12 +52,16 @@ def section_starts(text: str, spans: Sequence[tuple[int, int]]) -> list[bool]:
 
 
 def focus(chunk: Chunk, sentence_scores: Sequence[float], count_tokens, max_tokens: int) -> Passage:
-    """The best-scoring sentence of ``chunk`` and its neighbours, within ``max_tokens``.
+    """The best-scoring sentence of ``chunk`` and its neighbours, within ``max_tokens`` beside the section title.
 
     Sentences are kept whole and in order, so the passage is an exact span of
     the article that a citation can point to. The passage stays within one
     section: it may start at a section title, never run past one, and a best
-    sentence that is itself a title brings the text it announces.
+    sentence that is itself a title brings the text it announces. The title a
+    passage starts at is a short line that names what its sentences speak of; it
+    is not counted, so it never takes the place of a sentence (« Pékin a exprimé
+    sa préoccupation… » after « La Chine et le retrait des États-Unis de l'Accord
+    de Paris » and the two sentences under it).
     """
     spans = split_sentences(chunk.text)
     if not spans or count_tokens(chunk.text) <= max_tokens:
@@ -65,7 +69,7 @@ def focus(chunk: Chunk, sentence_scores: Sequence[float], count_tokens, max_toke
     titles = section_starts(chunk.text, spans)
     best = max(range(len(spans)), key=lambda i: sentence_scores[i])
     lo = hi = best
-    used = count_tokens(chunk.text[spans[best][0] : spans[best][1]])
+    used = 0 if titles[best] else count_tokens(chunk.text[spans[best][0] : spans[best][1]])
     while True:
         grown = False
         for candidate in (hi + 1, lo - 1):  # prefer what follows the best sentence
@@ -73,7 +77,7 @@ def focus(chunk: Chunk, sentence_scores: Sequence[float], count_tokens, max_toke
                 continue
             if (candidate > hi and titles[candidate]) or (candidate < lo and titles[lo]):
                 continue  # the next section begins there, or this one began at lo
-            cost = count_tokens(chunk.text[spans[candidate][0] : spans[candidate][1]])
+            cost = 0 if titles[candidate] else count_tokens(chunk.text[spans[candidate][0] : spans[candidate][1]])
             if used + cost <= max_tokens:
                 lo, hi, used, grown = min(lo, candidate), max(hi, candidate), used + cost, True
         if not grown:
