@@ -206,7 +206,7 @@ class RetrievalSettings(_Section):
         "above chance, names every name of the question and holds this share of its words (at least 3; 0: off)"
     )  # fmt: skip
     passage_tokens: int = Field(150, ge=32, le=2048, description="Longest passage shown to the model, in its tokens "
-        "(the most relevant sentences of a chunk)")  # fmt: skip
+        "(the most relevant sentences of a chunk; the section title it starts at is not counted)")  # fmt: skip
     reference_date: date | None = Field(None, description="Date that 'today' means in questions (empty = today)")
 
 

@@ -68,8 +68,12 @@ def focus(chunk: Chunk, sentence_scores: Sequence[float], count_tokens, max_toke
         return Passage(chunk, chunk.text, chunk.start, chunk.end)
     titles = section_starts(chunk.text, spans)
     best = max(range(len(spans)), key=lambda i: sentence_scores[i])
+
+    def cost(i: int) -> int:
+        return 0 if titles[i] else count_tokens(chunk.text[spans[i][0] : spans[i][1]])
+
     lo = hi = best
-    used = 0 if titles[best] else count_tokens(chunk.text[spans[best][0] : spans[best][1]])
+    used = cost(best)
     while True:
         grown = False
         for candidate in (hi + 1, lo - 1):  # prefer what follows the best sentence
@@ -77,9 +81,8 @@ def focus(chunk: Chunk, sentence_scores: Sequence[float], count_tokens, max_toke
                 continue
             if (candidate > hi and titles[candidate]) or (candidate < lo and titles[lo]):
                 continue  # the next section begins there, or this one began at lo
-            cost = 0 if titles[candidate] else count_tokens(chunk.text[spans[candidate][0] : spans[candidate][1]])
-            if used + cost <= max_tokens:
-                lo, hi, used, grown = min(lo, candidate), max(hi, candidate), used + cost, True
+            if used + cost(candidate) <= max_tokens:
+                lo, hi, used, grown = min(lo, candidate), max(hi, candidate), used + cost(candidate), True
         if not grown:
             break
     start, end = spans[lo][0], spans[hi][1]
