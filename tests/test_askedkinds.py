@@ -55,6 +55,8 @@ def test_a_year_needs_a_year_and_a_number_needs_a_number():
         "L'usine emploie 800 personnes.",
         "Il compte une vingtaine de membres.",
         "None of the treaties did.",
+        "Polonia won the cup twice as well.",
+        "Un seul joueur a marqué.",
     ):
         assert fits("number", sentence), sentence
     assert not fits("number", "Les prisonniers furent libérés par les troupes alliées.")

@@ -532,3 +532,19 @@ def test_a_rejected_short_answer_gives_way_to_a_passage_sentence_holding_it(tmp_
     question = "Quel nom a été donné à l'exoplanète découverte en octobre 2012 dans un système à quatre étoiles ?"
     draft, shown = restated(tmp_path, article["text"], article["title"], question, "PH1 [1].")
     assert draft.restated == 1 and len(shown) == 1 and "Baptisée « PH1 »" in shown[0]
+
+
+def test_a_first_sentence_without_the_time_the_question_asks_for_is_dropped():
+    question = "Quand la Chine a-t-elle critiqué le retrait ?"
+    undated = Draft("fr", [passage()], scorer(Ce=0.9, Pékin=0.9), question=question)
+    streamed("Ce retrait a été critiqué par la Chine [1].", undated)
+    # true, and no answer to « quand »: not shown, not left out as unsupported; the quote, else a refusal, stands
+    assert not undated.kept and not undated.left_out and undated.beside == 1 and undated.failed
+    dated = Draft("fr", [passage()], scorer(Ce=0.9, Pékin=0.9), question=question)
+    streamed("Ce retrait a été critiqué par la Chine lundi [1]. Pékin a exprimé sa préoccupation [1].", dated)
+    # once the first sentence gives a time, the next one adds to it without giving one
+    assert len(dated.kept) == 2 and dated.beside == 0
+    # a question of no kind keeps its first sentence as it is
+    open_question = Draft("fr", [passage()], scorer(Ce=0.9), question="Qui a critiqué le retrait ?")
+    streamed("Ce retrait a été critiqué par la Chine [1].", open_question)
+    assert len(open_question.kept) == 1

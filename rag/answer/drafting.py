@@ -5,7 +5,8 @@ copied scaffolding is removed, and it is kept only when a passage supports it.
 Sentences no passage supports are left out (and counted); sentences saying the
 passages do not tell, copies of the instructions' example, repeats and a final
 fragment cut by the length limit are dropped, and so is a sentence resting only on
-a passage sentence the answer quotes already. Once ``max_sentences`` sentences
+a passage sentence the answer quotes already. The first sentence shown gives the kind of thing the question
+asks for (a time, a year, a number: ``askedkinds``), as a quote must; one that does not is dropped. Once ``max_sentences`` sentences
 are kept the draft is full and generation can stop; so it is when the first
 sentence drifts from the question's language or echoes the example (the model
 is then asked again).
@@ -42,6 +43,7 @@ from rag.answer.shape import (
 )
 from rag.answer.support import SupportScorer
 from rag.answer.verify import evidence
+from rag.text.askedkinds import fits, kind
 from rag.text.names import mentions, names
 
 LEADING_MARKERS = re.compile(r"^\s*(?:\[\s*\d+\s*\]\s*)+")
@@ -62,6 +64,7 @@ class Draft:
     drifted: bool = False  # the first sentence is not in the question's language
     cut: bool = False  # the last sentence was cut by the length limit
     copied: int = 0  # sentences that only restate the instructions' example
+    beside: int = 0  # first sentences without the kind of thing the question asks for (a time, a number)
     # A second opinion: (sentence, passage extract, the extract's language) -> the extract states it.
     verify: Callable[[str, str, str], bool] | None = None
     # The passage's sentence said in the answer's language, checked (None when the translation does not pass).
@@ -77,7 +80,7 @@ class Draft:
     @property
     def failed(self) -> bool:
         """The model wrote no sentence that can be shown, and did not say that the passages do not tell."""
-        return not self.kept and bool(self.left_out or self.cut or self.copied)
+        return not self.kept and bool(self.left_out or self.cut or self.copied or self.beside)
 
     @property
     def echoed(self) -> bool:
@@ -91,7 +94,7 @@ class Draft:
 
     @property
     def full(self) -> bool:
-        tried = len(self.kept) + len(self.left_out) + self.refusals
+        tried = len(self.kept) + len(self.left_out) + self.refusals + self.beside
         return (
             self.drifted
             or self.echoed
@@ -238,6 +241,9 @@ class Draft:
         if checked.supported and self._restates_quote(checked):
             return None
         checked = self._second_look(checked)
+        if checked.supported and not self.kept and not fits(kind(self.question), checked.text):
+            self.beside += 1  # « Il fut arrêté en rue à Overijse… » for « Quand a-t-il été arrêté ? »
+            return None
         if checked.supported:
             self.kept.append(checked)
             return checked

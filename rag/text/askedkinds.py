@@ -57,10 +57,10 @@ _NUMBER_WORDS = (
     "deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze quinze seize vingt trente quarante "
     "cinquante soixante cent cents mille million millions milliard milliards dizaine dizaines douzaine centaine "
     "centaines vingtaine vingtaines trentaine quarantaine cinquantaine millier milliers moitié tiers quart "
-    "aucun aucune zéro "
+    "aucun aucune zéro seul seule "
     "two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen "
     "eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred hundreds thousand thousands "
-    "million millions billion billions dozen dozens half third quarter none zero"
+    "million millions billion billions dozen dozens half third quarter none zero once twice thrice single"
 ).split()
 _TIME = frozenset([*_MONTHS, *_TIME_WORDS])
 _NUMBERS = frozenset(_NUMBER_WORDS)
