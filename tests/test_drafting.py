@@ -350,6 +350,28 @@ def test_a_rejected_paraphrase_of_a_passage_in_another_language_is_restated_in_t
         ]
 
 
+def test_a_passage_sentence_quoted_at_length_in_another_language_gives_way_to_its_translation():
+    french = replace(passage(), chunk=replace(passage().chunk, lang="fr"))
+    asked = []
+
+    def translate(sentence, p):
+        asked.append(sentence)
+        return Attributed("Beijing expressed its concern.", (1,), True, {1: 0.8})
+
+    said = 'Beijing said that the agreement could "Pékin a exprimé sa préoccupation à ce sujet" [1].'
+    d = Draft("en", [french], Pointing({"Beijing": 0.9}, "Pékin a exprimé"), verify=lambda s, e, lang: True)
+    d.translate = translate
+    streamed(said, d)
+    # the reader cannot read the copy: the passage sentence it copies stands for it, translated and cited
+    assert asked == ["Pékin a exprimé sa préoccupation."]
+    assert [(a.text, a.citations) for a in d.kept] == [
+        (f"According to “{TITLE}” (translated from French): “Beijing expressed its concern.”", (1,))
+    ]
+    untranslated = Draft("en", [french], Pointing({"Beijing": 0.9}, "Pékin a exprimé"), verify=lambda s, e, lang: True)
+    streamed(said, untranslated)  # no translation can be asked: the copy is left out, as before
+    assert untranslated.kept == [] and len(untranslated.left_out) == 1
+
+
 def test_the_extract_read_for_a_second_opinion_is_the_closest_sentence_and_its_neighbours():
     from rag.answer.verify import evidence, is_yes
 

@@ -126,17 +126,19 @@ class Draft:
         return kept
 
     def _second_look(self, checked: Attributed) -> Attributed:
-        """A supported sentence loses its support (and is shown among the left out) when it quotes at length a
-        passage in another language than the answer's. With a second opinion, it is cited to the first passage the
-        model says states it; when none does, the passage sentence it paraphrases stands for it (quoted, or
-        translated), else it is left out."""
+        """A supported sentence that quotes at length a passage in another language than the answer's gives way to
+        the passage sentence it quotes, translated (else it is left out). With a second opinion, it is cited to the
+        first passage the model says states it; when none does, the passage sentence it paraphrases stands for it
+        (quoted, or translated), else it is left out."""
         if not checked.supported:
             return checked
         unsupported = replace(checked, citations=(), supported=False, support={})
         n = checked.citations[0]
         source_lang = self.passages[n - 1].chunk.lang
         if source_lang and source_lang != self.lang and quotes_at_length(checked.text, self.lang):
-            return unsupported  # "The passage states that « Dans un contexte … »": a copy the reader may not read
+            # "Beijing said … « nuire aux efforts internationaux… »": a copy the reader may not read; the passage
+            # sentence it copies stands for it, translated
+            return self._stand_in(checked, checked.citations) or unsupported
         if self.verify is None:
             return checked
         asked = self._asked(checked)
@@ -148,14 +150,18 @@ class Draft:
                     if m in checked.citations
                     else replace(checked, citations=(m,), support={m: self.scorer(checked.text, m)})
                 )
-        # The passage sentence closest to it in meaning, among the passages asked about, stands for it. For « Pékin a
-        # déclaré que la décision des États-Unis de se retirer était un recul », the sentence sharing most of its words
-        # says the leaders discussed that decision; the closest in meaning says what Beijing said of it.
+        return self._stand_in(checked, asked) or unsupported
+
+    def _stand_in(self, checked: Attributed, asked: Sequence[int]) -> Attributed | None:
+        """The passage sentence closest in meaning to ``checked``, among the passages ``asked`` about, restated (None
+        when there is none, or it cannot be). For « Pékin a déclaré que la décision des États-Unis de se retirer était
+        un recul », the sentence sharing most of its words says the leaders discussed that decision; the closest in
+        meaning says what Beijing said of it."""
         candidates = [Quote(m, *at) for m in asked for at in quotable(self.passages[m - 1].text)]
         if not candidates:
-            return unsupported
+            return None
         texts = [self.passages[q.n - 1].text[q.start : q.end] for q in candidates]
-        return self._restated(candidates[self.scorer.nearest(checked.text, texts)]) or unsupported
+        return self._restated(candidates[self.scorer.nearest(checked.text, texts)])
 
     def _asked(self, checked: Attributed) -> list[int]:
         """The passages the second opinion reads, in turn, until one states ``checked``: the cited ones, then the
