@@ -136,8 +136,7 @@ class Draft:
         n = checked.citations[0]
         source_lang = self.passages[n - 1].chunk.lang
         if source_lang and source_lang != self.lang and quotes_at_length(checked.text, self.lang):
-            # "Beijing said … « nuire aux efforts internationaux… »": a copy the reader may not read; the passage
-            # sentence it copies stands for it, translated
+            # "Beijing said … « nuire aux efforts… »": the reader may not read the copy; its sentence stands for it
             return self._stand_in(checked, checked.citations) or unsupported
         if self.verify is None:
             return checked
@@ -145,23 +144,17 @@ class Draft:
         for m in asked:
             passage, span = self.passages[m - 1], self.scorer.highlight(checked.text, m)
             if self.verify(checked.text, evidence(passage, span), passage.chunk.lang):
-                return (
-                    checked
-                    if m in checked.citations
-                    else replace(checked, citations=(m,), support={m: self.scorer(checked.text, m)})
-                )
+                same = m in checked.citations
+                return checked if same else replace(checked, citations=(m,), support={m: self.scorer(checked.text, m)})
         return self._stand_in(checked, asked) or unsupported
 
     def _stand_in(self, checked: Attributed, asked: Sequence[int]) -> Attributed | None:
-        """The passage sentence closest in meaning to ``checked``, among the passages ``asked`` about, restated (None
-        when there is none, or it cannot be). For « Pékin a déclaré que la décision des États-Unis de se retirer était
-        un recul », the sentence sharing most of its words says the leaders discussed that decision; the closest in
-        meaning says what Beijing said of it."""
+        """The passage sentence closest in meaning to ``checked`` among the passages ``asked`` about, restated (None
+        when none can be): for « Pékin a déclaré que la décision … était un recul », not the one sharing most of its
+        words (the leaders discussed that decision) but the one saying what Beijing said of it."""
         candidates = [Quote(m, *at) for m in asked for at in quotable(self.passages[m - 1].text)]
-        if not candidates:
-            return None
         texts = [self.passages[q.n - 1].text[q.start : q.end] for q in candidates]
-        return self._restated(candidates[self.scorer.nearest(checked.text, texts)])
+        return self._restated(candidates[self.scorer.nearest(checked.text, texts)]) if candidates else None
 
     def _asked(self, checked: Attributed) -> list[int]:
         """The passages the second opinion reads, in turn, until one states ``checked``: the cited ones, then the
