@@ -131,3 +131,28 @@ def test_a_prompt_gets_the_logits_of_a_fresh_context_after_another_prompt():
         return np.ctypeslib.as_array(model._ctx.get_logits_ith(-1), shape=(model.n_vocab(),)).copy()
 
     assert np.array_equal(logits_after(second), logits_after(first, second))
+
+
+@pytest.mark.slow
+def test_how_sure_the_embedded_model_is_of_a_yes_follows_its_reply():
+    """``yes_probability`` reads the reply's first token: above one half exactly when the model replies yes, close to
+    one for a text that plainly answers, and the model's context is left fit for the next prompt."""
+    from rag.answer import prompts
+    from rag.answer.verify import is_yes
+    from rag.models.catalog import resolve_llm_path
+    from rag.models.llamacpp import LlamaCppLLM
+    from rag.types import Message
+
+    path = resolve_llm_path(settings().models_dir, "qwen2.5-coder-1.5b-instruct")
+    llm = LlamaCppLLM(path, 2048, 0.0, 0, None, "test")
+    asked = [
+        ("What is the capital of France?", "Paris is the capital of France."),
+        ("What is the capital of Peru?", "Paris is the capital of France."),
+        ("When was the factory built?", "The factory employs 800 people."),
+    ]
+    sure = []
+    for question, text in asked:
+        messages = [Message("user", prompts.render("answers", question=question, text=text))]
+        sure.append(llm.yes_probability(messages))
+        assert (sure[-1] > 0.5) is is_yes("".join(llm.stream(messages, 3)))
+    assert sure[0] > 0.9 and sure[1] < 0.5 and all(0.0 <= p <= 1.0 for p in sure)

@@ -155,6 +155,31 @@ def test_a_quote_that_holds_the_questions_words_but_does_not_answer_it_is_not_sh
     assert not d.addresses(Quote(1, *span(p, DU_BOSC.split(". ")[0] + "."))) and llm.calls == []
 
 
+def test_a_quote_answers_only_when_the_model_is_sure_of_its_yes():
+    """A backend that tells how sure it is of a yes is held to ``ANSWERS_CONFIDENCE``; its reply is not read."""
+    from rag.answer.verify import ANSWERS_CONFIDENCE, Verifier
+
+    from conftest import ScriptedLLM
+
+    class Unsure(ScriptedLLM):
+        def __init__(self, sure: float):
+            super().__init__("Yes.")
+            self.sure, self.asked = sure, []
+
+        def yes_probability(self, messages):
+            self.asked.append(messages[-1].content)
+            return self.sure
+
+    p = article(DU_BOSC, "Pierre Du Bosc")
+    sentence = Quote(1, *span(p, "En 1664, Du Bosc est autorisé à rentrer en Normandie."))
+    asked = "Quand Du Bosc sera-t-il autorisé à rentrer en Normandie ?"
+    for sure, shown in ((ANSWERS_CONFIDENCE - 0.05, False), (ANSWERS_CONFIDENCE + 0.05, True)):
+        llm = Unsure(sure)
+        d = Draft("fr", [p], Pointing({}, "En 1664"), question=asked, answers=Verifier(llm, "fr").answers)
+        assert d.addresses(sentence) is shown
+        assert llm.calls == [] and len(llm.asked) == 1 and asked in llm.asked[0]
+
+
 def test_a_quotes_translation_is_what_is_judged():
     french = replace(passage(), chunk=replace(passage().chunk, lang="fr"))
     d = Draft("en", [french], Pointing({}, "Ce retrait"), question="Why is China buying Russian gas?")

@@ -12,6 +12,9 @@ same question then drafted differently alone and after another one (« What did
 Beijing say about the Paris Agreement? » after "Why is China important to
 Russia?"). Reusing only whole aligned batches gives the logits of a
 fresh context, bit for bit, and keeps most of the instructions' reuse.
+
+``yes_probability`` reads how sure the model is of a yes-or-no reply: the
+share of yes in the probability its first token gives to yes and to no.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ if TYPE_CHECKING:
 
     from rag.settings import Settings
 
+YES, NO = ("yes", "Yes", "YES", "oui", "Oui"), ("no", "No", "NO", "non", "Non")  # a reply's first word, as tokens
 BATCH_TOKENS = 64  # prompt tokens per llama.cpp batch, and the step of the cached start a prompt reuses
 TOP_P = 0.9
 REPEAT_PENALTY = 1.05
@@ -50,7 +54,7 @@ class LlamaCppLLM:
         self._seed = seed
         self._args = (path, context_window, temperature, seed, threads, label)
         self._model: Lazy[Llama] = Lazy(lambda: self._load(threads))
-        self._generating = threading.Lock()
+        self._generating = threading.RLock()  # ``yes_probability`` reads the logits its own generation left
 
     def _load(self, threads: int | None) -> Llama:
         try:
@@ -74,6 +78,23 @@ class LlamaCppLLM:
 
     def count_tokens(self, text: str) -> int:
         return len(self._model.get().tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    def yes_probability(self, messages: Sequence[Message]) -> float:
+        """How likely the reply to ``messages`` begins with yes rather than no, from its first token's logits."""
+        import numpy as np
+
+        model = self._model.get()
+        with self._generating:
+            "".join(self.stream(messages, 1))
+            logits = np.ctypeslib.as_array(model._ctx.get_logits_ith(-1), shape=(model.n_vocab(),))
+            yes, no = (np.exp(logits[self._first_tokens(words)] - logits.max()).sum() for words in (YES, NO))
+        return float(yes / (yes + no))
+
+    def _first_tokens(self, words: Sequence[str]) -> list[int]:
+        """The first token of each of ``words``, alone and after a space."""
+        model = self._model.get()
+        spelled = {w.encode() for word in words for w in (word, f" {word}")}
+        return sorted({model.tokenize(w, add_bos=False, special=False)[0] for w in spelled})
 
     def stream(self, messages: Sequence[Message], max_tokens: int) -> Iterator[str]:
         model = self._model.get()

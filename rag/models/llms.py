@@ -5,6 +5,9 @@ Backends: ``llamacpp`` (an embedded llama.cpp model: a preset or a GGUF path,
 ``openai`` (any OpenAI-compatible server: vLLM, llama.cpp server, Ollama's /v1),
 both through llama-index's adapters (``servers.py``). ``auto`` picks a
 configured server, else a reachable Ollama, else llama.cpp.
+
+The embedded model also tells how sure it is of a yes-or-no reply
+(``yes_probability``); a backend without it is read by its reply.
 """
 
 from __future__ import annotations
