@@ -157,7 +157,7 @@ def test_a_quote_that_holds_the_questions_words_but_does_not_answer_it_is_not_sh
 
 def test_a_quote_answers_only_when_the_model_is_sure_of_its_yes_unless_it_gives_the_time_asked():
     """A backend that tells how sure it is of a yes is held to ``ANSWERS_CONFIDENCE`` (its reply is not read); a
-    quote giving the time or number asked needs only a yes."""
+    quote giving the time or number asked needs only a yes reply."""
     from rag.answer.verify import ANSWERS_CONFIDENCE, Verifier
 
     from conftest import ScriptedLLM
@@ -174,17 +174,16 @@ def test_a_quote_answers_only_when_the_model_is_sure_of_its_yes_unless_it_gives_
     p = article(DU_BOSC, "Pierre Du Bosc")
     sentence = Quote(1, *span(p, "En 1664, Du Bosc est autorisé à rentrer en Normandie."))
     where, when = "Où Du Bosc est-il autorisé à rentrer ?", "Quand Du Bosc sera-t-il autorisé à rentrer en Normandie ?"
-    cases = [
-        (where, ANSWERS_CONFIDENCE - 0.05, False),
-        (where, ANSWERS_CONFIDENCE + 0.05, True),
-        (when, ANSWERS_CONFIDENCE - 0.05, True),
-        (when, 0.45, False),
-    ]
-    for asked, sure, shown in cases:
+    for sure, shown in ((ANSWERS_CONFIDENCE - 0.05, False), (ANSWERS_CONFIDENCE + 0.05, True)):
         llm = Unsure(sure)
-        d = Draft("fr", [p], Pointing({}, "En 1664"), question=asked, answers=Verifier(llm, "fr").answers)
-        assert d.addresses(sentence) is shown, (asked, sure)
-        assert llm.calls == [] and len(llm.asked) == 1 and asked in llm.asked[0]
+        d = Draft("fr", [p], Pointing({}, "En 1664"), question=where, answers=Verifier(llm, "fr").answers)
+        assert d.addresses(sentence) is shown
+        assert llm.calls == [] and len(llm.asked) == 1 and where in llm.asked[0]
+    for reply, shown in (("Yes.", True), ("No.", False)):
+        llm = Unsure(0.0)
+        llm.reply = reply
+        d = Draft("fr", [p], Pointing({}, "En 1664"), question=when, answers=Verifier(llm, "fr").answers)
+        assert d.addresses(sentence) is shown and llm.asked == []
 
 
 def test_a_quotes_translation_is_what_is_judged():
