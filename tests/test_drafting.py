@@ -325,13 +325,24 @@ def test_a_rejected_paraphrase_gives_way_to_the_passage_sentence_it_paraphrases(
     assert weak.kept == [] and [a.text for a in weak.left_out] == ["Pékin juge que l'Accord de Paris est un recul."]
 
 
-def test_a_rejected_paraphrase_of_a_passage_in_another_language_is_restated_in_translation_or_left_out():
-    french = replace(passage(), chunk=replace(passage().chunk, lang="fr"))
-    asked = []
+def french_passage() -> Passage:
+    return replace(passage(), chunk=replace(passage().chunk, lang="fr"))
+
+
+def translating(english: str, asked: list[str]):
+    """A translation that records the sentence it was asked for and passes as ``english``."""
 
     def translate(sentence, p):
         asked.append(sentence)
-        return Attributed("This withdrawal was criticised by China.", (1,), True, {1: 0.8})
+        return Attributed(english, (1,), True, {1: 0.8})
+
+    return translate
+
+
+def test_a_rejected_paraphrase_of_a_passage_in_another_language_is_restated_in_translation_or_left_out():
+    french = french_passage()
+    asked: list[str] = []
+    translate = translating("This withdrawal was criticised by China.", asked)
 
     def draft(translate):
         d = Draft("en", [french], Pointing({"Beijing": 0.9}, "Ce retrait"), verify=lambda s, e, lang: False)
@@ -351,12 +362,9 @@ def test_a_rejected_paraphrase_of_a_passage_in_another_language_is_restated_in_t
 
 
 def test_a_passage_sentence_quoted_at_length_in_another_language_gives_way_to_its_translation():
-    french = replace(passage(), chunk=replace(passage().chunk, lang="fr"))
-    asked = []
-
-    def translate(sentence, p):
-        asked.append(sentence)
-        return Attributed("Beijing expressed its concern.", (1,), True, {1: 0.8})
+    french = french_passage()
+    asked: list[str] = []
+    translate = translating("Beijing expressed its concern.", asked)
 
     said = 'Beijing said that the agreement could "Pékin a exprimé sa préoccupation à ce sujet" [1].'
     d = Draft("en", [french], Pointing({"Beijing": 0.9}, "Pékin a exprimé"), verify=lambda s, e, lang: True)
