@@ -436,6 +436,23 @@ def test_a_true_sentence_about_something_else_than_the_question_supports_nothing
     assert guarded("Le thon fut pêché par Jean Vidal et P. Roux.", 1) == 0.0  # a sentence is held to the topic
 
 
+def test_a_sentence_rests_only_on_a_passage_an_answer_may_rest_on():
+    """A passage that holds too few of the question's words supports none of its own sentences (``answering_from``)."""
+    from rag.answer.support import SupportScorer
+
+    from conftest import HashingEmbedder
+
+    text = "James Dewar liquéfia l'oxygène en 1891 à Londres."
+    p = Passage(replace(chunk(), text=text, start=0, end=len(text), lang="fr"), text, 0, len(text))
+
+    class Cosine:
+        def zscore(self, qvec, similarity, lang):
+            return 10 * similarity
+
+    assert SupportScorer(HashingEmbedder(), [p], "fr", Cosine())(text, 1) == 1.0
+    assert SupportScorer(HashingEmbedder(), [p], "fr", Cosine(), answering_from=frozenset())(text, 1) == 0.0
+
+
 def test_the_passage_sentence_closest_to_an_answer_is_the_one_holding_what_the_question_does_not():
     from rag.answer.support import SupportScorer
 

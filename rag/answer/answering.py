@@ -64,7 +64,17 @@ class Answerer:
         # Passages below the relevance gate are noise to a small model (the best one is always kept).
         gate = self.settings.retrieval.min_relevance
         hits = [h for i, h in enumerate(hits) if i == 0 or (h.relevance is not None and h.relevance >= gate)]
-        passages = focus_passages(hits, question, embedder, llm.count_tokens, self.settings.retrieval.passage_tokens)
+        tokens, share = self.settings.retrieval.passage_tokens, self.settings.retrieval.min_coverage
+        passages = focus_passages(hits, question, embedder, llm.count_tokens, tokens)
+        # An answer rests only on a passage holding a share of the question's words (below): one holding too few is
+        # left out of the prompt when another holds them, and the model reads the rest sooner.
+        kept = [
+            n
+            for n, p in enumerate(passages)
+            if covers(retrieval.query, lang, p.chunk.title, p.text, p.chunk.lang, share)
+        ]
+        if kept and len(kept) < len(passages):
+            hits, passages = [hits[n] for n in kept], [passages[n] for n in kept]
         # With llm.cross_lingual=translate the answer is written in the passages' language, then translated.
         source_lang = passages_language(passages)
         indirect = cfg.cross_lingual == "translate" and source_lang not in (lang, None)
@@ -72,7 +82,6 @@ class Answerer:
         prompt_lang = source_lang if indirect and source_lang else lang
         prompt = build_messages(question, prompt_lang, passages, today, llm.count_tokens, budget, history)
         # An answer rests on a passage holding a share of the question's words, like the evidence gate's.
-        share = self.settings.retrieval.min_coverage
         covering = frozenset(
             n
             for n, p in enumerate(prompt.passages, 1)
