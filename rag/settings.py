@@ -198,8 +198,8 @@ class RetrievalSettings(_Section):
     # without) and 0.13 of the answerable ones (0.04 without; those are seldom answered right after)
     min_coverage: float = Field(
         0.33, ge=0.0, le=1.0, description="Refuse without asking the model when no relevant passage in the question's "
-        "language holds this share of its words; an answer's sentence or quote rests only on a passage that does "
-        "(0: off)"
+        "language holds this share of its words; an answer rests only on a passage that does, and one that does not "
+        "is left out of the prompt when another does (0: off)"
     )  # fmt: skip
     first_words: float = Field(
         0.75, ge=0.0, le=1.0, description="The passage ranked first is relevant below min_relevance when it stands "
