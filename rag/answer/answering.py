@@ -66,27 +66,19 @@ class Answerer:
         hits = [h for i, h in enumerate(hits) if i == 0 or (h.relevance is not None and h.relevance >= gate)]
         tokens, share = self.settings.retrieval.passage_tokens, self.settings.retrieval.min_coverage
         passages = focus_passages(hits, question, embedder, llm.count_tokens, tokens)
-        # An answer rests only on a passage holding a share of the question's words (below): one holding too few is
-        # left out of the prompt when another holds them, and the model reads the rest sooner.
-        kept = [
-            n
-            for n, p in enumerate(passages)
-            if covers(retrieval.query, lang, p.chunk.title, p.text, p.chunk.lang, share)
-        ]
-        if kept and len(kept) < len(passages):
-            hits, passages = [hits[n] for n in kept], [passages[n] for n in kept]
+        # An answer rests only on a passage holding a share of the question's words, like the evidence gate's: one
+        # holding too few is left out of the prompt when another holds them, and the model reads the rest sooner.
+        held = [covers(retrieval.query, lang, p.chunk.title, p.text, p.chunk.lang, share) for p in passages]
+        if any(held) and not all(held):
+            hits = [h for h, c in zip(hits, held, strict=True) if c]
+            passages, held = [p for p, c in zip(passages, held, strict=True) if c], [True] * len(hits)
         # With llm.cross_lingual=translate the answer is written in the passages' language, then translated.
         source_lang = passages_language(passages)
         indirect = cfg.cross_lingual == "translate" and source_lang not in (lang, None)
         budget = llm.context_window - cfg.max_tokens - PROMPT_MARGIN_TOKENS
         prompt_lang = source_lang if indirect and source_lang else lang
         prompt = build_messages(question, prompt_lang, passages, today, llm.count_tokens, budget, history)
-        # An answer rests on a passage holding a share of the question's words, like the evidence gate's.
-        covering = frozenset(
-            n
-            for n, p in enumerate(prompt.passages, 1)
-            if covers(retrieval.query, lang, p.chunk.title, p.text, p.chunk.lang, share)
-        )
+        covering = frozenset(n for n in range(1, len(prompt.passages) + 1) if held[n - 1])  # a prefix of passages
         scorer = SupportScorer(
             embedder, prompt.passages, lang, self._background.get(), question, self.settings.answer.topic_relevance,
             covering,
