@@ -416,10 +416,6 @@ def test_a_true_sentence_about_something_else_than_the_question_supports_nothing
 
     from conftest import HashingEmbedder
 
-    class Cosine:  # the background stand-in: the z-score grows with the cosine to the question
-        def zscore(self, qvec, similarity, lang):
-            return 10 * similarity
-
     text = "La pêche au thon reprend à Sète. Le musée a fermé ses portes hier soir."
     c = replace(chunk(), text=text, start=0, end=len(text), lang="fr")
     p = Passage(c, text, 0, len(text))
@@ -444,10 +440,6 @@ def test_a_sentence_rests_only_on_a_passage_an_answer_may_rest_on():
 
     text = "James Dewar liquéfia l'oxygène en 1891 à Londres."
     p = Passage(replace(chunk(), text=text, start=0, end=len(text), lang="fr"), text, 0, len(text))
-
-    class Cosine:
-        def zscore(self, qvec, similarity, lang):
-            return 10 * similarity
 
     assert SupportScorer(HashingEmbedder(), [p], "fr", Cosine())(text, 1) == 1.0
     assert SupportScorer(HashingEmbedder(), [p], "fr", Cosine(), answering_from=frozenset())(text, 1) == 0.0
