@@ -396,6 +396,30 @@ def test_the_extract_read_for_a_second_opinion_is_the_closest_sentence_and_its_n
     assert is_yes("Oui.") and is_yes(" yes") and not is_yes("Non") and not is_yes("No, it does not")
 
 
+def test_the_second_opinion_reads_the_title_a_sentence_takes_its_subject_from():
+    from rag.answer.verify import evidence
+
+    c = replace(
+        chunk("Élève à Ntare, il part étudier à Dar es Salaam en Tanzanie. Il rentre en 1970."), title="Yoweri Museveni"
+    )
+    p = Passage(c, c.text, c.start, c.end)
+    asking = "Dans quel pays a étudié Yoweri Museveni ?"
+    # the passage names him « il »: read without the title he was shown under, nothing says who studied there
+    assert evidence(p, None, "Yoweri Museveni a étudié en Tanzanie.", asking) == f"Yoweri Museveni\n\n{p.text}"
+    assert evidence(p, None, "Il a étudié à Dar es Salaam en Tanzanie.", asking) == p.text  # no name from the title
+    # a name the question does not ask about is context, not what the sentence must be shown to say
+    assert evidence(p, None, "Yoweri Museveni a étudié en Tanzanie.", "Qui a étudié à Ntare ?") == p.text
+    asked = []
+
+    def verify(sentence, extract, lang):
+        asked.append(extract)
+        return True
+
+    draft = Draft("fr", [p], scorer(Yoweri=0.9), verify=verify, question=asking)
+    streamed("Yoweri Museveni a étudié en Tanzanie [1].", draft)
+    assert asked and asked[0].startswith("Yoweri Museveni\n\n")
+
+
 def test_the_second_opinion_is_asked_in_the_extracts_language():
     from rag.answer.verify import Verifier
 

@@ -143,7 +143,7 @@ class Draft:
         asked = self._asked(checked)
         for m in asked:
             passage, span = self.passages[m - 1], self.scorer.highlight(checked.text, m)
-            if self.verify(checked.text, evidence(passage, span), passage.chunk.lang):
+            if self.verify(checked.text, evidence(passage, span, checked.text, self.question), passage.chunk.lang):
                 same = m in checked.citations
                 return checked if same else replace(checked, citations=(m,), support={m: self.scorer(checked.text, m)})
         return self._stand_in(checked, asked) or unsupported

@@ -100,7 +100,7 @@ class Check:
         best = max((scorer(strip_markers(item.sentence), n) for n in range(1, len(item.passages) + 1)), default=0.0)
         if checked.supported and self.llm is not None:  # the second opinion, as the answer's draft asks it
             n = checked.citations[0]
-            extract = evidence(item.passages[n - 1], scorer.highlight(checked.text, n))
+            extract = evidence(item.passages[n - 1], scorer.highlight(checked.text, n), checked.text, item.question)
             return Verifier(self.llm, item.lang)(checked.text, extract, item.passages[n - 1].chunk.lang), best
         return checked.supported, best
 
