@@ -8,9 +8,11 @@ For each way of evaluating a prompt this prints the prompt tokens, the time to
 first token (p50 and p95 over the prompts after the first, which reuse the
 cached instructions, and the first's), and whether the last prompt gets the
 logits it gets in a fresh context (the same draft alone and after other
-questions). The first row is llama.cpp's own reuse in batches of 512 tokens.
+questions). The first row is llama.cpp's own reuse in batches of 512 tokens;
+then each batch size cut from the prompt's first token only, then also from
+the end of the instructions (the embedded backend's way).
 
-    .venv/bin/python bench/prompt_cache.py --prompts 10 --batch 64 --batch 32 --batch 128
+    .venv/bin/python bench/prompt_cache.py --prompts 14 --batch 64
 """
 
 from __future__ import annotations
@@ -49,8 +51,9 @@ def answer_prompts(count: int) -> list[list]:
     return out
 
 
-def model(batch: int | None):
-    """The embedded default model; ``batch`` None: llama.cpp's own reuse in batches of 512 (the baseline)."""
+def model(batch: int | None, after_instructions: bool = True):
+    """The embedded default model; ``batch`` None: llama.cpp's own reuse in batches of 512 (the baseline);
+    ``after_instructions`` False: batches cut from the prompt's first token only."""
     from llama_cpp import Llama
 
     from rag import load_settings
@@ -60,6 +63,7 @@ def model(batch: int | None):
     settings = load_settings()
     path = llamacpp.resolve_llm_path(Path(settings.models_dir), settings.llm.model)
     llamacpp.BATCH_TOKENS = batch or 512
+    llamacpp.batch_starts = CUTS if after_instructions else lambda prompt, size, eot: list(range(0, len(prompt), size))
     llm = llamacpp.LlamaCppLLM(path, settings.llm.context_window, 0.1, 0, settings.llm.threads, "bench")
     if batch is None:
         args = {"n_ctx": settings.llm.context_window, "n_batch": 512, "verbose": False}
@@ -67,20 +71,29 @@ def model(batch: int | None):
     return llm
 
 
+def _cuts():
+    from rag.models import llamacpp
+
+    return llamacpp.batch_starts
+
+
+CUTS = _cuts()
+
+
 def last_logits(llm) -> np.ndarray:
     m = llm._model.get()
     return np.ctypeslib.as_array(m._ctx.get_logits_ith(-1), shape=(m.n_vocab(),)).copy()
 
 
-def run(batch: int | None, chats: list[list]) -> dict:
-    llm = model(batch)
+def run(batch: int | None, chats: list[list], after_instructions: bool = True) -> dict:
+    llm = model(batch, after_instructions)
     times = []
     for chat in chats:
         started = time.perf_counter()
         "".join(llm.stream(chat, 1))
         times.append(time.perf_counter() - started)
     in_turn = last_logits(llm)
-    fresh = model(batch)
+    fresh = model(batch, after_instructions)
     "".join(fresh.stream(chats[-1], 1))
     tokens = [sum(llm.count_tokens(m.content) for m in chat) for chat in chats]
     later = sorted(times[1:])
@@ -100,12 +113,14 @@ def main() -> None:
     args = parser.parse_args()
     chats = answer_prompts(args.prompts)
     print(f"load average {os.getloadavg()[0]:.2f}, {len(chats)} prompts in turn, first token only")
-    print(f"{'prompt evaluation':<44} {'tokens':>6} {'first s':>8} {'p50 s':>6} {'p95 s':>6}  same logits as fresh")
-    for batch in [None, *(args.batch or [64])]:
-        name = "llama.cpp reuse, batches of 512 (before)" if batch is None else f"aligned batches of {batch}"
-        r = run(batch, chats)
+    print(f"{'prompt evaluation':<64} {'tokens':>6} {'first s':>8} {'p50 s':>6} {'p95 s':>6}  same logits as fresh")
+    rows = [(None, False), *((b, False) for b in args.batch or [64]), *((b, True) for b in args.batch or [64])]
+    for batch, after_instructions in rows:
+        name = "llama.cpp reuse, batches of 512" if batch is None else f"batches of {batch} from the first token"
+        name += " and the instructions' end" if after_instructions else ""
+        r = run(batch, chats, after_instructions)
         print(
-            f"{name:<44} {r['tokens']:>6.0f} {r['first']:>8.2f} {r['p50']:>6.2f} {r['p95']:>6.2f}  {r['alike']}",
+            f"{name:<64} {r['tokens']:>6.0f} {r['first']:>8.2f} {r['p50']:>6.2f} {r['p95']:>6.2f}  {r['alike']}",
             flush=True,
         )
     print(f"load average {os.getloadavg()[0]:.2f}")

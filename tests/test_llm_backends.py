@@ -106,6 +106,24 @@ def test_the_gguf_template_renders_chatml_and_a_passage_cannot_open_a_turn():
     assert not controls & set(llm.tokenize(neutralize(hostile).encode(), add_bos=False, special=True))
 
 
+def test_a_prompt_is_cut_in_batches_from_its_start_and_from_the_end_of_its_instructions():
+    """Batches restart after the instructions' end-of-turn token, so the next question reuses all the instructions,
+    and a cached context is reused only down to a cut it was evaluated with after the same cuts."""
+    from rag.models.llamacpp import batch_starts, reusable
+
+    EOT = 9
+    prompt = [1] * 150 + [EOT] + [2] * 100
+    assert batch_starts(prompt, 64, EOT) == [0, 64, 128, 151, 215]
+    assert batch_starts([1] * 150, 64, EOT) == [0, 64, 128]  # no turn ends: whole batches from the start
+    assert batch_starts([1] * 150 + [EOT], 64, EOT) == [0, 64, 128]
+    cached = (0, 64, 128, 151, 215, 260, 261)  # a prompt's batches, its end, one generated token
+    assert reusable([0, 64, 128, 151, 215], cached, 170) == 151  # the next question: all the instructions
+    assert reusable([0, 64, 128, 151, 215], cached, 240) == 215
+    assert reusable([0, 64, 128, 151, 215], cached, 150) == 128  # the instructions themselves changed
+    assert reusable([0, 64, 128, 160], cached, 170) == 128  # cut elsewhere: not the logits of a fresh context
+    assert reusable([0, 64], cached, 0) == 0
+
+
 @pytest.mark.slow
 def test_a_prompt_gets_the_logits_of_a_fresh_context_after_another_prompt():
     """The same question is drafted alike alone and after another one: a prompt that shares its start with the one
@@ -123,14 +141,20 @@ def test_a_prompt_gets_the_logits_of_a_fresh_context_after_another_prompt():
     first = [system, Message("user", f"Passages:\n[1] {article[1500:3000]}\n\nQuestion: Why is China important?")]
     second = [system, Message("user", f"Passages:\n[1] {article[:1500]}\n\nQuestion: What did Beijing say?")]
 
+    reused = []
+
     def logits_after(*conversation: list[Message]) -> np.ndarray:
         llm = LlamaCppLLM(path, 2048, 0.0, 0, None, "test")
         for messages in conversation:
             "".join(llm.stream(messages, 1))
         model = llm._model.get()
+        reused.append(model.reused)
         return np.ctypeslib.as_array(model._ctx.get_logits_ith(-1), shape=(model.n_vocab(),)).copy()
 
     assert np.array_equal(logits_after(second), logits_after(first, second))
+    turn = f"<|im_start|>system\n{system.content}<|im_end|>".encode()
+    instructions = len(LlamaCppLLM(path, 2048, 0.0, 0, None, "test")._model.get().tokenize(turn, False, True))
+    assert reused == [0, instructions]  # the second question reused all the instructions, not only whole batches
 
 
 @pytest.mark.slow
