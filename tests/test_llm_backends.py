@@ -113,14 +113,14 @@ def test_a_prompt_is_cut_in_batches_from_its_start_and_from_the_end_of_its_instr
 
     EOT = 9
     prompt = [1] * 150 + [EOT] + [2] * 100
-    assert batch_starts(prompt, 64, EOT) == [0, 64, 128, 151, 215]
+    assert batch_starts(prompt, 64, EOT) == [0, 64, 128, 151, 192]
     assert batch_starts([1] * 150, 64, EOT) == [0, 64, 128]  # no turn ends: whole batches from the start
     assert batch_starts([1] * 150 + [EOT], 64, EOT) == [0, 64, 128]
-    cached = (0, 64, 128, 151, 215, 260, 261)  # a prompt's batches, its end, one generated token
-    assert reusable([0, 64, 128, 151, 215], cached, 170) == 151  # the next question: all the instructions
-    assert reusable([0, 64, 128, 151, 215], cached, 240) == 215
-    assert reusable([0, 64, 128, 151, 215], cached, 150) == 128  # the instructions themselves changed
-    assert reusable([0, 64, 128, 160], cached, 170) == 128  # cut elsewhere: not the logits of a fresh context
+    cached = (0, 64, 128, 151, 192, 251, 252)  # a prompt's batches, its end, one generated token
+    assert reusable([0, 64, 128, 151, 192], cached, 170) == 151  # the next question: all the instructions
+    assert reusable([0, 64, 128, 151, 192], cached, 240) == 192  # and whole batches of what follows
+    assert reusable([0, 64, 128, 151, 192], cached, 150) == 128  # the instructions themselves changed
+    assert reusable([0, 64, 128, 160, 192], cached, 170) == 128  # cut elsewhere: not the logits of a fresh context
     assert reusable([0, 64], cached, 0) == 0
 
 

@@ -5,18 +5,17 @@ metadata); text inside messages is made inert upstream (``answer.prompting``),
 since llama.cpp reads control tokens in the rendered prompt.
 
 A prompt is evaluated in batches cut at multiples of ``BATCH_TOKENS`` from
-its first token and again from the end of its first turn, the instructions
+its first token, and at the end of its first turn, the instructions
 (``batch_starts``), whatever the context held before (``aligned``): llama.cpp
 reuses the cached start a new prompt shares with the last one, and the rest,
 evaluated in batches cut elsewhere, gives logits that differ by up to 0.4. The
 same question then drafted differently alone and after another one (« What did
 Beijing say about the Paris Agreement? » after "Why is China important to
 Russia?"). Reusing the cached start only down to a cut both prompts share gives
-the logits of a fresh context, bit for bit. Cutting at the end of the
-instructions as well lets every question reuse all of them, not only their
-whole batches: the French instructions end near token 154, the English ones
-near 116, of which whole batches of 64 held 128 and 64 (26 and 52 tokens more
-reused, about 0.5 and 1 s of each first token on two cores).
+the logits of a fresh context, bit for bit. The cut at the end of the
+instructions lets the next question reuse all of them when it shares little
+more: whole batches of 64 held 128 of the ~154 French instruction tokens and
+64 of the ~116 English ones (~0.5 and ~1 s of each first token on two cores).
 
 ``yes_probability`` reads how sure the model is of a yes-or-no reply: the
 share of yes in the probability its first token gives to yes and to no.
@@ -125,10 +124,12 @@ class LlamaCppLLM:
 
 
 def batch_starts(prompt: Sequence[int], size: int, end_of_turn: int) -> list[int]:
-    """Where the batches of ``prompt`` start: every ``size`` tokens from its first one, and from the end of its first
-    turn (its first ``end_of_turn`` token, when one ends the instructions before the prompt's end)."""
-    first = prompt.index(end_of_turn) + 1 if end_of_turn in prompt else len(prompt)
-    return [*range(0, first, size), *range(first, len(prompt), size)]
+    """Where the batches of ``prompt`` start: every ``size`` tokens from its first one, and at the end of its first
+    turn (after its first ``end_of_turn`` token, when one ends the instructions before the prompt's end)."""
+    starts = set(range(0, len(prompt), size))
+    if end_of_turn in prompt:
+        starts.add(prompt.index(end_of_turn) + 1)
+    return sorted(s for s in starts if s < len(prompt))
 
 
 def reusable(starts: Sequence[int], cuts: Sequence[int], shared: int) -> int:
