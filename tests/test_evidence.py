@@ -248,6 +248,29 @@ def test_a_sentence_is_restated_from_a_passage_whose_chunk_names_the_question_s_
     assert restatable_from("Qu'a dit Moscou de l'accord de Paris ?", "fr", [shown], {1}) == frozenset()
 
 
+def test_an_answer_rests_on_the_chunks_holding_the_questions_words_when_no_part_shown_holds_them():
+    """What is shown of a chunk is read first; when no part shown holds a share of the question's words, the chunks
+    are read as the gate read them, so an answer the gate let the model write is not refused for the cut alone."""
+    from rag.answer.evidence import holding
+    from rag.answer.passages import Passage
+
+    def passage(text: str, shown_from: int, title: str = "Guerre russo-turque") -> Passage:
+        c = Chunk(id="a:0", article_id="a", n=0, text=text, start=0, end=len(text), title=title, lang="fr")
+        return Passage(c, text[shown_from:], shown_from, len(text))
+
+    asked = "Quelle ville tombe aux mains des Russes après un siège ?"  # vill, tomb, main, russ, sieg: 2 needed
+    siege = "Les Russes assiègent la ville en juillet. Le siège de Varna s'achève par sa chute le 29 septembre."
+    cut = passage(siege, siege.index("Le siège"))
+    assert not covers(asked, "fr", cut.chunk.title, cut.text, "fr", 0.33)  # siège only
+    assert holding(asked, "fr", [cut], 0.33) == [True]  # its chunk: Russes, ville, siège
+    elsewhere = passage("La flotte de la mer Noire mouille devant Varna. Le siège dure.", 0, "Flotte")
+    assert holding(asked, "fr", [cut, elsewhere], 0.33) == [True, False]
+    # a part shown holding the words: only those are read
+    whole = passage(siege, 0)
+    assert holding(asked, "fr", [cut, whole], 0.33) == [False, True]
+    assert holding(asked, "fr", [elsewhere], 0.33) == [False]
+
+
 def test_a_refusal_for_missing_words_names_them_and_the_closest_articles():
     from rag.answer.finishing import refusal_text
 

@@ -81,6 +81,22 @@ def test_a_chunk_within_the_budget_is_shown_whole():
     assert focus(chunk(), [0.0] * 7, words, 500).text == TEXT
 
 
+def test_the_passages_after_the_first_are_shown_shorter():
+    """The first passage answers most questions: the others get ``later_tokens``, so the model reads less before it
+    writes."""
+    from rag.answer.passages import focus_passages
+    from rag.types import Hit
+
+    from conftest import HashingEmbedder
+
+    embedder = HashingEmbedder()
+    text = "Un deux trois. Quatre cinq six. Sept huit neuf. Dix onze douze."
+    hits = [Hit(chunk(text, 0), 1.0), Hit(Chunk(id="b:0", article_id="b", n=0, text=text, start=0, end=len(text)), 1.0)]
+    first, second = focus_passages(hits, "sept huit", embedder, words, 9, 6)
+    assert (words(first.text), words(second.text)) == (9, 6)
+    assert [words(p.text) for p in focus_passages(hits, "sept huit", embedder, words, 9)] == [9, 9]
+
+
 class TableScorer:
     """Support by the sentence's first word, as a fixed table (passage 1 only)."""
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from rag.answer import prompts
 from rag.answer.citations import Attributed
 from rag.answer.drafting import Draft
-from rag.answer.evidence import covers, restatable_from
+from rag.answer.evidence import holding, restatable_from
 from rag.answer.finishing import Finished, finish
 from rag.answer.passages import Passage, focus_passages, passages_language
 from rag.answer.prompting import build_messages
@@ -65,10 +65,11 @@ class Answerer:
         gate = self.settings.retrieval.min_relevance
         hits = [h for i, h in enumerate(hits) if i == 0 or (h.relevance is not None and h.relevance >= gate)]
         tokens, share = self.settings.retrieval.passage_tokens, self.settings.retrieval.min_coverage
-        passages = focus_passages(hits, question, embedder, llm.count_tokens, tokens)
+        later = self.settings.retrieval.later_passage_tokens
+        passages = focus_passages(hits, question, embedder, llm.count_tokens, tokens, later)
         # An answer rests only on a passage holding a share of the question's words, like the evidence gate's: one
         # holding too few is left out of the prompt when another holds them, and the model reads the rest sooner.
-        held = [covers(retrieval.query, lang, p.chunk.title, p.text, p.chunk.lang, share) for p in passages]
+        held = holding(retrieval.query, lang, passages, share)
         if any(held) and not all(held):
             hits = [h for h, c in zip(hits, held, strict=True) if c]
             passages, held = [p for p, c in zip(passages, held, strict=True) if c], [True] * len(hits)

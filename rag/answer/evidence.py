@@ -144,6 +144,17 @@ def covers(query: str, lang: str, title: str, text: str, text_lang: str, share: 
     return len(set(analyze(f"{title}\n{text}", lang)).intersection(words)) >= share * len(words)
 
 
+def holding(query: str, lang: str, passages: Sequence[Passage], share: float) -> list[bool]:
+    """Which passages an answer may rest on: those holding ``share`` of the question's words in what the model is
+    shown of them (``covers``); when none does, those whose whole chunk does, as the gate read it: the sentences
+    shown on the siege of Varna hold three of the ten words of « Quelle fut la première et seule des trois villes
+    assiégées par les Russes à tomber entre leurs mains ? », their chunk four."""
+    held = [covers(query, lang, p.chunk.title, p.text, p.chunk.lang, share) for p in passages]
+    if any(held):
+        return held
+    return [covers(query, lang, p.chunk.title, p.chunk.text, p.chunk.lang, share) for p in passages]
+
+
 def names_all(query: str, lang: str, title: str, text: str, text_lang: str) -> bool:
     """Whether ``text`` (under ``title``) mentions every name of the question; true when it is in another language
     than ``lang`` (a name may be translated there)."""

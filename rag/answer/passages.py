@@ -90,21 +90,28 @@ def focus(chunk: Chunk, sentence_scores: Sequence[float], count_tokens, max_toke
 
 
 def focus_passages(
-    hits: Sequence[Hit], question: str, embedder: Embedder, count_tokens: CountTokens, max_tokens: int
+    hits: Sequence[Hit],
+    question: str,
+    embedder: Embedder,
+    count_tokens: CountTokens,
+    max_tokens: int,
+    later_tokens: int | None = None,
 ) -> list[Passage]:
-    """Shorten each hit to its most question-relevant sentences (dense similarity)."""
+    """Shorten each hit to its most question-relevant sentences (dense similarity), those after the first to
+    ``later_tokens`` (``max_tokens`` when None)."""
     qvec = None
     out = []
-    for hit in hits:
+    for rank, hit in enumerate(hits):
         chunk = hit.chunk
+        budget = max_tokens if rank == 0 or later_tokens is None else later_tokens
         spans = split_sentences(chunk.text)
-        if len(spans) <= 1 or count_tokens(chunk.text) <= max_tokens:
+        if len(spans) <= 1 or count_tokens(chunk.text) <= budget:
             out.append(Passage(chunk, chunk.text, chunk.start, chunk.end))
             continue
         if qvec is None:
             qvec = embedder.embed_queries([question])[0]
         vectors = embedder.embed_documents([chunk.text[s:e] for s, e in spans])
-        out.append(focus(chunk, list(vectors @ qvec), count_tokens, max_tokens))
+        out.append(focus(chunk, list(vectors @ qvec), count_tokens, budget))
     return out
 
 
