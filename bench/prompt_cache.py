@@ -9,8 +9,8 @@ first token (p50 and p95 over the prompts after the first, which reuse the
 cached instructions, and the first's), and whether the last prompt gets the
 logits it gets in a fresh context (the same draft alone and after other
 questions). The first row is llama.cpp's own reuse in batches of 512 tokens;
-then each batch size cut from the prompt's first token only, then also from
-the end of the instructions (the embedded backend's way).
+then each batch size cut at its multiples from the prompt's first token, then
+with one more cut at the end of the instructions (the embedded backend's way).
 
     .venv/bin/python bench/prompt_cache.py --prompts 14 --batch 64
 """
@@ -53,7 +53,7 @@ def answer_prompts(count: int) -> list[list]:
 
 def model(batch: int | None, after_instructions: bool = True):
     """The embedded default model; ``batch`` None: llama.cpp's own reuse in batches of 512 (the baseline);
-    ``after_instructions`` False: batches cut from the prompt's first token only."""
+    ``after_instructions`` False: no cut at the end of the instructions."""
     from llama_cpp import Llama
 
     from rag import load_settings
@@ -117,7 +117,7 @@ def main() -> None:
     rows = [(None, False), *((b, False) for b in args.batch or [64]), *((b, True) for b in args.batch or [64])]
     for batch, after_instructions in rows:
         name = "llama.cpp reuse, batches of 512" if batch is None else f"batches of {batch} from the first token"
-        name += " and the instructions' end" if after_instructions else ""
+        name += ", cut at the instructions' end" if after_instructions else ""
         r = run(batch, chats, after_instructions)
         print(
             f"{name:<64} {r['tokens']:>6.0f} {r['first']:>8.2f} {r['p50']:>6.2f} {r['p95']:>6.2f}  {r['alike']}",
