@@ -37,7 +37,9 @@ def test_french_question_answered_in_french_citing_the_seed(pipeline, seed_id):
     assert not answer.refused, answer.answer
     assert answer.language == "fr" and detect_answer(answer.answer) == "fr"
     assert any(c.article_id == seed_id for c in answer.citations)
-    assert any(word in answer.answer.lower() for word in ("pétrole", "gaz", "commercial", "énergi", "sanctions"))
+    # one of the reasons the article gives: the energy and technology sectors, trade under sanctions
+    reasons = ("pétrole", "gaz", "commercial", "énergi", "technolog", "sanctions")
+    assert any(word in answer.answer.lower() for word in reasons)
     assert answer.timings["ttft_s"] > 0 and answer.tokens["prompt"] > 0 and answer.tokens["completion"] > 0
     assert all(s.supported for s in answer.sentences if s.citations)
 
