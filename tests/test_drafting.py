@@ -169,15 +169,19 @@ def test_a_first_sentence_in_another_language_marks_the_draft_drifted():
 
 @pytest.mark.parametrize(
     "answer",
-    ["Los Güeros del Cielo participent à un Three-Way Tag Team Match [1].", "Arthur Fitger et P. Janssen [1]."],
+    [
+        "Los Güeros del Cielo participent à un Three-Way Tag Team Match [1].",
+        "Arthur Fitger et P. Janssen [1].",
+        "Au bord de l'Hudson [1].",  # « Au bord de l'. » is English to the detector; its words are French
+    ],
 )
 def test_names_and_terms_taken_from_the_passages_do_not_make_a_french_sentence_drift(answer):
     text = (
         "Lors de Guerra de Titanes (2014), il perd un Three-Way Tag Team Match qui comprenait Los Güeros del Cielo. "
-        "L'intérieur fut décoré par les peintres Arthur Fitger et P. Janssen."
+        "L'intérieur fut décoré par les peintres Arthur Fitger et P. Janssen. Il vécut au bord de l'Hudson."
     )
     c = replace(chunk(text), title="Fénix (catch)", lang="fr")
-    draft = Draft("fr", [Passage(c, c.text, c.start, c.end)], scorer(Los=0.9, Arthur=0.9))
+    draft = Draft("fr", [Passage(c, c.text, c.start, c.end)], scorer(Los=0.9, Arthur=0.9, Au=0.9))
     assert streamed(answer, draft) == [answer.replace(" [1]", "")] and not draft.drifted
     # the same words around the names in English are still another language than the question's
     english = Draft("fr", [Passage(c, c.text, c.start, c.end)], scorer(Los=0.9))
@@ -467,6 +471,19 @@ def test_a_sentence_rests_only_on_a_passage_an_answer_may_rest_on():
 
     assert SupportScorer(HashingEmbedder(), [p], "fr", Cosine())(text, 1) == 1.0
     assert SupportScorer(HashingEmbedder(), [p], "fr", Cosine(), answering_from=frozenset())(text, 1) == 0.0
+
+
+def test_a_number_in_digits_rests_on_the_same_number_spelled_out():
+    """« 10 voies. » is what a passage saying « jusqu'à dix voies » states; « 12 voies. » is not."""
+    from rag.answer.support import SupportScorer
+
+    from conftest import HashingEmbedder
+
+    text = "Il fait percer de larges avenues, certaines contenant jusqu'à dix voies."
+    p = Passage(replace(chunk(), text=text, start=0, end=len(text), lang="fr"), text, 0, len(text))
+    scorer = SupportScorer(HashingEmbedder(), [p], "fr", Cosine())
+    assert scorer("Les avenues contenaient 10 voies.", 1) > 0.5
+    assert scorer("Les avenues contenaient 12 voies.", 1) == 0.0
 
 
 def test_the_passage_sentence_closest_to_an_answer_is_the_one_holding_what_the_question_does_not():

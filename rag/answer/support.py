@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -12,17 +11,12 @@ from rag.answer.passages import Passage
 from rag.answer.prompting import shown_text
 from rag.answer.shape import is_short_answer
 from rag.text.analysis import analyze
+from rag.text.numbers import numbers, stated_numbers
 from rag.text.sentences import split_sentences
 
 if TYPE_CHECKING:
     from rag.models.embedders import Embedder
     from rag.retrieve.relevance import Background
-
-
-def numbers(text: str) -> set[str]:
-    """The numbers in ``text``, with thousands separators removed ("145 000", "145,000" -> "145000")."""
-    joined = re.sub(r"(?<=\d)[\s\u00a0\u202f.,’'](?=\d{3}\b)", "", text)
-    return set(re.findall(r"\d+", joined))
 
 
 class SupportScorer:
@@ -70,7 +64,8 @@ class SupportScorer:
             for p, t in zip(self.passages, texts, strict=True)
         ]
         self._numbers = [
-            numbers(f"{p.chunk.title} {p.chunk.date or ''} {t}") for p, t in zip(self.passages, texts, strict=True)
+            stated_numbers(f"{p.chunk.title} {p.chunk.date or ''} {t}")
+            for p, t in zip(self.passages, texts, strict=True)
         ]
         self._pvecs = embedder.embed_documents(texts) if self.passages else None
         self._qvecs: dict[str, np.ndarray] = {}
@@ -118,7 +113,7 @@ class SupportScorer:
         ):
             return 0.0  # true perhaps, but not about what was asked
         if not numbers(sentence) <= self._numbers[n - 1]:
-            return 0.0  # a number (amount, year, date) the passage does not contain
+            return 0.0  # a number (amount, year, date) the passage does not state, in digits or in words
         return round(max(self.lexical(sentence, n), self.dense(sentence, n)), 3)
 
     def nearest(self, sentence: str, candidates: Sequence[str]) -> int:
