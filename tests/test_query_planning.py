@@ -47,6 +47,8 @@ TODAY = date(2024, 3, 14)  # a Thursday
         ("inflation over the past 3 months", "2023-12-14", "2024-03-15", False, "inflation over the"),
         ("What about last year?", "2023-01-01", "2024-01-01", False, "What about?"),
         ("since 2021", "2021-01-01", "2024-03-15", False, "since 2021"),
+        ("Qui est apparu dans les dernières années ?", None, None, True, "Qui est apparu?"),
+        ("the strikes of the last weeks", None, None, True, "the strikes of"),
         ("Pourquoi la Chine est-elle importante ?", None, None, False, "Pourquoi la Chine est-elle importante ?"),
     ],
 )

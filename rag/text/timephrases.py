@@ -146,11 +146,8 @@ def _rules(today: date):
         (
             rf"\b(ces|les|au cours des|dans les|over the|in the|the)\s+({_NUM_RE.replace('(', '(?P<n>', 1)}\s+)?"
             r"(derni[eè]re?s?|past|last)\s+(?P<unit>jours|semaines|mois|années|days|weeks|months|years)\b",
-            lambda m: (
-                ago(m)
-                if m.group("n")
-                else TimeIntent(since=_minus(today, 1, _UNITS[m.group("unit").lower()]), until=tomorrow)
-            ),
+            # « ces dernières années » without a number says "lately", not "within a year": a preference, no filter
+            lambda m: ago(m) if m.group("n") else TimeIntent(recent=True),
         ),
         (rf"\b(past|last)\s+{_NUM_RE.replace('(', '(?P<n>', 1)}\s+(?P<unit>days?|weeks?|months?|years?)\b", ago),
         (rf"\b{_NUM_RE.replace('(', '(?P<n>', 1)}\s+(?P<unit>days?|weeks?|months?|years?)\s+ago\b", ago),
