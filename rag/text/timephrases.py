@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from rag.text.dates import month_names
+from rag.text.numbers import spelled
 
 _MONTH = {name.lower(): i + 1 for lang in ("fr", "en") for i, name in enumerate(month_names(lang))} | {
     "fevrier": 2,
@@ -38,30 +39,6 @@ _UNITS = {
     "années": "y",
     "year": "y",
     "years": "y",
-}
-_NUMBERS = {
-    "un": 1,
-    "une": 1,
-    "deux": 2,
-    "trois": 3,
-    "quatre": 4,
-    "cinq": 5,
-    "six": 6,
-    "sept": 7,
-    "huit": 8,
-    "neuf": 9,
-    "dix": 10,
-    "a": 1,
-    "an": 1,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
 }
 _NUM_RE = (
     r"(\d+|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|a|an|one|two|three|four|five|seven|eight|nine|ten)"
@@ -116,7 +93,7 @@ def _rules(today: date):
 
     def ago(m: re.Match) -> TimeIntent:
         raw = m.group("n").lower()
-        n = int(raw) if raw.isdigit() else _NUMBERS.get(raw, 1)
+        n = int(raw) if raw.isdigit() else spelled(raw) or 1  # « un », "a": one
         return TimeIntent(since=_minus(today, n, _UNITS[m.group("unit").lower()]), until=tomorrow)
 
     return [
