@@ -329,6 +329,23 @@ def test_a_rejected_paraphrase_gives_way_to_the_passage_sentence_it_paraphrases(
     assert weak.kept == [] and [a.text for a in weak.left_out] == ["Pékin juge que l'Accord de Paris est un recul."]
 
 
+def test_a_rejected_sentence_giving_a_number_gives_way_to_the_passage_sentence_stating_it():
+    """The passage sentence closest in meaning may repeat the question's numbers; the one stating the number the
+    model gave stands for its sentence."""
+    text = (
+        "Le gouvernement a décidé une hausse du SMIC de 2 % au 1er juillet 2012. "
+        "Cela correspond à une valeur de 9,40 euros brut de l'heure."
+    )
+    c = replace(chunk(), title="France : le SMIC augmentera", text=text, start=0, end=len(text), lang="fr")
+    question = "À combien s'élève le SMIC horaire brut après la hausse de 2 % au 1er juillet 2012 ?"
+    draft = Draft("fr", [Passage(c, text, 0, len(text))], scorer(Le=0.9), verify=lambda s, e, lang: False)
+    draft.question = question
+    streamed("Le SMIC horaire brut s'élève à 9,40 euros [1].", draft)
+    assert [a.text for a in draft.kept] == [
+        "D'après « France : le SMIC augmentera » : « Cela correspond à une valeur de 9,40 euros brut de l'heure. »"
+    ]
+
+
 def french_passage() -> Passage:
     return replace(passage(), chunk=replace(passage().chunk, lang="fr"))
 

@@ -46,6 +46,7 @@ from rag.answer.support import SupportScorer
 from rag.answer.verify import evidence
 from rag.text.askedkinds import fits, kind
 from rag.text.names import mentions, names
+from rag.text.numbers import numbers, stated_numbers
 
 LEADING_MARKERS = re.compile(r"^\s*(?:\[\s*\d+\s*\]\s*)+")
 OPINIONS = 2  # passages the second opinion reads for one sentence, at most
@@ -149,12 +150,13 @@ class Draft:
         return self._stand_in(checked, asked) or unsupported
 
     def _stand_in(self, checked: Attributed, asked: Sequence[int]) -> Attributed | None:
-        """The passage sentence closest in meaning to ``checked`` among the passages ``asked`` about, restated (None
-        when none can be): for « Pékin a déclaré que la décision … était un recul », not the one sharing most of its
-        words (the leaders discussed that decision) but the one saying what Beijing said of it."""
+        """The passage sentence closest in meaning to ``checked`` in the passages ``asked`` about (``closest_stating``),
+        restated; None when none can be. For « Pékin a déclaré que la décision … était un recul »: not the sentence
+        sharing most of its words, the one saying what Beijing said of it."""
         candidates = [Quote(m, *at) for m in asked for at in quotable(self.passages[m - 1].text)]
         texts = [self.passages[q.n - 1].text[q.start : q.end] for q in candidates]
-        return self._restated(candidates[self.scorer.nearest(checked.text, texts)]) if candidates else None
+        best = closest_stating(self.scorer, checked.text, self.question, texts)
+        return self._restated(candidates[best]) if best is not None else None
 
     def _asked(self, checked: Attributed) -> list[int]:
         """The passages the second opinion reads, in turn, until one states ``checked``: the cited ones, then the
@@ -252,3 +254,13 @@ class Draft:
         else:
             self.left_out.append(checked)
         return None
+
+
+def closest_stating(scorer: SupportScorer, sentence: str, question: str, candidates: Sequence[str]) -> int | None:
+    """The index of the candidate closest in meaning to ``sentence`` among those stating a number it gives beyond
+    the question's (among all when none does): « Le SMIC … est de 9,40 euros » stands on « Cela correspond à une
+    valeur de 9,40 euros brut de l'heure. », not on the sentence closer in meaning that repeats the question's
+    « hausse de 2 % … au 1er juillet 2012 ». None without candidates."""
+    given = numbers(sentence) - stated_numbers(question)
+    kept = [i for i, c in enumerate(candidates) if given & stated_numbers(c)] or list(range(len(candidates)))
+    return kept[scorer.nearest(sentence, [candidates[i] for i in kept])] if kept else None
