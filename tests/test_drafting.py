@@ -461,7 +461,7 @@ def test_a_true_sentence_about_something_else_than_the_question_supports_nothing
 
     from conftest import HashingEmbedder
 
-    text = "La pêche au thon reprend à Sète. Le musée a fermé ses portes hier soir."
+    text = "La pêche au thon reprend à Sète, au large de l'Hérault. Le musée a fermé ses portes hier soir."
     c = replace(chunk(), text=text, start=0, end=len(text), lang="fr")
     p = Passage(c, text, 0, len(text))
     question = "Où la pêche au thon reprend-elle ?"
@@ -471,6 +471,8 @@ def test_a_true_sentence_about_something_else_than_the_question_supports_nothing
     assert guarded("Le musée a fermé ses portes hier soir.", 1) == 0.0  # but it does not answer
     assert guarded("La pêche au thon reprend à Sète.", 1) == 1.0
     assert guarded("À Sète.", 1) == 1.0  # a short answer is not held to the topic: it names, it does not restate
+    assert guarded("Au large de l'île de Sète.", 1) == 0.0  # six words: a sentence
+    assert guarded("Au large de l'Hérault.", 1) == 1.0  # four: « l'Hérault » is one word
     named = replace(p, text=f"{text} Le thon fut pêché par Jean Vidal et P. Roux.")
     guarded = SupportScorer(HashingEmbedder(), [named], "fr", Cosine(), question, min_topic=4.0)
     assert guarded("Jean Vidal et P. Roux.", 1) == 1.0  # a list of names, however long, is a short answer

@@ -148,9 +148,10 @@ JOINERS = frozenset({"et", "ou", "and", "or"})
 
 
 def is_short_answer(sentence: str, min_words: int) -> bool:
-    """Fewer than ``min_words`` words, or names only: « Arthur Fitger et P. Janssen. » names, it does not restate."""
+    """Fewer than ``min_words`` words, an elided article counting with its word (« Au bord de l'Hudson. » is four), or
+    names only: « Arthur Fitger et P. Janssen. » names, it does not restate."""
     words = _LETTERED.findall(sentence)
-    return len(re.findall(r"\w+", sentence)) < min_words or all(w[0].isupper() or w in JOINERS for w in words)
+    return len(_WORD.findall(sentence)) < min_words or all(w[0].isupper() or w in JOINERS for w in words)
 
 
 def source_names(texts: Iterable[str]) -> frozenset[str]:
