@@ -203,7 +203,7 @@ class RetrievalSettings(_Section):
     )  # fmt: skip
     passage_tokens: int = Field(150, ge=32, le=2048, description="Longest passage shown to the model, in its tokens "
         "(the most relevant sentences of a chunk; the section title it starts at is not counted)")  # fmt: skip
-    later_passage_tokens: int = Field(90, ge=32, le=2048, description="Longest passage shown after the first (the "
+    later_passage_tokens: int = Field(70, ge=32, le=2048, description="Longest passage shown after the first (the "
         "first answers most questions; each token shown delays the answer ~18 ms on two cores)")  # fmt: skip
     reference_date: date | None = Field(None, description="Date that 'today' means in questions (empty = today)")
 
