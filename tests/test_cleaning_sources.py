@@ -122,3 +122,5 @@ def test_answer_language_ignores_quotations():
         == "en"
     )
     assert detect_answer("La Chine est le premier partenaire commercial de la Russie [1].") == "fr"
+    # a short answer is told by its function words, as a question is: the detector reads this one as English
+    assert detect_answer("Au bord de l'Hudson [1].") == "fr"

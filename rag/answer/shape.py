@@ -18,7 +18,7 @@ from rag.answer.citations import MARKER, strip_markers
 from rag.answer.prompting import example_answer
 from rag.text.analysis import analyze
 from rag.text.dates import month_names
-from rag.text.language import detect_answer, detect_question
+from rag.text.language import detect_answer
 
 LONG_TITLE_WORDS = 5  # a title this long at the start of a sentence is a copied header
 MIN_WORDS = 3  # fewer words left once scaffolding is removed: what is left of it, not a sentence
@@ -79,7 +79,6 @@ def same_text(a: str, b: str) -> bool:
 
 MIN_DRIFT_CHARS = 20  # shorter answers are too short to tell their language
 MIN_OWN_CHARS = 10  # of its own words beside the sources' names ("is a" reads as French)
-SHORT_OWN_CHARS = 40  # fewer of its own: « Au bord de l'. » reads as English to the detector, its words tell
 QUOTE_WORDS = 6  # a quotation this long is a copied passage, not a quoted term
 _QUOTED = re.compile(r"«\s*([^»]+?)\s*»|“([^”]+)”|\"([^\"]+)\"")
 # Phrases by which a model says the passages do not hold the answer.
@@ -162,11 +161,9 @@ def source_names(texts: Iterable[str]) -> frozenset[str]:
 def language_drifted(text: str, lang: str, names: frozenset[str] = frozenset()) -> bool:
     """Whether ``text`` is long enough to tell and is not in ``lang``, judged without the capitalised ``names`` it
     takes from its sources: « Los Güeros del Cielo participent à un Three-Way Tag Team Match. » is French, and
-    « Arthur Fitger et P. Janssen. » is too much a list of names to tell. A few words of its own are judged as a
-    question is, by their function words first (« Au bord de l'Hudson. » is French)."""
+    « Arthur Fitger et P. Janssen. » is too much a list of names to tell; « Au bord de l'Hudson. » is French (a few
+    words of its own are judged by their function words first)."""
     plain = strip_markers(text)
     own = _WORD.sub(lambda w: "" if w[0][0].isupper() and w[0].casefold() in names else w[0], plain)
     own = " ".join(own.split())
-    if len(plain) < MIN_DRIFT_CHARS or len(own) < MIN_OWN_CHARS:
-        return False
-    return (detect_question(own) if len(own) < SHORT_OWN_CHARS else detect_answer(own)) != lang
+    return len(plain) >= MIN_DRIFT_CHARS and len(own) >= MIN_OWN_CHARS and detect_answer(own) != lang

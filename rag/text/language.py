@@ -68,7 +68,12 @@ def detect_question(text: str) -> str:
 _QUOTED = re.compile(r"«[^»]*»|“[^”]*”|\"[^\"]*\"")
 
 
+SHORT_ANSWER_CHARS = 40  # shorter, the detector guesses: it reads « Au bord de l'Hudson. » as English
+
+
 def detect_answer(text: str) -> str:
-    """French or English, judged on the answer's own words: quotations of a source are left out."""
+    """French or English, judged on the answer's own words: quotations of a source are left out. A short answer is
+    judged as a question is, by its function words first."""
     own = _QUOTED.sub(" ", text)
-    return detect(own if len(own.strip()) >= 20 else text, ANSWER_LANGS, default="en")
+    own = own if len(own.strip()) >= 20 else text
+    return detect_question(own) if len(own.strip()) < SHORT_ANSWER_CHARS else detect(own, ANSWER_LANGS, default="en")
