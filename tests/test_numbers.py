@@ -14,6 +14,9 @@ from rag.text.numbers import numbers, spelled, stated_numbers
         ("quatre-vingts", 80),
         ("quatre-vingt-dix", 90),
         ("deux-cents", 200),
+        ("deux-mille-vingt", 2020),
+        ("mille-neuf-cent-quatre-vingt-dix", 1990),
+        ("cent-mille", 100000),
         ("twenty-one", 21),
         ("un", None),  # an article far more often than an amount
         ("et", None),

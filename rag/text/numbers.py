@@ -62,11 +62,15 @@ def spelled(word: str) -> int | None:
     parts = word.lower().split("-")
     if not all(p in _WORDS or (p in _INSIDE and len(parts) > 1) for p in parts) or parts[0] in _INSIDE:
         return None
-    total = 0
+    total = group = 0  # thousands done, and the group being read
     for part in parts:
         value = _WORDS.get(part, _INSIDE.get(part, 0))
-        if value in (20, 100) and 1 < total < value:  # « quatre-vingts », « deux-cents »
-            total *= value
+        if value == 1000:
+            total, group = total + max(group, 1) * 1000, 0
+        elif value == 100:
+            group = max(group, 1) * 100
+        elif value == 20 and group % 100 == 4:  # « quatre-vingts »
+            group += 76
         else:
-            total += value
-    return total
+            group += value
+    return total + group
