@@ -161,6 +161,34 @@ def test_a_french_passage_quoted_at_length_in_an_english_answer_is_left_out_but_
     assert streamed(translated, draft) == [translated.replace(" [1]", "")]
 
 
+def test_a_word_of_the_passage_left_untranslated_leaves_its_sentence_out_but_names_and_cognates_pass():
+    # "as a recul": English but for one French word the reader may not know; the sentence gives way to its source
+    raw = "China regards the withdrawal as a recul in global efforts [1]. Beijing called it a setback for Paris [1]."
+    french = replace(passage(), chunk=replace(passage().chunk, lang="fr"))
+    draft = Draft("en", [french], scorer(China=0.9, Beijing=0.9))
+    assert streamed(raw, draft) == ["Beijing called it a setback for Paris."]
+    assert [s.text for s in finish(draft).sentences if not s.supported] == [
+        "China regards the withdrawal as a recul in global efforts."
+    ]
+    # The same words from an English passage are the answer's own; and French in French is French.
+    english = replace(passage(), chunk=replace(passage().chunk, lang="en"))
+    assert len(streamed(raw, Draft("en", [english], scorer(China=0.9, Beijing=0.9)))) == 2
+    draft = Draft("fr", [french], scorer(La=0.9))
+    assert streamed("La Chine juge ce retrait comme un recul [1].", draft) == [
+        "La Chine juge ce retrait comme un recul."
+    ]
+
+
+def test_untranslated_words_are_common_in_the_source_and_all_but_unknown_in_the_answer():
+    from rag.text.foreign import untranslated_words
+
+    said = "Pékin sees the retrait as a recul, a « geste » that hurts global efforts and the climat."
+    assert untranslated_words(said, "en", "fr") == ["retrait", "recul", "climat"]
+    assert untranslated_words("La Chine y voit un setback pour le climat.", "fr", "en") == ["setback"]
+    assert untranslated_words("The international coup hurt the business.", "en", "fr") == []
+    assert untranslated_words(said, "en", "en") == [] and untranslated_words(said, "en", "xx") == []
+
+
 def test_a_first_sentence_in_another_language_marks_the_draft_drifted():
     draft = Draft("en", [passage()], scorer(La=0.9))
     streamed("La Chine achète du gaz et du pétrole à la Russie depuis 2022 [1]. The rest.", draft)

@@ -37,10 +37,10 @@ from rag.answer.shape import (
     is_closed,
     is_refusal,
     language_drifted,
-    quotes_at_length,
     same_text,
     source_names,
     strip_scaffolding,
+    untranslated,
 )
 from rag.answer.support import SupportScorer
 from rag.answer.verify import evidence
@@ -127,17 +127,17 @@ class Draft:
         return kept
 
     def _second_look(self, checked: Attributed) -> Attributed:
-        """A supported sentence that quotes at length a passage in another language than the answer's gives way to
-        the passage sentence it quotes, translated (else it is left out). With a second opinion, it is cited to the
-        first passage the model says states it; when none does, the passage sentence it paraphrases stands for it
-        (quoted, or translated), else it is left out."""
+        """A supported sentence that quotes at length a passage in another language than the answer's, or leaves one
+        of its words untranslated, gives way to the passage sentence it rests on, translated (else it is left out).
+        With a second opinion, it is cited to the first passage the model says states it; when none does, the
+        passage sentence it paraphrases stands for it (quoted, or translated), else it is left out."""
         if not checked.supported:
             return checked
         unsupported = replace(checked, citations=(), supported=False, support={})
         n = checked.citations[0]
         source_lang = self.passages[n - 1].chunk.lang
-        if source_lang and source_lang != self.lang and quotes_at_length(checked.text, self.lang):
-            # "Beijing said … « nuire aux efforts… »": the reader may not read the copy; its sentence stands for it
+        if untranslated(checked.text, self.lang, source_lang):
+            # "Beijing said … « nuire aux efforts… »", "as a recul": the reader may not read them; its source stands
             return self._stand_in(checked, checked.citations) or unsupported
         if self.verify is None:
             return checked

@@ -18,6 +18,7 @@ from rag.answer.citations import MARKER, strip_markers
 from rag.answer.prompting import example_answer
 from rag.text.analysis import analyze
 from rag.text.dates import month_names
+from rag.text.foreign import untranslated_words
 from rag.text.language import detect_answer
 
 LONG_TITLE_WORDS = 5  # a title this long at the start of a sentence is a copied header
@@ -132,6 +133,15 @@ def unenclosed(text: str) -> str:
 def is_refusal(text: str) -> bool:
     plain = strip_markers(text)
     return not plain or bool(_REFUSAL.search(plain))
+
+
+def untranslated(text: str, lang: str, source_lang: str) -> bool:
+    """Whether ``text``, written in ``lang`` from a passage in ``source_lang``, leaves some of the passage's words as
+    they were: a quotation at length (``quotes_at_length``), or a word of the source's language the reader may not
+    know ("China regards the withdrawal as a recul": ``untranslated_words``)."""
+    if not source_lang or source_lang == lang:
+        return False
+    return quotes_at_length(text, lang) or bool(untranslated_words(strip_markers(text), lang, source_lang))
 
 
 def quotes_at_length(text: str, lang: str) -> bool:
