@@ -15,13 +15,12 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from rag.text.language import ANSWER_LANGS, ARTICLE_LANGS
+from rag.text.language import ANSWER_LANGS, ARTICLE_LANGS, QUOTED
 
 COMMON = 3.0  # Zipf frequency of a word common in the source's language
 RARE = 2.0  # ... and all but unknown in the answer's ("climat" is 1.7 in English, "geste" 2.05)
 MIN_LETTERS = 3
 _WORD = re.compile(r"(?<![\w’'-])[^\W\d_]+(?:[’'-][^\W\d_]+)*")
-_QUOTED = re.compile(r"«[^»]*»|“[^”]*”|\"[^\"]*\"")
 
 
 @lru_cache(maxsize=4096)
@@ -36,7 +35,7 @@ def untranslated_words(text: str, lang: str, source_lang: str) -> list[str]:
     recul in global efforts"; none when the two languages are the same or either is unknown."""
     if lang not in ANSWER_LANGS or source_lang not in ARTICLE_LANGS or lang == source_lang:
         return []
-    own = _QUOTED.sub(" ", text)
+    own = QUOTED.sub(" ", text)
     found = []
     for word in _WORD.findall(own):
         if len(word) < MIN_LETTERS or word[0].isupper():

@@ -65,7 +65,7 @@ def detect_question(text: str) -> str:
     return detect(text, ANSWER_LANGS, default="en")
 
 
-_QUOTED = re.compile(r"«[^»]*»|“[^”]*”|\"[^\"]*\"")
+QUOTED = re.compile(r"«[^»]*»|“[^”]*”|\"[^\"]*\"")  # quotations, left out where a text's own words are read
 
 
 SHORT_ANSWER_CHARS = 40  # shorter, the detector guesses: it reads « Au bord de l'Hudson. » as English
@@ -74,6 +74,6 @@ SHORT_ANSWER_CHARS = 40  # shorter, the detector guesses: it reads « Au bord de
 def detect_answer(text: str) -> str:
     """French or English, judged on the answer's own words: quotations of a source are left out. A short answer is
     judged as a question is, by its function words first."""
-    own = _QUOTED.sub(" ", text)
+    own = QUOTED.sub(" ", text)
     own = own if len(own.strip()) >= 20 else text
     return detect_question(own) if len(own.strip()) < SHORT_ANSWER_CHARS else detect(own, ANSWER_LANGS, default="en")
