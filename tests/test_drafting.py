@@ -484,6 +484,31 @@ def test_the_second_opinion_is_asked_in_the_extracts_language():
     assert asked[1].startswith("Extract")  # no prompt in German: the answer's language
 
 
+def test_across_languages_the_second_opinion_must_be_sure_of_its_yes():
+    from rag.answer.verify import CROSS_LINGUAL_CONFIDENCE, Verifier
+
+    from conftest import ScriptedLLM
+
+    class Unsure(ScriptedLLM):  # replies yes, at a given certainty
+        def __init__(self, sure: float):
+            super().__init__("Oui.")
+            self.sure = sure
+
+        def yes_probability(self, messages):
+            return self.sure
+
+    # "China provides energy to Russia" read against « la Russie offre à la Chine … » got a yes reply, 0.62 sure.
+    sentence, extract = "China provides energy to Russia.", "La Russie offre à la Chine des ressources énergétiques."
+    assert not Verifier(Unsure(CROSS_LINGUAL_CONFIDENCE - 0.03), "en")(sentence, extract, "fr")
+    assert Verifier(Unsure(CROSS_LINGUAL_CONFIDENCE + 0.03), "en")(sentence, extract, "fr")
+    # In one language, or with a language not detected, the reply stands.
+    same = "La Russie offre de l'énergie à la Chine."
+    assert Verifier(Unsure(CROSS_LINGUAL_CONFIDENCE - 0.03), "fr")(same, extract, "fr")
+    assert Verifier(Unsure(CROSS_LINGUAL_CONFIDENCE - 0.03), "en")(sentence, extract, "")
+    # A backend that gives no certainty is read by its reply.
+    assert Verifier(ScriptedLLM("Oui."), "en")(sentence, extract, "fr")
+
+
 def test_a_true_sentence_about_something_else_than_the_question_supports_nothing():
     from rag.answer.support import SupportScorer
 
