@@ -113,19 +113,20 @@ class Verifier:
     def __call__(self, sentence: str, extract: str, extract_lang: str = "") -> bool:
         lang = extract_lang if extract_lang in ANSWER_LANGS else self.lang
         prompt = prompts.render(f"verify.{lang}", passage=neutralize(extract), sentence=neutralize(sentence))
-        sure = getattr(self.llm, "yes_probability", None)
-        if sure is not None and extract_lang not in ("", self.lang):  # the sentence read in another language
-            return bool(sure([Message("user", prompt)]) >= CROSS_LINGUAL_CONFIDENCE)
-        return self._yes(prompt)
+        across = extract_lang not in ("", self.lang)  # the sentence is read in another language than the extract's
+        return self._yes(prompt, CROSS_LINGUAL_CONFIDENCE if across else None)
 
     def answers(self, question: str, text: str) -> bool:
         """Whether the model says ``text`` gives what ``question`` asks for (true is not enough: « Inquiété, il ne
         sera toutefois pas arrêté. » does not tell when he was arrested)."""
         prompt = prompts.render("answers", question=neutralize(question), text=neutralize(text))
-        sure = getattr(self.llm, "yes_probability", None)
-        if sure is None or kind(question) is not None:  # a time or a number asked is given already: a yes will do
-            return self._yes(prompt)
-        return bool(sure([Message("user", prompt)]) >= ANSWERS_CONFIDENCE)
+        # A time or a number asked is given already: a yes will do.
+        return self._yes(prompt, ANSWERS_CONFIDENCE if kind(question) is None else None)
 
-    def _yes(self, prompt: str) -> bool:
+    def _yes(self, prompt: str, sure: float | None = None) -> bool:
+        """Whether the model replies yes; with ``sure``, whether it is that sure of its yes, when its backend tells
+        (``yes_probability``, read from the reply's first token)."""
+        probability = getattr(self.llm, "yes_probability", None)
+        if sure is not None and probability is not None:
+            return bool(probability([Message("user", prompt)]) >= sure)
         return is_yes("".join(self.llm.stream([Message("user", prompt)], REPLY_TOKENS)))
