@@ -21,6 +21,12 @@ from rag.text.askedkinds import fits, kind
         ("Combien de prisonniers ont échappé au massacre ?", "number"),
         ("How many people does the factory employ?", "number"),
         ("Quel âge avait-il ?", "number"),
+        ("À quelle altitude culmine le mont Maudit ?", "measure"),
+        ("A quelle vitesse court le guépard ?", "measure"),
+        ("Quelle est la superficie de l'agglomération de Berlin ?", "measure"),
+        ("How high is Mont Blanc?", "measure"),
+        ("What is the length of the Rhine?", "measure"),
+        ("In what area of this British colony were Huguenot land grants?", None),  # a place
         # « quand » and "when" inside the question do not ask for a time
         ("Who was the leader when the Franks entered the Euphrates valley?", None),
         ("Que fait le roi quand la guerre éclate ?", None),
@@ -60,6 +66,18 @@ def test_a_year_needs_a_year_and_a_number_needs_a_number():
     ):
         assert fits("number", sentence), sentence
     assert not fits("number", "Les prisonniers furent libérés par les troupes alliées.")
+
+
+def test_a_measure_needs_digits_or_a_unit_not_a_count():
+    assert fits("measure", "Le mont Maudit culmine à 4 465 mètres.")
+    assert fits("measure", "La cheminée s'ouvre un kilomètre plus au sud.")
+    assert fits("measure", "Its width is a cubit and a half.")
+    assert fits("measure", "Il a fait 12°C à Paris.")
+    assert not fits("measure", "Une avalanche dans les Alpes françaises a causé la mort de neuf personnes.")
+    assert fits("measure", "L'île recouvre 8 km2 et culmine à 268 m au-dessus du niveau de la mer.")
+    assert fits("measure", "La superficie de l'agglomération de Berlin est de 892 km².")
+    assert not fits("measure", "L'alarme a été activée vers 5 h 25 jeudi matin.")
+    assert not fits("measure", "M. Dupont a gravi le sommet en juillet.")
 
 
 def test_a_question_of_no_kind_is_fitted_by_any_sentence():

@@ -6,7 +6,7 @@ Sentences no passage supports are left out (and counted); sentences saying the
 passages do not tell, copies of the instructions' example, repeats and a final
 fragment cut by the length limit are dropped, and so is a sentence resting only on
 a passage sentence the answer quotes already. The first sentence shown gives the
-kind of thing the question asks for (a time, a year, a number: ``askedkinds``),
+kind of thing the question asks for (a time, a year, a number, a measure: ``askedkinds``),
 as a quote must; one that does not is dropped. Once ``max_sentences`` sentences
 are kept the draft is full and generation can stop; so it is when the first
 sentence drifts from the question's language or echoes the example (the model

@@ -5,7 +5,7 @@ from; failing one, a passage less far above it, when the sentence itself holds
 most of the question's words (``answer.quote_words``). A quote is a whole
 sentence of the passage, neither a title nor a fragment, short enough to read
 at a glance, and it must hold one of the words
-the question asks about beyond its article's title, and a time or a number when the question asks for one
+the question asks about beyond its article's title, and a time, a number or a measure when the question asks for one
 (``addresses``): in the article
 "Pierre Du Bosc", a sentence on his first post at Caen is close to « Quand Du Bosc
 sera-t-il autorisé à rentrer en Normandie ? » and does not answer it.
@@ -95,9 +95,9 @@ def addresses(
 ) -> bool:
     """Whether the sentence of ``passage`` at ``span`` (or its ``translation`` into ``lang``) holds a word (stem) the
     question asks about besides those of its article's title, and gives the kind of thing it asks for when it asks
-    for a time or a number (``askedkinds``). Every sentence of an article is about its title, so only the other
-    words tell that it speaks to the question; a sentence also speaks of its section's title ("Ce retrait a été
-    critiqué par la Chine." under "La Chine et le retrait des États-Unis de l'Accord de Paris"). A question with no
+    for a time, a number or a measure (``askedkinds``). Every sentence of an article is about its title, so only the
+    other words tell that it speaks to the question; a sentence also speaks of its section's title ("Ce retrait a
+    été critiqué par la Chine." under "La Chine et le retrait des États-Unis de l'Accord de Paris"). A question with no
     such word (« Qui est Carlo Gesualdo ? » of his article) is addressed by any sentence."""
     said = translation if translation is not None else passage.text[span[0] : span[1]]
     if not fits(kind(question), said):

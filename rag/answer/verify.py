@@ -38,7 +38,7 @@ questions the archive cannot answer.
 
 A quote answers only when the model is sure of it (``ANSWERS_CONFIDENCE``,
 read from its first token when the backend gives ``yes_probability``; else its
-reply is taken as it is), unless the question asks for a time or a number: the
+reply is taken as it is), unless the question asks for a time, a number or a measure: the
 quote gives one then (``askedkinds``), and its yes reply is enough. On the best quote
 for each question of the piaf_dev, xquad_en_dev and seed runs (30% of the
 first two made unanswerable), a yes passed 151 of the 155 quotes holding the
@@ -120,7 +120,7 @@ class Verifier:
         """Whether the model says ``text`` gives what ``question`` asks for (true is not enough: « Inquiété, il ne
         sera toutefois pas arrêté. » does not tell when he was arrested)."""
         prompt = prompts.render("answers", question=neutralize(question), text=neutralize(text))
-        # A time or a number asked is given already: a yes will do.
+        # A time, a number or a measure asked is given already: a yes will do.
         return self._yes(prompt, ANSWERS_CONFIDENCE if kind(question) is None else None)
 
     def _yes(self, prompt: str, sure: float | None = None) -> bool:
