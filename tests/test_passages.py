@@ -97,6 +97,32 @@ def test_the_passages_after_the_first_are_shown_shorter():
     assert [words(p.text) for p in focus_passages(hits, "sept huit", embedder, words, 9)] == [9, 9]
 
 
+def test_a_question_asking_for_a_measure_is_shown_the_sentence_giving_one():
+    """« À quelle altitude culmine le mont Maudit, où une avalanche a fait neuf morts ? » is closer in meaning to the
+    sentence on the avalanche; the passage is centred on the one giving an altitude, when the chunk holds one."""
+    from rag.answer.passages import focus_passages
+    from rag.types import Hit
+
+    from conftest import HashingEmbedder
+
+    text = (
+        "Une avalanche au mont Maudit a fait neuf morts. Les secours sont arrivés vite. "
+        "Quatre personnes sont recherchées. Le sommet culmine à 4 465 mètres."
+    )
+    hits, embedder = [Hit(chunk(text, 0), 1.0)], HashingEmbedder()
+    asked = "À quelle altitude culmine le mont Maudit, où une avalanche a fait neuf morts ?"
+    (shown,) = focus_passages(hits, asked, embedder, words, 9)
+    assert "4 465 mètres" in shown.text
+    (shown,) = focus_passages(hits, "Où une avalanche a-t-elle fait neuf morts ?", embedder, words, 9)
+    assert "avalanche" in shown.text  # no kind asked: the closest sentence
+    # A time is given by any sentence saying « alors » or « puis »: not a reason to look away from the closest one.
+    timed = [Hit(chunk(text.replace("sont arrivés vite", "sont alors arrivés"), 0), 1.0)]
+    (shown,) = focus_passages(
+        timed, "Quand une avalanche a-t-elle fait neuf morts au mont Maudit ?", embedder, words, 9
+    )
+    assert "avalanche" in shown.text
+
+
 class TableScorer:
     """Support by the sentence's first word, as a fixed table (passage 1 only)."""
 

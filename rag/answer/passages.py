@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from rag.text.askedkinds import fits, kind
 from rag.text.sentences import split_sentences
 from rag.types import Chunk, Hit
 
@@ -98,7 +99,13 @@ def focus_passages(
     later_tokens: int | None = None,
 ) -> list[Passage]:
     """Shorten each hit to its most question-relevant sentences (dense similarity), those after the first to
-    ``later_tokens`` (``max_tokens`` when None)."""
+    ``later_tokens`` (``max_tokens`` when None). When the question asks for a year, a number or a measure
+    (``askedkinds``), the passage is centred on the closest sentence that gives one, if any does: « Le mont Maudit
+    culmine à 4 465 mètres » rather than the sentence on the avalanche that killed nine, closer to « À quelle
+    altitude culmine le mont Maudit, où une avalanche a fait neuf morts ? ». Not for a time: any sentence with
+    « alors » or « puis » gives one, too many to choose by."""
+    asked = kind(question)
+    asked = None if asked == "time" else asked
     qvec = None
     out = []
     for rank, hit in enumerate(hits):
@@ -111,7 +118,11 @@ def focus_passages(
         if qvec is None:
             qvec = embedder.embed_queries([question])[0]
         vectors = embedder.embed_documents([chunk.text[s:e] for s, e in spans])
-        out.append(focus(chunk, list(vectors @ qvec), count_tokens, budget))
+        scores = list(vectors @ qvec)
+        giving = [fits(asked, chunk.text[s:e]) for s, e in spans]
+        if any(giving):  # a cosine is at least -1: a sentence giving the kind asked outranks any other
+            scores = [score if gives else score - 2.0 for score, gives in zip(scores, giving, strict=True)]
+        out.append(focus(chunk, scores, count_tokens, budget))
     return out
 
 
