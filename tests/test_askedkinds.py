@@ -25,7 +25,8 @@ from rag.text.askedkinds import fits, kind
         ("A quelle vitesse court le guépard ?", "measure"),
         ("Quelle est la superficie de l'agglomération de Berlin ?", "measure"),
         ("How high is Mont Blanc?", "measure"),
-        ("What is the length of the Rhine?", "measure"),
+        ("What is the height of the tower?", "measure"),
+        ("What was the length of his reign?", None),  # a time, in English
         ("In what area of this British colony were Huguenot land grants?", None),  # a place
         # « quand » and "when" inside the question do not ask for a time
         ("Who was the leader when the Franks entered the Euphrates valley?", None),
