@@ -105,7 +105,7 @@ def focus_passages(
     altitude culmine le mont Maudit, où une avalanche a fait neuf morts ? ». Not for a time: any sentence with
     « alors » or « puis » gives one, too many to choose by."""
     asked = kind(question)
-    asked = None if asked == "time" else asked
+    centre = asked in ("year", "number", "measure")
     qvec = None
     out = []
     for rank, hit in enumerate(hits):
@@ -119,7 +119,7 @@ def focus_passages(
             qvec = embedder.embed_queries([question])[0]
         vectors = embedder.embed_documents([chunk.text[s:e] for s, e in spans])
         scores = list(vectors @ qvec)
-        giving = [fits(asked, chunk.text[s:e]) for s, e in spans]
+        giving = [fits(asked, chunk.text[s:e]) for s, e in spans] if centre else []
         if any(giving):  # a cosine is at least -1: a sentence giving the kind asked outranks any other
             scores = [score if gives else score - 2.0 for score, gives in zip(scores, giving, strict=True)]
         out.append(focus(chunk, scores, count_tokens, budget))
