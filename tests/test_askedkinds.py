@@ -83,3 +83,35 @@ def test_a_measure_needs_digits_or_a_unit_not_a_count():
 
 def test_a_question_of_no_kind_is_fitted_by_any_sentence():
     assert fits(None, "Les prisonniers furent libérés par les troupes alliées.")
+
+
+@pytest.mark.parametrize(
+    ("question", "asking"),
+    [
+        (
+            "À quelle altitude culmine le mont Maudit, où une avalanche a fait neuf morts en juillet 2012 ?",
+            "À quelle altitude culmine le mont Maudit ?",
+        ),
+        (
+            "Dans quelle mer Pékin poursuit-il ses ambitions, selon le compte rendu de l'échange ?",
+            "Dans quelle mer Pékin poursuit-il ses ambitions ?",
+        ),
+        (
+            "What role does China play for Russia's trade, according to the report on the Putin–Xi Jinping talks?",
+            "What role does China play for Russia's trade?",
+        ),
+        (
+            "Which Panthers player got a penalty, which gave the Broncos a new set of downs?",
+            "Which Panthers player got a penalty?",
+        ),
+        # what precedes the comma does not ask: the clause after it does
+        ("During the Bronco's playoff games, who did not throw at all?", None),
+        ("If there is a conflict between EU law and national law, which law take precedence?", None),
+        ("Qui est-il, selon lui ?", None),  # too short to ask alone
+        ("Quel président a acté le retrait des États-Unis de l'Accord de Paris ?", None),  # no side clause
+    ],
+)
+def test_the_asking_clause_leaves_out_a_last_clause_that_only_places_the_question(question, asking):
+    from rag.text.askedkinds import asking_clause
+
+    assert asking_clause(question) == (asking or question)

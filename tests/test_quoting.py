@@ -186,6 +186,21 @@ def test_a_quote_answers_only_when_the_model_is_sure_of_its_yes_unless_it_gives_
         assert d.addresses(sentence) is shown and llm.asked == []
 
 
+def test_a_quote_is_judged_against_the_clause_that_asks():
+    """The model reads « À quelle altitude culmine le mont Maudit ? », not the avalanche the question also names."""
+    from rag.answer.verify import Verifier
+
+    from conftest import ScriptedLLM
+
+    p = article("Le mont Maudit culmine à 4 465 mètres. Une avalanche y a fait neuf morts.", "Mont Maudit")
+    asked = "À quelle altitude culmine le mont Maudit, où une avalanche a fait neuf morts en juillet 2012 ?"
+    llm = ScriptedLLM("Yes.")
+    d = Draft("fr", [p], Pointing({}, "Le mont"), question=asked, answers=Verifier(llm, "fr").answers)
+    assert d.addresses(Quote(1, *span(p, "Le mont Maudit culmine à 4 465 mètres.")))
+    (prompt,) = [call[-1].content for call in llm.calls]
+    assert "À quelle altitude culmine le mont Maudit ?" in prompt and "avalanche" not in prompt
+
+
 def test_a_quotes_translation_is_what_is_judged():
     french = replace(passage(), chunk=replace(passage().chunk, lang="fr"))
     d = Draft("en", [french], Pointing({}, "Ce retrait"), question="Why is China buying Russian gas?")

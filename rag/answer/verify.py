@@ -57,7 +57,7 @@ from rag.answer import prompts
 from rag.answer.passages import Passage
 from rag.answer.prompting import neutralize
 from rag.answer.quoting import article_title
-from rag.text.askedkinds import kind
+from rag.text.askedkinds import asking_clause, kind
 from rag.text.language import ANSWER_LANGS
 from rag.text.names import mentions, names
 from rag.text.sentences import split_sentences
@@ -118,8 +118,11 @@ class Verifier:
 
     def answers(self, question: str, text: str) -> bool:
         """Whether the model says ``text`` gives what ``question`` asks for (true is not enough: « Inquiété, il ne
-        sera toutefois pas arrêté. » does not tell when he was arrested)."""
-        prompt = prompts.render("answers", question=neutralize(question), text=neutralize(text))
+        sera toutefois pas arrêté. » does not tell when he was arrested). Only the clause that asks is read: the model
+        finds an avalanche's nine dead answer « À quelle altitude culmine le mont Maudit, où une avalanche a fait neuf
+        morts ? »."""
+        asked = neutralize(asking_clause(question))
+        prompt = prompts.render("answers", question=asked, text=neutralize(text))
         # A time, a number or a measure asked is given already: a yes will do.
         return self._yes(prompt, ANSWERS_CONFIDENCE if kind(question) is None else None)
 

@@ -52,6 +52,19 @@ _MEASURE_ASKED = re.compile(  # not "in what area" (a place), nor "how far" (« 
     re.I,
 )
 
+_ASKING = re.compile(  # an interrogative word, or a verb-subject inversion (« poursuit-il », « est-elle »)
+    r"\b(?:what|which|who|whom|whose|where|when|why|how|quels?|quelles?|qui|que|quoi|où|quand|comment|pourquoi"
+    r"|combien|lequel|laquelle|lesquels|lesquelles)\b|-t-|-(?:il|elle|ils|elles|on)\b",
+    re.I,
+)
+_SIDE_CLAUSE = re.compile(  # a last clause, after a comma, that says where the fact was told or what else is known
+    r",\s*(?:selon|d['’]après|où|qui|dont|lors\s+d[eu]|évoqué(?:e|s|es)?|mentionné(?:e|s|es)?"
+    r"|according\s+to|as\s+(?:discussed|reported|described|mentioned|said)|where|which|who|whose|during)\b"
+    r"[^,?]*?(?=\s*\?\s*$|\s*$)",
+    re.I,
+)
+MIN_ASKING_WORDS = 4  # a shorter clause is too short to ask alone
+
 _MONTHS = {m.lower() for lang in ("fr", "en") for m in month_names(lang)} | {"fevrier", "aout", "decembre"}
 _TIME_WORDS = (
     # units and eras (not « an »: in English it is an article; « un an » is dated by « plus tard », « après »…)
@@ -98,6 +111,20 @@ def kind(question: str) -> Kind | None:
     if _MEASURE_ASKED.search(question):
         return "measure"
     return None
+
+
+def asking_clause(question: str) -> str:
+    """``question`` without a last clause that only places what it asks: « À quelle altitude culmine le mont Maudit,
+    où une avalanche a fait neuf morts en juillet 2012 ? » asks « À quelle altitude culmine le mont Maudit ? »; "…,
+    according to the report on the Putin–Xi Jinping talks?" tells where to look, not what to give. Kept whole when
+    what precedes the clause does not ask (« During the playoff games, who did not throw? »)."""
+    side = _SIDE_CLAUSE.search(question)
+    if side is None:
+        return question
+    head = question[: side.start()].rstrip()
+    if len(re.findall(r"\w+", head)) < MIN_ASKING_WORDS or not _ASKING.search(head):
+        return question
+    return head + question[side.end() :].rstrip()
 
 
 def fits(asked: Kind | None, text: str) -> bool:
