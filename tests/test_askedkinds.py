@@ -21,6 +21,9 @@ from rag.text.askedkinds import fits, kind
         ("Combien de prisonniers ont échappé au massacre ?", "number"),
         ("How many people does the factory employ?", "number"),
         ("Quel âge avait-il ?", "number"),
+        ("How much did the creation of the Wikidata project cost?", "number"),
+        ("How much has a Lama agreed to be reborn?", None),  # "many times"
+        ("How much of southern California is undeveloped?", None),  # "vast areas"
         ("À quelle altitude culmine le mont Maudit ?", "measure"),
         ("A quelle vitesse court le guépard ?", "measure"),
         ("Quelle est la superficie de l'agglomération de Berlin ?", "measure"),

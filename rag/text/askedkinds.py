@@ -3,7 +3,8 @@
 « Quand est construite la première usine ? » asks for a time: a sentence on
 the factory that gives no date, no period and no event to date it by does not
 answer it, however close its words. « En quelle année … » asks for a year,
-« Combien … » and "How many …" for a number. Questions of other kinds (who,
+« Combien … » and "How many …" for a number, and so does "How much … cost" (an
+amount; "how much" alone also asks for a share: "vast areas"). Questions of other kinds (who,
 what, why) are not read here: ``kind`` is None for them, and every sentence
 fits.
 
@@ -43,7 +44,10 @@ _TIME_ASKED = re.compile(
     r"|\bcombien\s+de\s+temps\b|\bhow\s+long\b",  # a duration: « la décennie », "well into the nineteenth century"
     re.I,
 )
-_NUMBER_ASKED = re.compile(r"\bcombien\b|\bquel\s+âge\b|\bhow\s+(?:many|old)\b", re.I)
+_PRICED = r"cost|costs|costing|pay|pays|paid|spend|spends|spent|earn|earns|earned|raise|raises|raised|worth|money|owe"
+_NUMBER_ASKED = re.compile(  # "how much" alone may ask for a share ("vast areas") or a count ("many times")
+    rf"\bcombien\b|\bquel\s+âge\b|\bhow\s+(?:many|old)\b|\bhow\s+much\b(?=[^?]*\b(?:{_PRICED})\b)", re.I
+)
 _DIMENSIONS = "altitude|hauteur|profondeur|distance|vitesse|température|superficie|surface|longueur|largeur"
 _MEASURE_ASKED = re.compile(  # not "in what area" (a place), nor "how far" (« jusqu'où » as often as a distance)
     rf"\b[àa]\s+quelle\s+(?:{_DIMENSIONS})\b|\bquelle\s+(?:est\s+|était\s+|fut\s+)?(?:l['’]\s*|la\s+)?(?:{_DIMENSIONS})\b"
