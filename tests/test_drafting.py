@@ -237,6 +237,19 @@ def test_a_quote_from_an_article_in_the_other_language_is_shown_in_its_checked_t
     )
 
 
+def test_a_model_that_only_copies_a_passage_header_has_not_refused_and_the_quote_stands_for_it():
+    # « Nigeria : crash d'un avion … (Wikinews, 5 juin 2012) [1]. » was shown as the archive not saying which airline
+    draft = Draft("fr", [passage()], scorer())
+    streamed(f"{TITLE} (RFI, 3 mai 2024) [1].", draft)
+    assert draft.kept == [] and draft.left_out == [] and draft.refusals == 0
+    quote = Quote(1, 0, len(passage().text.split(".")[0]) + 1)
+    done = finish(draft, quote=quote)
+    assert draft.failed and not done.refused and passage().text[quote.start : quote.end] in done.text
+    said_so = Draft("fr", [passage()], scorer())
+    streamed("Les passages ne précisent pas la compagnie.", said_so)
+    assert not said_so.failed and finish(said_so, quote=quote).refused
+
+
 def test_a_model_that_only_copies_the_instructions_example_is_replaced_by_the_quote():
     draft = Draft("fr", [passage()], scorer())
     streamed(

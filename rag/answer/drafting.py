@@ -1,10 +1,12 @@
 """The answer as the model writes it, checked one sentence at a time before anything is shown.
 
 A sentence is taken once the next one has begun (or the stream has ended): its
-copied scaffolding is removed, and it is kept only when a passage supports it.
-Sentences no passage supports are left out (and counted); sentences saying the
-passages do not tell, copies of the instructions' example, repeats and a final
-fragment cut by the length limit are dropped, and so is a sentence resting only on
+copied scaffolding is removed (a sentence that was nothing else is counted: the
+model has not said the passages do not tell, and a quote may stand for its
+answer), and it is kept only when a passage supports it. Sentences no passage
+supports are left out (and counted); sentences saying the passages do not tell,
+copies of the instructions' example, repeats and a final fragment cut by the
+length limit are dropped, and so is a sentence resting only on
 a passage sentence the answer quotes already. The first sentence shown gives the
 kind of thing the question asks for (a time, a year, a number, a measure: ``askedkinds``),
 as a quote must; one that does not is dropped. Once ``max_sentences`` sentences
@@ -67,6 +69,7 @@ class Draft:
     cut: bool = False  # the last sentence was cut by the length limit
     copied: int = 0  # sentences that only restate the instructions' example
     beside: int = 0  # first sentences without the kind of thing the question asks for (a time, a number)
+    headers: int = 0  # sentences that were only a copied passage header, title or file name
     # A second opinion: (sentence, passage extract, the extract's language) -> the extract states it.
     verify: Callable[[str, str, str], bool] | None = None
     # The passage's sentence said in the answer's language, checked (None when the translation does not pass).
@@ -82,7 +85,7 @@ class Draft:
     @property
     def failed(self) -> bool:
         """The model wrote no sentence that can be shown, and did not say that the passages do not tell."""
-        return not self.kept and bool(self.left_out or self.cut or self.copied or self.beside)
+        return not self.kept and bool(self.left_out or self.cut or self.copied or self.beside or self.headers)
 
     @property
     def echoed(self) -> bool:
@@ -183,15 +186,6 @@ class Draft:
         self._quoted.add((n, passage.start + quote.start, passage.start + quote.end))
         return said
 
-    def _restates_quote(self, checked: Attributed) -> bool:
-        """Whether every passage sentence ``checked`` rests on is quoted in the answer already: it can say nothing
-        the quote does not (« This criticism came from China » after the quoted « Ce retrait a été critiqué par la
-        Chine. »)."""
-        if not self._quoted:
-            return False
-        spans = [(n, self.scorer.highlight(checked.text, n)) for n in checked.citations]
-        return all(span is not None and (n, *span) in self._quoted for n, span in spans)
-
     def addresses(self, quote: Quote, translation: str | None = None) -> bool:
         """Whether ``quote`` (its ``translation`` when there is one) holds a word the question asks about, and
         answers it in the second opinion's view when there is one."""
@@ -228,7 +222,8 @@ class Draft:
         titles = [p.chunk.title for p in self.passages]
         # A marker opening a line numbers a list item ("[1] Coopération : …"): it stays the item's citation.
         text = strip_scaffolding(LEADING_MARKERS.sub("", sentence.text), titles)
-        if not text:
+        if not text:  # « Nigeria : crash d'un avion … (Wikinews, 5 juin 2012) [1]. » said nothing, nor that it cannot
+            self.headers += 1
             return None
         if is_refusal(text):
             self.refusals += 1
@@ -240,7 +235,7 @@ class Draft:
             return None
         cited = tuple(dict.fromkeys([*marker_numbers(text), *sentence.cited]))
         (checked,) = attribute([SentenceCitations(text, cited)], len(self.passages), self.scorer)
-        if checked.supported and self._restates_quote(checked):
+        if checked.supported and rests_on_quotes(self.scorer, self._quoted, checked):
             return None
         checked = self._second_look(checked)
         if checked.supported and not self.kept and not fits(kind(self.question), checked.text):
@@ -254,6 +249,16 @@ class Draft:
         else:
             self.left_out.append(checked)
         return None
+
+
+def rests_on_quotes(scorer: SupportScorer, quoted: set[tuple[int, int, int]], checked: Attributed) -> bool:
+    """Whether every passage sentence ``checked`` rests on is ``quoted`` (passage, article offsets) in the answer
+    already: it can say nothing the quote does not (« This criticism came from China » after the quoted « Ce retrait
+    a été critiqué par la Chine. »)."""
+    if not quoted:
+        return False
+    spans = [(n, scorer.highlight(checked.text, n)) for n in checked.citations]
+    return all(span is not None and (n, *span) in quoted for n, span in spans)
 
 
 def closest_stating(scorer: SupportScorer, sentence: str, question: str, candidates: Sequence[str]) -> int | None:
