@@ -110,6 +110,10 @@ def test_a_question_of_no_kind_is_fitted_by_any_sentence():
         # what precedes the comma does not ask: the clause after it does
         ("During the Bronco's playoff games, who did not throw at all?", None),
         ("If there is a conflict between EU law and national law, which law take precedence?", None),
+        ("When the Franks entered Gaul, who was their leader?", None),
+        ("Alors que la guerre éclate, qui dirige l'armée ?", None),
+        ("Quand la guerre a-t-elle éclaté, selon l'article ?", "Quand la guerre a-t-elle éclaté ?"),
+        ("How did the war end, according to the report?", "How did the war end?"),
         ("Qui est-il, selon lui ?", None),  # too short to ask alone
         ("Quel président a acté le retrait des États-Unis de l'Accord de Paris ?", None),  # no side clause
     ],

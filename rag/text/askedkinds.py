@@ -1,4 +1,5 @@
-"""What kind of thing a question asks for, when its words say so, and whether a sentence gives that kind. Pure.
+"""What kind of thing a question asks for, when its words say so, and whether a sentence gives that kind; the clause
+of a question that asks (``asking_clause``). Pure.
 
 « Quand est construite la première usine ? » asks for a time: a sentence on
 the factory that gives no date, no period and no event to date it by does not
@@ -56,9 +57,14 @@ _MEASURE_ASKED = re.compile(  # not "in what area" (a place), nor "how far" (« 
     re.I,
 )
 
-_ASKING = re.compile(  # an interrogative word, or a verb-subject inversion (« poursuit-il », « est-elle »)
-    r"\b(?:what|which|who|whom|whose|where|when|why|how|quels?|quelles?|qui|que|quoi|où|quand|comment|pourquoi"
-    r"|combien|lequel|laquelle|lesquels|lesquelles)\b|-t-|-(?:il|elle|ils|elles|on)\b",
+_ASKING = re.compile(  # a question on its own: opened by an interrogative (after a preposition), or inverted
+    r"^\W*(?:(?:à|a|de|dans|en|pour|par|avec|sur|chez|depuis|in|on|at|for|from|with|by|to|of)\s+)?"
+    r"(?:what|which|who|whom|whose|why|quels?|quelles?|qui|quoi|pourquoi|combien|lequel|laquelle|lesquels|lesquelles"
+    # "when", "where", "how", « quand », « où », « comment » also open a clause that does not ask ("When the Franks
+    # entered, who led them?"): they ask when a verb follows them
+    r"|(?:when|where|how)\s+(?:do|does|did|is|are|was|were|has|have|had|can|could|will|would|should|much|many|long|old)"
+    r"|(?:quand|où|comment)\s+\w+-)\b"
+    r"|-t-|-(?:il|elle|ils|elles|on)\b",
     re.I,
 )
 _SIDE_CLAUSE = re.compile(  # a last clause, after a comma, that says where the fact was told or what else is known
@@ -121,7 +127,8 @@ def asking_clause(question: str) -> str:
     """``question`` without a last clause that only places what it asks: « À quelle altitude culmine le mont Maudit,
     où une avalanche a fait neuf morts en juillet 2012 ? » asks « À quelle altitude culmine le mont Maudit ? »; "…,
     according to the report on the Putin–Xi Jinping talks?" tells where to look, not what to give. Kept whole when
-    what precedes the clause does not ask (« During the playoff games, who did not throw? »)."""
+    what precedes the clause is not a question on its own ("During the playoff games, who did not throw?", « Alors
+    que la guerre éclate, qui dirige l'armée ? », "When the Franks entered Gaul, who was their leader?")."""
     side = _SIDE_CLAUSE.search(question)
     if side is None:
         return question
