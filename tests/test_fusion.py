@@ -67,3 +67,7 @@ def test_question_words_are_dropped_from_queries_only():
     assert analyze(question, "fr", query=True) == ["person", "travaillent", "minister", "sport"]
     assert analyze(question, "fr")[0] == "combien"  # a passage keeps every word
     assert analyze("Whose plan did Labour deny?", "en", query=True) == ["plan", "labour", "deni"]
+    # "how many" asks as « combien » does; "many" elsewhere is a word of the topic
+    assert analyze("How many flights were cancelled?", "en", query=True) == ["flight", "cancel"]
+    assert analyze("How much did Wikidata cost?", "en", query=True) == ["wikidata", "cost"]
+    assert analyze("Why did so many flights stop?", "en", query=True) == ["mani", "flight", "stop"]

@@ -44,7 +44,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from rag.text.analysis import analyze
+from rag.text.analysis import analyze, unasking
 from rag.text.names import mentions, names
 from rag.types import Hit
 
@@ -180,7 +180,7 @@ def unnamed(query: str, words: Sequence[str]) -> list[str]:
 def asked(query: str, lang: str) -> dict[str, str]:
     """The stems of the question's words, each with the word it comes from."""
     words: dict[str, str] = {}
-    for word in re.findall(r"\w+(?:-\w+)*", query):  # « sous-marins » is named whole
+    for word in re.findall(r"\w+(?:-\w+)*", unasking(query, lang)):  # « sous-marins » is named whole
         for stem in analyze(word, lang, query=True):
             words.setdefault(stem, word)
     return words

@@ -55,6 +55,13 @@ QUESTION_WORDS = {
     ),
     "en": frozenset("what when where which who whom whose why how".split()),
 }
+# "How many", "how much" ask as « combien » does: their second word is no more a topic than the first.
+_HOW_MANY = re.compile(r"\b(how)\s+(?:many|much)\b", re.IGNORECASE)
+
+
+def unasking(question: str, lang: str) -> str:
+    """``question`` without the words that only ask beyond its question words ("how many" -> "how")."""
+    return _HOW_MANY.sub(r"\1", question) if lang == "en" else question
 
 
 def analyze(text: str, lang: str, query: bool = False) -> list[str]:
@@ -63,6 +70,7 @@ def analyze(text: str, lang: str, query: bool = False) -> list[str]:
     stop = _stopwords(lang if lang in _STEMMER_NAMES else "en")
     if query:
         stop = stop | QUESTION_WORDS.get(lang, frozenset())
+        text = unasking(text, lang)
     words = [w for w in _WORD.findall(text) if w not in stop and (len(w) > 1 or w.isdigit())]
     return _stemmer(lang if lang in _STEMMER_NAMES else "en").stemWords(words)
 
