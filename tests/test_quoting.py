@@ -144,10 +144,28 @@ def test_a_quote_that_holds_the_questions_words_but_does_not_answer_it_is_not_sh
     question = "Combien de personnes emploie l'usine inaugurée par L'Oréal en Indonésie ?"
     d = Draft("fr", [factory], Pointing({}, "L'usine"), question=question, answers=Verifier(llm, "fr").answers)
     assert d.addresses(Quote(1, *span(factory, "L'usine emploie 800 personnes.")))
-    assert d.addresses(Quote(1, *span(factory, "L'Oréal a inauguré son usine en 2012.")))
+    assert d.addresses(Quote(1, *span(factory, "L'Oréal a inauguré son usine en 2012.")))  # no Indonésie in it
     assert [call[-1].content.split('"')[1] for call in llm.calls] == [
         "Indonésie : L'Oréal ouvre sa plus grande usine au monde. L'usine emploie 800 personnes.",
-        "L'Oréal a inauguré son usine en 2012.",
+        "Indonésie : L'Oréal ouvre sa plus grande usine au monde. L'Oréal a inauguré son usine en 2012.",
+    ]
+    # and when it names some of them but not one its article's title holds
+    llm = ScriptedLLM("Yes.")
+    crash = article(
+        "Un avion de ligne s'est écrasé le 3 juin 2012 près de l'aéroport. L'appareil de type McDonnel Douglas "
+        "MD-83 était exploité par Dana Air.",
+        "Nigeria : crash d'un avion avec 153 personnes à bord à Lagos",
+    )
+    question = "Quelle compagnie exploitait le MD-83 qui s'est écrasé à Lagos ?"
+    d = Draft("fr", [crash], Pointing({}, "L'appareil"), question=question, answers=Verifier(llm, "fr").answers)
+    assert d.addresses(Quote(1, *span(crash, "L'appareil de type McDonnel Douglas MD-83 était exploité par Dana Air.")))
+    elsewhere = replace(crash, chunk=replace(crash.chunk, title="Crash d'un avion de ligne"))  # Lagos in no title
+    d = Draft("fr", [elsewhere], Pointing({}, "L'appareil"), question=question, answers=Verifier(llm, "fr").answers)
+    assert d.addresses(Quote(1, *span(crash, "L'appareil de type McDonnel Douglas MD-83 était exploité par Dana Air.")))
+    assert [call[-1].content.split('"')[1] for call in llm.calls] == [
+        "Nigeria : crash d'un avion avec 153 personnes à bord à Lagos. L'appareil de type McDonnel Douglas MD-83 "
+        "était exploité par Dana Air.",
+        "L'appareil de type McDonnel Douglas MD-83 était exploité par Dana Air.",
     ]
     # a sentence without the question's words is rejected before the model is asked
     llm = ScriptedLLM("Yes.")

@@ -197,14 +197,7 @@ class Draft:
         if self.answers is None:
             return True
         said = translation or " ".join(passage.text[quote.start : quote.end].split())
-        # Read under its section's title (« Ce retrait a été critiqué par la Chine. » alone names no agreement), and
-        # under its article's when neither names any of the question's names, as the reader reads it under the title
-        # shown: « L'usine emploie 800 personnes. » names no factory of L'Oréal in Indonesia.
-        titles = [heading(passage, quote.start)]
-        asked = [span.name for span in names(self.question)]
-        if asked and not any(mentions(name, re.findall(r"\w+", f"{titles[0]} {said}")) for name in asked):
-            titles.insert(0, article_title(passage.chunk))
-        return self.answers(self.question, ". ".join([*(t.rstrip(" .:") for t in titles if t), said]))
+        return self.answers(self.question, as_read(self.question, passage, quote.start, said))
 
     def translated(self, quote: Quote) -> str | None:
         """The checked translation of ``quote`` when its passage is in another language than the answer's (None
@@ -249,6 +242,21 @@ class Draft:
         else:
             self.left_out.append(checked)
         return None
+
+
+def as_read(question: str, passage: Passage, at: int, said: str) -> str:
+    """``said``, the quote at offset ``at`` of ``passage`` (or its translation), as the reader reads it: under its
+    section's title (« Ce retrait a été critiqué par la Chine. » alone names no agreement), and under its article's,
+    shown above it, when it lacks a name of the question that the article's title holds, or names none of them:
+    « L'usine emploie 800 personnes. » names no factory of L'Oréal in Indonesia, « L'appareil de type McDonnel
+    Douglas MD-83 était exploité par Dana Air. » names the MD-83 but not Lagos, which its title does."""
+    titles = [heading(passage, at)]
+    asked = [span.name for span in names(question)]
+    missing = [name for name in asked if not mentions(name, re.findall(r"\w+", f"{titles[0]} {said}"))]
+    title = article_title(passage.chunk)
+    if missing and (missing == asked or any(mentions(name, re.findall(r"\w+", title)) for name in missing)):
+        titles.insert(0, title)
+    return ". ".join([*(t.rstrip(" .:") for t in titles if t), said])
 
 
 def rests_on_quotes(scorer: SupportScorer, quoted: set[tuple[int, int, int]], checked: Attributed) -> bool:
