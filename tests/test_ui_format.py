@@ -47,7 +47,9 @@ def test_answer_html_has_chips_marks_unsupported_and_shows_filters():
     html = answer_html(answer(), "c1-0", "fr")
     assert "<a class='nd-chip' href='#nd-src-c1-0-1'" in html
     assert html.index("Vrai.") < html.index("class='nd-left-out'") < html.index("⚠ Inventé.")  # left out, shown apart
-    assert "Filtres actifs" in html and "11 mars 2024 → 15 mars 2024" in html
+    assert "Filtres actifs : 11 mars 2024 → 15 mars 2024" in html
+    # an English page writes its colon as English does, whatever the answer's language
+    assert "Active filters: 11 March 2024 → 15 March 2024" in answer_html(answer(), "c1-0", "en")
 
 
 def test_untrusted_text_is_escaped_everywhere():
