@@ -76,8 +76,7 @@ def filters_footer(answer: Answer, lang: str) -> str:
         items.append(", ".join(f["sources"]))
     if f.get("langs"):
         items.append(", ".join(f["langs"]))
-    colon = " :" if lang == "fr" else ":"  # French sets its colon off with a space, English does not
-    shown = f"{_esc(t(lang, 'active_filters'))}{colon} {_esc(' · '.join(items))}" if items else ""
+    shown = f"{_esc(t(lang, 'active_filters'))} {_esc(' · '.join(items))}" if items else ""
     if f.get("relaxed"):  # the question's dates matched nothing relevant: the closest articles of any date
         shown = " ".join(p for p in (shown, _esc(t(lang, "dates_relaxed"))) if p)
     return shown
