@@ -713,3 +713,35 @@ def test_a_first_sentence_without_the_time_the_question_asks_for_is_dropped():
     open_question = Draft("fr", [passage()], scorer(Ce=0.9), question="Qui a critiqué le retrait ?")
     streamed("Ce retrait a été critiqué par la Chine [1].", open_question)
     assert len(open_question.kept) == 1
+
+
+def test_a_first_sentence_resting_on_an_extract_that_does_not_answer_the_question_is_dropped():
+    from rag.answer.verify import Verifier
+
+    from conftest import ScriptedLLM
+
+    # true to its passage, and no answer: « Qu'a dit Moscou du retrait ? » is not told by what China said of it
+    question = "Qu'a dit Moscou du retrait de l'Accord de Paris ?"
+    raw = "Ce retrait a été critiqué par la Chine [1]. Pékin a exprimé sa préoccupation [1]."
+    for reply, shown in (
+        ("No.", []),
+        ("Yes.", ["Ce retrait a été critiqué par la Chine.", "Pékin a exprimé sa préoccupation."]),
+    ):
+        llm = ScriptedLLM(reply)
+        d = Draft("fr", [passage()], Pointing({"Ce": 0.9, "Pékin": 0.9}, "Ce retrait"), question=question)
+        d.answers = Verifier(llm, "fr").answers
+        streamed(raw, d)
+        assert [a.text for a in d.kept] == shown
+        # each candidate first sentence is asked about once, as the extract it rests on with its neighbours, read under
+        # its section's title; once one is shown, the next ones add to it unasked
+        assert len(llm.calls) == (2 if reply == "No." else 1)
+        assert llm.calls[0][-1].content.startswith(
+            "Text: \"La Chine et le retrait des États-Unis de l'Accord de Paris. Les dirigeants ont abordé le climat. "
+            "Ce retrait a été critiqué par la Chine. Pékin a exprimé sa préoccupation."
+        )
+    assert not d.left_out and d.beside == 0
+    refused = Draft("fr", [passage()], Pointing({"Ce": 0.9}, "Ce retrait"), question=question)
+    refused.answers = Verifier(ScriptedLLM("No."), "fr").answers
+    streamed("Ce retrait a été critiqué par la Chine [1].", refused)
+    # not shown, not left out as unsupported: the quote, else a refusal, stands for it
+    assert refused.beside == 1 and not refused.left_out and refused.failed

@@ -33,7 +33,7 @@ from rag.answer.citations import (
     sentences_with_markers,
 )
 from rag.answer.passages import Passage
-from rag.answer.quoting import Quote, addresses, article_title, heading, quotable, quote_text
+from rag.answer.quoting import Quote, addresses, as_read, quotable, quote_text
 from rag.answer.shape import (
     copies_example,
     is_closed,
@@ -45,9 +45,8 @@ from rag.answer.shape import (
     untranslated,
 )
 from rag.answer.support import SupportScorer
-from rag.answer.verify import evidence
+from rag.answer.verify import evidence, resting_on
 from rag.text.askedkinds import fits, kind
-from rag.text.names import mentions, names
 from rag.text.numbers import numbers, stated_numbers
 
 LEADING_MARKERS = re.compile(r"^\s*(?:\[\s*\d+\s*\]\s*)+")
@@ -208,6 +207,18 @@ class Draft:
         said = self.translate(" ".join(passage.text[quote.start : quote.end].split()), passage)
         return said.text if said is not None else None
 
+    def _gives_asked(self, first: Attributed, restated: bool) -> bool:
+        """Whether the first sentence gives what the question asks: the kind of thing it asks for, and, in the second
+        opinion's view, an answer in the passage extract it rests on (a restated quote was asked about already)."""
+        if not fits(kind(self.question), first.text):
+            return False
+        if restated or self.answers is None or not self.question:
+            return True
+        passage = self.passages[first.citations[0] - 1]
+        return self.answers(
+            self.question, resting_on(self.question, passage, self.scorer.highlight(first.text, first.citations[0]))
+        )
+
     def _take(self, sentence: SentenceCitations) -> Attributed | None:
         self._taken += 1
         if self.full:
@@ -230,8 +241,9 @@ class Draft:
         (checked,) = attribute([SentenceCitations(text, cited)], len(self.passages), self.scorer)
         if checked.supported and rests_on_quotes(self.scorer, self._quoted, checked):
             return None
+        restated = self.restated
         checked = self._second_look(checked)
-        if checked.supported and not self.kept and not fits(kind(self.question), checked.text):
+        if checked.supported and not self.kept and not self._gives_asked(checked, self.restated > restated):
             self.beside += 1  # « Il fut arrêté en rue à Overijse… » for « Quand a-t-il été arrêté ? »
             return None
         if checked.supported:
@@ -242,21 +254,6 @@ class Draft:
         else:
             self.left_out.append(checked)
         return None
-
-
-def as_read(question: str, passage: Passage, at: int, said: str) -> str:
-    """``said``, the quote at offset ``at`` of ``passage`` (or its translation), as the reader reads it: under its
-    section's title (« Ce retrait a été critiqué par la Chine. » alone names no agreement), and under its article's,
-    shown above it, when it lacks a name of the question that the article's title holds, or names none of them:
-    « L'usine emploie 800 personnes. » names no factory of L'Oréal in Indonesia, « L'appareil de type McDonnel
-    Douglas MD-83 était exploité par Dana Air. » names the MD-83 but not Lagos, which its title does."""
-    titles = [heading(passage, at)]
-    asked = [span.name for span in names(question)]
-    missing = [name for name in asked if not mentions(name, re.findall(r"\w+", f"{titles[0]} {said}"))]
-    title = article_title(passage.chunk)
-    if missing and (missing == asked or any(mentions(name, re.findall(r"\w+", title)) for name in missing)):
-        titles.insert(0, title)
-    return ". ".join([*(t.rstrip(" .:") for t in titles if t), said])
 
 
 def rests_on_quotes(scorer: SupportScorer, quoted: set[tuple[int, int, int]], checked: Attributed) -> bool:

@@ -56,7 +56,7 @@ from typing import TYPE_CHECKING
 from rag.answer import prompts
 from rag.answer.passages import Passage
 from rag.answer.prompting import neutralize
-from rag.answer.quoting import article_title
+from rag.answer.quoting import article_title, as_read
 from rag.text.askedkinds import asking_clause, kind
 from rag.text.language import ANSWER_LANGS
 from rag.text.names import mentions, names
@@ -84,6 +84,17 @@ def evidence(passage: Passage, span: tuple[int, int] | None, sentence: str = "",
     ):
         return f"{title}\n\n{extract}"
     return extract
+
+
+def resting_on(question: str, passage: Passage, span: tuple[int, int] | None) -> str:
+    """The passage extract a sentence rests on (the sentence at ``span``, article offsets, with its neighbours) as the
+    reader reads it (``as_read``). A true sentence may answer no question: « Parliament elections take place on
+    Tuesday, Wednesday and Thursday » rests on « Debates take place on Tuesday, Wednesday and Thursday mornings »,
+    which does not tell how often elections are held."""
+    at = span[0] - passage.start if span is not None else 0
+    lines = [" ".join(line.split()) for line in evidence(passage, span).splitlines() if line.strip()]
+    said = " ".join(line if line.endswith((".", "!", "?", "»", '"')) else f"{line}." for line in lines)
+    return as_read(question, passage, at, said)
 
 
 def _extract(passage: Passage, span: tuple[int, int] | None) -> str:
