@@ -9,7 +9,8 @@ copies of the instructions' example, repeats and a final fragment cut by the
 length limit are dropped, and so is a sentence resting only on
 a passage sentence the answer quotes already. The first sentence shown gives the
 kind of thing the question asks for (a time, a year, a number, a measure: ``askedkinds``),
-as a quote must; one that does not is dropped. Once ``max_sentences`` sentences
+as a quote must, and rests on a passage extract that answers the question in the second opinion's
+view (``verify.resting_on``); one that does not is dropped. Once ``max_sentences`` sentences
 are kept the draft is full and generation can stop; so it is when the first
 sentence drifts from the question's language or echoes the example (the model
 is then asked again).
