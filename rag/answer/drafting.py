@@ -217,10 +217,9 @@ class Draft:
             return False
         if restated or self.answers is None or not self.question:
             return True
-        passage = self.passages[first.citations[0] - 1]
-        return self.answers(
-            self.question, resting_on(self.question, passage, self.scorer.highlight(first.text, first.citations[0]))
-        )
+        n = first.citations[0]
+        extract = resting_on(self.question, self.passages[n - 1], self.scorer.highlight(first.text, n))
+        return self.answers(self.question, extract)
 
     def _take(self, sentence: SentenceCitations) -> Attributed | None:
         self._taken += 1
