@@ -68,9 +68,7 @@ class Draft:
     drifted: bool = False  # the first sentence is not in the question's language
     cut: bool = False  # the last sentence was cut by the length limit
     copied: int = 0  # sentences that only restate the instructions' example
-    beside: int = (
-        0  # first sentences without the kind of thing asked for (a time, a number), or no answer in their extract
-    )
+    beside: int = 0  # first sentences without the time or number asked for, or no answer in their extract
     headers: int = 0  # sentences that were only a copied passage header, title or file name
     # A second opinion: (sentence, passage extract, the extract's language) -> the extract states it.
     verify: Callable[[str, str, str], bool] | None = None
