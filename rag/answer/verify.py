@@ -68,6 +68,7 @@ from rag.answer import prompts
 from rag.answer.passages import Passage
 from rag.answer.prompting import neutralize
 from rag.answer.quoting import article_title, as_read
+from rag.answer.shape import is_closed
 from rag.text.askedkinds import asking_clause, kind
 from rag.text.language import ANSWER_LANGS
 from rag.text.names import mentions, names
@@ -103,8 +104,8 @@ def resting_on(question: str, passage: Passage, span: tuple[int, int] | None) ->
     Tuesday, Wednesday and Thursday » rests on « Debates take place on Tuesday, Wednesday and Thursday mornings »,
     which does not tell how often elections are held."""
     at = span[0] - passage.start if span is not None else 0
-    lines = [" ".join(line.split()) for line in evidence(passage, span).splitlines() if line.strip()]
-    said = " ".join(line if line.endswith((".", "!", "?", "»", '"')) else f"{line}." for line in lines)
+    lines = [" ".join(line.split()) for line in _extract(passage, span).splitlines() if line.strip()]
+    said = " ".join(line if is_closed(line) else f"{line}." for line in lines)  # a title line ends as a sentence
     return as_read(question, passage, at, said)
 
 
