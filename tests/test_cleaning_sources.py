@@ -124,3 +124,22 @@ def test_answer_language_ignores_quotations():
     assert detect_answer("La Chine est le premier partenaire commercial de la Russie [1].") == "fr"
     # a short answer is told by its function words, as a question is: the detector reads this one as English
     assert detect_answer("Au bord de l'Hudson [1].") == "fr"
+
+
+def test_titles_given_as_html_are_read_as_text(tmp_path):
+    """A title with markup (as some JSON exports and feeds give it) is shown and embedded as its words: the
+    reader never sees « <i> » or « &amp; », and a title without markup is left as it is."""
+    records = [
+        {
+            "id": "a",
+            "title": '<i><span class="lang-en" lang="en">Captain America</span></i> (film)',
+            "text": "Un film.",
+        },
+        {"id": "b", "title": "Tom &amp; Jerry &#8211; R&D", "text": "Un dessin animé."},
+        {"id": "c", "title": "Croissance < 2 % & R&D", "text": "Une note."},
+    ]
+    path = tmp_path / "titles.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records), encoding="utf-8")
+    ((_, loaded),) = list(load_path(path))
+    titles = {a.id: a.title for a in loaded.articles}
+    assert titles == {"a": "Captain America (film)", "b": "Tom & Jerry – R&D", "c": "Croissance < 2 % & R&D"}

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from rag.settings import Settings
 
 log = logging.getLogger(__name__)
-INDEX_VERSION = 1
+INDEX_VERSION = 2  # bumped when ingestion reads the same corpus differently (2: titles given as HTML read as text)
 
 
 def _sha256(path: Path) -> str:

@@ -7,7 +7,7 @@ import re
 
 from rag.errors import IngestError
 from rag.problems import Problem
-from rag.text.cleaning import clean_text, content_hash, strip_controls
+from rag.text.cleaning import clean_text, content_hash, plain_markup, strip_controls
 from rag.text.dates import date_in_text, normalize_date
 from rag.text.language import detect
 from rag.types import Article
@@ -54,8 +54,8 @@ def make_article(
     body = clean_text(text) if clean else text
     if not body.strip():
         raise IngestError(Problem("no_text"))
-    title = re.sub(r"\s+", " ", strip_controls(title or "")).strip()
-    source = strip_controls(source or "").strip()
+    title = re.sub(r"\s+", " ", strip_controls(plain_markup(title or ""))).strip()
+    source = strip_controls(plain_markup(source or "")).strip()
     authors = tuple(strip_controls(a) for a in authors)
     digest = content_hash(body)
     if not id:

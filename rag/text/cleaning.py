@@ -8,6 +8,7 @@ French and English. The article's own headings are kept.
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 import unicodedata
 
@@ -58,6 +59,17 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 def strip_controls(text: str) -> str:
     """``text`` without control characters: an article's ESC sequences must never reach a terminal."""
     return CONTROL.sub("", text)
+
+
+# An HTML tag (a letter or a slash after "<"): « <i>Vizzavona</i> (navire) », « Ferdinand <abbr …>Ier</abbr> ».
+TAG = re.compile(r"</?[A-Za-z][^<>]*>")
+REFERENCE = re.compile(r"&(?:#\d+|#[xX][0-9a-fA-F]+|[A-Za-z]+\d*);")  # « &amp; », « &#233; »: never « R&D »
+
+
+def plain_markup(line: str) -> str:
+    """A title or name given as HTML, as its reader reads it: tags dropped and character references read (« <i>Les
+    Guignols de l'info</i> », « Tom &amp; Jerry »). A line without tags or references is left as it is."""
+    return html.unescape(TAG.sub("", line)) if TAG.search(line) or REFERENCE.search(line) else line
 
 
 def normalize(text: str) -> str:
