@@ -15,6 +15,7 @@ from rag.answer.shape import is_closed, strip_scaffolding
 from rag.lazy import Lazy
 
 TITLE = "Coopération: échange entre Vladimir Poutine et Xi Jinping"
+SECTION = "La Chine et le retrait des États-Unis de l'Accord de Paris"
 
 
 def passage(title: str = TITLE) -> Passage:
@@ -732,12 +733,12 @@ def test_a_first_sentence_resting_on_an_extract_that_does_not_answer_the_questio
         d.answers = Verifier(llm, "fr").answers
         streamed(raw, d)
         assert [a.text for a in d.kept] == shown
-        # each candidate first sentence is asked about once, as the extract it rests on with its neighbours, read under
-        # its section's title; once one is shown, the next ones add to it unasked
+        # each candidate first sentence is asked about once, as the extract it rests on with its neighbours (its
+        # section's title among them); once one is shown, the next ones add to it unasked
         assert len(llm.calls) == (2 if reply == "No." else 1)
         assert llm.calls[0][-1].content.startswith(
-            "Text: \"La Chine et le retrait des États-Unis de l'Accord de Paris. Les dirigeants ont abordé le climat. "
-            "Ce retrait a été critiqué par la Chine. Pékin a exprimé sa préoccupation."
+            "Extrait :\n<<<\nLa Chine et le retrait des États-Unis de l'Accord de Paris\n\nLes dirigeants ont abordé "
+            "le climat. Ce retrait a été critiqué par la Chine. Pékin a exprimé sa préoccupation."
         )
     assert not d.left_out and d.beside == 0
     refused = Draft("fr", [passage()], Pointing({"Ce": 0.9}, "Ce retrait"), question=question)
@@ -745,3 +746,26 @@ def test_a_first_sentence_resting_on_an_extract_that_does_not_answer_the_questio
     streamed("Ce retrait a été critiqué par la Chine [1].", refused)
     # not shown, not left out as unsupported: the quote, else a refusal, stands for it
     assert refused.beside == 1 and not refused.left_out and refused.failed
+
+
+def test_the_first_sentence_is_asked_about_the_extract_the_statement_check_has_just_read_in_the_same_words():
+    """Whether the extract answers the question is asked right after whether it states the sentence, with the extract
+    first in the same words: the model reuses the extract it has read (its cached start) instead of reading it again.
+    The titles the extract lacks are named after it."""
+    from rag.answer.verify import Verifier
+
+    from conftest import ScriptedLLM
+
+    llm = ScriptedLLM("Oui.")
+    second = Verifier(llm, "fr")
+    question = "Qu'a dit Pékin selon l'échange entre Vladimir Poutine et Xi Jinping ?"
+    d = Draft("fr", [passage()], Pointing({"Pékin": 0.9}, "Pékin a"), question=question, verify=second)
+    d.answers = second.answers
+    assert streamed("Pékin a exprimé sa préoccupation [1].", d) == ["Pékin a exprimé sa préoccupation."]
+    (stated, answered) = (call[-1].content for call in llm.calls)
+    assert "est-il vrai que « Pékin a exprimé sa préoccupation. »" in stated and "Does this extract" in answered
+    shared = stated.index(">>>") + len(">>>")
+    assert answered[:shared] == stated[:shared] and "Pékin a exprimé sa préoccupation." in stated[:shared]
+    # the titles the extract lacks are named after it: its section's (« Pékin » alone says about what), and its
+    # article's, which names Vladimir Poutine and Xi Jinping
+    assert f'from the section "{SECTION}" of the article "{TITLE}",' in answered[shared:]

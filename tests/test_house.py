@@ -37,6 +37,7 @@ def test_every_prompt_file_renders_with_its_variables():
         "filters": "3 mai 2021 → …",
         "titles": "« Titre »",
         "names": "« Inde »",
+        "under": ', from the article "Titre",',
         "words": "« indicateur »",
         "quote": "La Chine achète du gaz russe.",
         "sentence": "La Chine achète du gaz.",

@@ -180,3 +180,37 @@ def test_how_sure_the_embedded_model_is_of_a_yes_follows_its_reply():
         sure.append(llm.yes_probability(messages))
         assert (sure[-1] > 0.5) is is_yes("".join(llm.stream(messages, 3)))
     assert sure[0] > 0.9 and sure[1] < 0.5 and all(0.0 <= p <= 1.0 for p in sure)
+
+
+@pytest.mark.slow
+def test_whether_an_extract_answers_is_asked_on_the_extract_the_statement_check_left_in_the_context():
+    """Asked right after whether an extract states a sentence, whether it answers the question reuses the extract the
+    model has just read (all its whole batches), and the model is exactly as sure as in a fresh context."""
+    from rag.answer.verify import Verifier
+    from rag.models.catalog import resolve_llm_path
+    from rag.models.llamacpp import BATCH_TOKENS, LlamaCppLLM
+
+    path = resolve_llm_path(settings().models_dir, "qwen2.5-coder-0.5b-instruct")
+    article = (Path(__file__).parents[1] / "corpus" / "000_1c72bd9b86d46715.txt").read_text(encoding="utf-8")
+    extract = article[article.index("Dans un contexte") :][:700]
+    question = "Quel rôle la Chine joue-t-elle pour la Russie ?"
+
+    def checked(*, stated_first: bool) -> tuple[float, int]:
+        llm = LlamaCppLLM(path, 2048, 0.0, 0, None, "test")
+        sure: list[float] = []
+        read = llm.yes_probability
+        llm.yes_probability = lambda messages: sure.append(read(messages)) or sure[-1]  # type: ignore[method-assign]
+        second = Verifier(llm, "fr")
+        if stated_first:
+            second("La Chine est le principal partenaire commercial de la Russie.", extract, "fr")
+        second.answers(question, extract, read_in="fr", under="")
+        return sure[-1], llm._model.get().reused
+
+    fresh, _ = checked(stated_first=False)
+    after, reused = checked(stated_first=True)
+    assert after == fresh
+    chat = LlamaCppLLM(path, 2048, 0.0, 0, None, "test")
+    start = chat.count_tokens(
+        f"<|im_start|>user\nExtrait :\n<<<\n{extract}\n>>>"
+    )  # the extract, after the instructions
+    assert reused >= start - BATCH_TOKENS and reused >= 2 * BATCH_TOKENS

@@ -10,7 +10,7 @@ length limit are dropped, and so is a sentence resting only on
 a passage sentence the answer quotes already. The first sentence shown gives the
 kind of thing the question asks for (a time, a year, a number, a measure: ``askedkinds``),
 as a quote must, and rests on a passage extract that answers the question in the second opinion's
-view (``verify.resting_on``); one that does not is dropped. Once ``max_sentences`` sentences
+view (``verify.read_for_answer``); one that does not is dropped. Once ``max_sentences`` sentences
 are kept the draft is full and generation can stop; so it is when the first
 sentence drifts from the question's language or echoes the example (the model
 is then asked again).
@@ -46,7 +46,7 @@ from rag.answer.shape import (
     untranslated,
 )
 from rag.answer.support import SupportScorer
-from rag.answer.verify import evidence, resting_on
+from rag.answer.verify import evidence, read_for_answer
 from rag.text.askedkinds import fits, kind
 from rag.text.numbers import numbers, stated_numbers
 
@@ -77,8 +77,9 @@ class Draft:
     restated: int = 0  # sentences the second opinion rejected, shown as the passage sentence they paraphrase
     restatable_from: frozenset[int] | None = None  # passages a rejected sentence may be restated from (None: all)
     question: str = ""  # what a quote must address (none: any quote does)
-    # A second opinion on a quote: (question, the quote as the reader reads it) -> it answers the question.
-    answers: Callable[[str, str], bool] | None = None
+    # A second opinion on a quote: (question, the quote as the reader reads it) -> it answers the question; or on an
+    # extract the statement check read (``read_in`` its language, ``under`` the titles it lacks, said after it).
+    answers: Callable[..., bool] | None = None
     _taken: int = 0
     _quoted: set[tuple[int, int, int]] = field(default_factory=set)  # (passage, article offsets) of shown quotes
 
@@ -215,9 +216,10 @@ class Draft:
             return False
         if restated or self.answers is None or not self.question:
             return True
-        n = first.citations[0]
-        extract = resting_on(self.question, self.passages[n - 1], self.scorer.highlight(first.text, n))
-        return self.answers(self.question, extract)
+        passage = self.passages[first.citations[0] - 1]
+        span = self.scorer.highlight(first.text, first.citations[0])
+        extract, under = read_for_answer(self.question, passage, span, first.text)
+        return self.answers(self.question, extract, read_in=passage.chunk.lang or self.lang, under=under)
 
     def _take(self, sentence: SentenceCitations) -> Attributed | None:
         self._taken += 1

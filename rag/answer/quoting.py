@@ -148,15 +148,21 @@ def quote_text(passage: Passage, quote: Quote, lang: str, translation: str | Non
 
 
 def as_read(question: str, passage: Passage, at: int, said: str) -> str:
-    """``said``, the quote at offset ``at`` of ``passage`` (or its translation), as the reader reads it: under its
-    section's title (« Ce retrait a été critiqué par la Chine. » alone names no agreement), and under its article's,
-    shown above it, when it lacks a name of the question that the article's title holds, or names none of them:
-    « L'usine emploie 800 personnes. » names no factory of L'Oréal in Indonesia, « L'appareil de type McDonnel
-    Douglas MD-83 était exploité par Dana Air. » names the MD-83 but not Lagos, which its title does."""
+    """``said``, the quote at offset ``at`` of ``passage`` (or its translation), as the reader reads it: under the
+    titles it is read under (``read_under``)."""
+    return ". ".join([*read_under(question, passage, at, said), said])
+
+
+def read_under(question: str, passage: Passage, at: int, said: str) -> list[str]:
+    """The titles a reader reads ``said`` (at offset ``at`` of ``passage``) under, when it does not hold them: its
+    section's (« Ce retrait a été critiqué par la Chine. » alone names no agreement), and its article's, shown above
+    it, when it lacks a name of the question that the article's title holds, or names none of them: « L'usine emploie
+    800 personnes. » names no factory of L'Oréal in Indonesia, « L'appareil de type McDonnel Douglas MD-83 était
+    exploité par Dana Air. » names the MD-83 but not Lagos, which its title does."""
     titles = [heading(passage, at)]
     asked = [span.name for span in names(question)]
     missing = [name for name in asked if not mentions(name, re.findall(r"\w+", f"{titles[0]} {said}"))]
     title = article_title(passage.chunk)
     if missing and (missing == asked or any(mentions(name, re.findall(r"\w+", title)) for name in missing)):
         titles.insert(0, title)
-    return ". ".join([*(t.rstrip(" .:") for t in titles if t and t.rstrip(" .:") not in said), said])
+    return [t.rstrip(" .:") for t in titles if t and t.rstrip(" .:") not in said]
