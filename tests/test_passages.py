@@ -1,5 +1,6 @@
 """What the model is shown of a chunk: the best sentence and its neighbours, within one section."""
 
+import numpy as np
 import pytest
 
 from rag.answer.drafting import Draft
@@ -121,6 +122,38 @@ def test_a_question_asking_for_a_measure_is_shown_the_sentence_giving_one():
         timed, "Quand une avalanche a-t-elle fait neuf morts au mont Maudit ?", embedder, words, 9
     )
     assert "avalanche" in shown.text
+
+
+class TableEmbedder:
+    """Each text's vector from a table of cosines to the question (unit vectors in two dimensions)."""
+
+    def __init__(self, cosines):
+        self.cosines = cosines
+
+    def embed_queries(self, texts):
+        return np.array([[1.0, 0.0]] * len(texts))
+
+    def embed_documents(self, texts):
+        return np.array([[c, (1 - c * c) ** 0.5] for c in (self.cosines[t] for t in texts)])
+
+
+def test_the_sentence_holding_the_questions_words_is_shown_before_a_closer_meaning():
+    """The list of the executed reads closer to « massacre » than the sentence saying how many escaped; the passage
+    is the one holding the question's rarer words (« prisonniers », « échappé »). Without the question's language
+    the words are not read, and the meaning alone decides."""
+    from rag.answer.passages import focus_passages
+    from rag.types import Hit
+
+    executed = "La foule exécute quarante-quatre détenus dont un ancien ministre."
+    heads = "Les têtes des détenus sont promenées dans la ville."
+    escaped = "Seuls huit des prisonniers parviennent à s'échapper."
+    text = f"{executed} {heads} {escaped}"
+    embedder = TableEmbedder({executed: 0.9, heads: 0.85, escaped: 0.8})
+    hits, asked = [Hit(chunk(text, 0), 1.0)], "Combien de prisonniers ont échappé au massacre ?"
+    (shown,) = focus_passages(hits, asked, embedder, words, 9, lang="fr")
+    assert shown.text == escaped
+    (shown,) = focus_passages(hits, asked, embedder, words, 9)
+    assert shown.text == executed
 
 
 class TableScorer:

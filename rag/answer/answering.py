@@ -66,7 +66,7 @@ class Answerer:
         hits = [h for i, h in enumerate(hits) if i == 0 or (h.relevance is not None and h.relevance >= gate)]
         tokens, share = self.settings.retrieval.passage_tokens, self.settings.retrieval.min_coverage
         later = self.settings.retrieval.later_passage_tokens
-        passages = focus_passages(hits, question, embedder, llm.count_tokens, tokens, later)
+        passages = focus_passages(hits, question, embedder, llm.count_tokens, tokens, later, lang)
         # An answer rests only on a passage holding a share of the question's words, like the evidence gate's: one
         # holding too few is left out of the prompt when another holds them, and the model reads the rest sooner.
         held = holding(retrieval.query, lang, passages, share)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from rag.text.analysis import analyze
 from rag.text.askedkinds import fits, kind
 from rag.text.sentences import split_sentences
 from rag.types import Chunk, Hit
@@ -17,6 +19,11 @@ if TYPE_CHECKING:
 
 CountTokens = Callable[[str], int]
 MAX_TITLE_WORDS = 20  # a section title is a short line
+# Weight of the question's words a sentence holds (their rarer share in the chunk, 0–1) beside its cosine to the
+# question (sentences of one chunk differ by ~0.05): the words lead, the meaning breaks ties. Measured on 600
+# answerable piaf_dev questions, the answer is in the passages shown for 71.4% by cosine alone and 73.7% with the
+# words; xquad_en_dev 95.1% and 97.1%; flat from 0.4 to 1.5.
+WORDS_WEIGHT = 0.5
 
 
 @dataclass(frozen=True)
@@ -90,6 +97,16 @@ def focus(chunk: Chunk, sentence_scores: Sequence[float], count_tokens, max_toke
     return Passage(chunk, chunk.text[start:end], chunk.start + start, chunk.start + end)
 
 
+def held_words(sentences: Sequence[str], question: str, lang: str) -> list[float]:
+    """The share of the question's words each sentence holds (stems), each word weighted by how rare it is among
+    ``sentences``: the word every sentence of the chunk repeats tells them apart least."""
+    words = set(analyze(question, lang, query=True))
+    held = [words.intersection(analyze(s, lang)) for s in sentences]
+    rarity = {w: math.log((len(sentences) + 1) / (sum(w in h for h in held) + 0.5)) for w in words}
+    total = sum(rarity.values())
+    return [sum(rarity[w] for w in h) / total if total > 0 else 0.0 for h in held]
+
+
 def focus_passages(
     hits: Sequence[Hit],
     question: str,
@@ -97,9 +114,13 @@ def focus_passages(
     count_tokens: CountTokens,
     max_tokens: int,
     later_tokens: int | None = None,
+    lang: str = "",
 ) -> list[Passage]:
-    """Shorten each hit to its most question-relevant sentences (dense similarity), those after the first to
-    ``later_tokens`` (``max_tokens`` when None). When the question asks for a year, a number or a measure
+    """Shorten each hit to its most question-relevant sentences, those after the first to ``later_tokens``
+    (``max_tokens`` when None). A sentence is scored by the question's words it holds (``held_words``, in ``lang``),
+    then by its meaning (dense similarity): « Seuls huit d'entre les prisonniers parviendront à s'enfuir » answers
+    « Combien de prisonniers ont échappé au massacre ? », though the list of the executed reads closer to a
+    massacre. When the question asks for a year, a number or a measure
     (``askedkinds``), the passage is centred on the closest sentence that gives one, if any does: « Le mont Maudit
     culmine à 4 465 mètres » rather than the sentence on the avalanche that killed nine, closer to « À quelle
     altitude culmine le mont Maudit, où une avalanche a fait neuf morts ? ». Not for a time: any sentence with
@@ -117,9 +138,11 @@ def focus_passages(
             continue
         if qvec is None:
             qvec = embedder.embed_queries([question])[0]
-        vectors = embedder.embed_documents([chunk.text[s:e] for s, e in spans])
-        scores = list(vectors @ qvec)
-        giving = [fits(asked, chunk.text[s:e]) for s, e in spans] if centre else []
+        sentences = [chunk.text[s:e] for s, e in spans]
+        scores = list(embedder.embed_documents(sentences) @ qvec)
+        if lang:
+            scores = [s + WORDS_WEIGHT * w for s, w in zip(scores, held_words(sentences, question, lang), strict=True)]
+        giving = [fits(asked, sentence) for sentence in sentences] if centre else []
         if any(giving):  # a cosine is at least -1: a sentence giving the kind asked outranks any other
             scores = [score if gives else score - 2.0 for score, gives in zip(scores, giving, strict=True)]
         out.append(focus(chunk, scores, count_tokens, budget))
