@@ -1,5 +1,7 @@
 """What the model is shown of a chunk: the best sentence and its neighbours, within one section."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -139,8 +141,8 @@ class TableEmbedder:
 
 def test_the_sentence_holding_the_questions_words_is_shown_before_a_closer_meaning():
     """The list of the executed reads closer to « massacre » than the sentence saying how many escaped; the passage
-    is the one holding the question's rarer words (« prisonniers », « échappé »). Without the question's language
-    the words are not read, and the meaning alone decides."""
+    is the one holding the question's rarer words (« prisonniers », « échappé »). Without the question's language,
+    or in a chunk in another language, the words are not read, and the meaning alone decides."""
     from rag.answer.passages import focus_passages
     from rag.types import Hit
 
@@ -153,6 +155,10 @@ def test_the_sentence_holding_the_questions_words_is_shown_before_a_closer_meani
     (shown,) = focus_passages(hits, asked, embedder, words, 9, lang="fr")
     assert shown.text == escaped
     (shown,) = focus_passages(hits, asked, embedder, words, 9)
+    assert shown.text == executed
+    # In another language than the question's, only names would match: the meaning decides.
+    english = [Hit(replace(hits[0].chunk, lang="en"), 1.0)]
+    (shown,) = focus_passages(english, asked, embedder, words, 9, lang="fr")
     assert shown.text == executed
 
 

@@ -117,8 +117,8 @@ def focus_passages(
     lang: str = "",
 ) -> list[Passage]:
     """Shorten each hit to its most question-relevant sentences, those after the first to ``later_tokens``
-    (``max_tokens`` when None). A sentence is scored by the question's words it holds (``held_words``, in ``lang``),
-    then by its meaning (dense similarity): « Seuls huit d'entre les prisonniers parviendront à s'enfuir » answers
+    (``max_tokens`` when None). A sentence is scored by the question's words it holds (``held_words``, when the chunk
+    is in the question's ``lang``), then by its meaning (dense similarity): « Seuls huit d'entre les prisonniers parviendront à s'enfuir » answers
     « Combien de prisonniers ont échappé au massacre ? », though the list of the executed reads closer to a
     massacre. When the question asks for a year, a number or a measure
     (``askedkinds``), the passage is centred on the closest sentence that gives one, if any does: « Le mont Maudit
@@ -140,7 +140,7 @@ def focus_passages(
             qvec = embedder.embed_queries([question])[0]
         sentences = [chunk.text[s:e] for s, e in spans]
         scores = list(embedder.embed_documents(sentences) @ qvec)
-        if lang:
+        if lang and chunk.lang in ("", lang):  # in another language only the names would match
             scores = [s + WORDS_WEIGHT * w for s, w in zip(scores, held_words(sentences, question, lang), strict=True)]
         giving = [fits(asked, sentence) for sentence in sentences] if centre else []
         if any(giving):  # a cosine is at least -1: a sentence giving the kind asked outranks any other
