@@ -120,10 +120,11 @@ def focus_passages(
     (``max_tokens`` when None). A sentence is scored by the question's words it holds (``held_words``, when the chunk
     is in the question's ``lang``), then by its meaning (dense similarity): « Seuls huit d'entre les prisonniers
     parviendront à s'enfuir » answers « Combien de prisonniers ont échappé au massacre ? », though the list of the
-    executed reads closer to a massacre. When the question asks for a year, a number or a measure (``askedkinds``), the passage is centred on the closest sentence that gives one, if any does: « Le mont Maudit
-    culmine à 4 465 mètres » rather than the sentence on the avalanche that killed nine, closer to « À quelle
-    altitude culmine le mont Maudit, où une avalanche a fait neuf morts ? ». Not for a time: any sentence with
-    « alors » or « puis » gives one, too many to choose by."""
+    executed reads closer to a massacre. When the question asks for a year, a number or a measure (``askedkinds``),
+    the passage is centred on the closest sentence that gives one, if any does: « Le mont Maudit culmine à 4 465
+    mètres » rather than the sentence on the avalanche that killed nine, closer to « À quelle altitude culmine le
+    mont Maudit, où une avalanche a fait neuf morts ? ». Not for a time: any sentence with « alors » or « puis »
+    gives one, too many to choose by."""
     asked = kind(question)
     centre = asked in ("year", "number", "measure")
     qvec = None
