@@ -63,7 +63,9 @@ def model(batch: int | None, after_instructions: bool = True):
     settings = load_settings()
     path = llamacpp.resolve_llm_path(Path(settings.models_dir), settings.llm.model)
     llamacpp.BATCH_TOKENS = batch or 512
-    llamacpp.batch_starts = CUTS if after_instructions else lambda prompt, size, eot: list(range(0, len(prompt), size))
+    llamacpp.batch_starts = (
+        CUTS if after_instructions else lambda prompt, size, eot, block=(): list(range(0, len(prompt), size))
+    )
     llm = llamacpp.LlamaCppLLM(path, settings.llm.context_window, 0.1, 0, settings.llm.threads, "bench")
     if batch is None:
         args = {"n_ctx": settings.llm.context_window, "n_batch": 512, "verbose": False}

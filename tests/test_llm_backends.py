@@ -108,7 +108,8 @@ def test_the_gguf_template_renders_chatml_and_a_passage_cannot_open_a_turn():
 
 def test_a_prompt_is_cut_in_batches_from_its_start_and_from_the_end_of_its_instructions():
     """Batches restart after the instructions' end-of-turn token, so the next question reuses all the instructions,
-    and a cached context is reused only down to a cut it was evaluated with after the same cuts."""
+    and after the first quoted block that follows, so a second question about one extract reuses all of it; a cached
+    context is reused only down to a cut it was evaluated with after the same cuts."""
     from rag.models.llamacpp import batch_starts, reusable
 
     EOT = 9
@@ -122,6 +123,11 @@ def test_a_prompt_is_cut_in_batches_from_its_start_and_from_the_end_of_its_instr
     assert reusable([0, 64, 128, 151, 192], cached, 150) == 128  # the instructions themselves changed
     assert reusable([0, 64, 128, 160, 192], cached, 170) == 128  # cut elsewhere: not the logits of a fresh context
     assert reusable([0, 64], cached, 0) == 0
+    END = (7, 8)  # a quoted block's end: a cut after the first one that follows the instructions
+    quoted = [1] * 70 + [EOT] + [2] * 10 + [7, 8] + [3] * 100 + [7, 8] + [4] * 10
+    assert batch_starts(quoted, 64, EOT, END) == [0, 64, 71, 83, 128, 192]
+    assert batch_starts([1] * 10 + [7, 8] + [1] * 60 + [EOT] + [2] * 10, 64, EOT, END) == [0, 64, 73]
+    assert batch_starts([1] * 70 + [EOT] + [2] * 10 + [7], 64, EOT, END) == [0, 64, 71]  # no whole end
 
 
 @pytest.mark.slow
@@ -184,8 +190,9 @@ def test_how_sure_the_embedded_model_is_of_a_yes_follows_its_reply():
 
 @pytest.mark.slow
 def test_whether_an_extract_answers_is_asked_on_the_extract_the_statement_check_left_in_the_context():
-    """Asked right after whether an extract states a sentence, whether it answers the question reuses the extract the
-    model has just read (all its whole batches), and the model is exactly as sure as in a fresh context."""
+    """Asked right after whether an extract states a sentence, whether it answers the question reuses all of the
+    extract the model has just read, through the end of its block, and the model is exactly as sure as in a fresh
+    context."""
     from rag.answer.verify import Verifier
     from rag.models.catalog import resolve_llm_path
     from rag.models.llamacpp import BATCH_TOKENS, LlamaCppLLM
@@ -195,7 +202,7 @@ def test_whether_an_extract_answers_is_asked_on_the_extract_the_statement_check_
     extract = article[article.index("Dans un contexte") :][:700]
     question = "Quel rôle la Chine joue-t-elle pour la Russie ?"
 
-    def checked(*, stated_first: bool) -> tuple[float, int]:
+    def checked(*, stated_first: bool) -> tuple[float, int, list[int]]:
         llm = LlamaCppLLM(path, 2048, 0.0, 0, None, "test")
         sure: list[float] = []
         read = llm.yes_probability
@@ -204,13 +211,14 @@ def test_whether_an_extract_answers_is_asked_on_the_extract_the_statement_check_
         if stated_first:
             second("La Chine est le principal partenaire commercial de la Russie.", extract, "fr")
         second.answers(question, extract, read_in="fr", under="")
-        return sure[-1], llm._model.get().reused
+        model = llm._model.get()
+        return sure[-1], model.reused, model.input_ids[: model.n_tokens].tolist()
 
-    fresh, _ = checked(stated_first=False)
-    after, reused = checked(stated_first=True)
+    fresh, _, _ = checked(stated_first=False)
+    after, reused, prompt = checked(stated_first=True)
     assert after == fresh
     chat = LlamaCppLLM(path, 2048, 0.0, 0, None, "test")
-    start = chat.count_tokens(
-        f"<|im_start|>user\nExtrait :\n<<<\n{extract}\n>>>"
-    )  # the extract, after the instructions
-    assert reused >= start - BATCH_TOKENS and reused >= 2 * BATCH_TOKENS
+    block = chat.count_tokens(f"{extract}\n>>>\n\n")
+    assert reused > 2 * BATCH_TOKENS
+    assert chat._model.get().detokenize(prompt[reused - 2 : reused]) == b">>>\n\n"  # all of the extract
+    assert block <= reused < len(prompt)

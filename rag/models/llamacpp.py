@@ -16,6 +16,10 @@ the logits of a fresh context, bit for bit. The cut at the end of the
 instructions lets the next question reuse all of them when it shares little
 more: whole batches of 64 held 128 of the ~154 French instruction tokens and
 64 of the ~116 English ones (~0.5 and ~1 s of each first token on two cores).
+A cut also ends the first quoted block after the instructions (``BLOCK_END``):
+the second opinion asks two questions about one extract, one after the other
+(does it state this sentence, does it answer the question), and the second
+reuses all of the extract, not only its whole batches.
 
 ``yes_probability`` reads how sure the model is of a yes-or-no reply: the
 share of yes in the probability its first token gives to yes and to no.
@@ -43,6 +47,7 @@ if TYPE_CHECKING:
 
 YES, NO = ("yes", "Yes", "YES", "oui", "Oui"), ("no", "No", "NO", "non", "Non")  # a reply's first word, as tokens
 BATCH_TOKENS = 64  # prompt tokens per llama.cpp batch, and the step of the cached start a prompt reuses
+BLOCK_END = b">>>\n\n"  # a quoted block's end in the prompts (prompts/extract.*, passage.*), in the tokens it has there
 TOP_P = 0.9
 REPEAT_PENALTY = 1.05
 
@@ -123,12 +128,17 @@ class LlamaCppLLM:
                 stream.close()  # type: ignore[union-attr]  # a reader that stops early stops the generation
 
 
-def batch_starts(prompt: Sequence[int], size: int, end_of_turn: int) -> list[int]:
-    """Where the batches of ``prompt`` start: every ``size`` tokens from its first one, and at the end of its first
-    turn (after its first ``end_of_turn`` token, when one ends the instructions before the prompt's end)."""
+def batch_starts(prompt: Sequence[int], size: int, end_of_turn: int, block_end: Sequence[int] = ()) -> list[int]:
+    """Where the batches of ``prompt`` start: every ``size`` tokens from its first one, at the end of its first turn
+    (after its first ``end_of_turn`` token, when one ends the instructions before the prompt's end), and after the
+    first ``block_end`` that follows."""
     starts = set(range(0, len(prompt), size))
     if end_of_turn in prompt:
-        starts.add(prompt.index(end_of_turn) + 1)
+        turn = prompt.index(end_of_turn) + 1
+        starts.add(turn)
+        n = len(block_end)
+        ends = (i + n for i in range(turn, len(prompt) - n + 1) if n and list(prompt[i : i + n]) == list(block_end))
+        starts.add(next(ends, len(prompt)))
     return sorted(s for s in starts if s < len(prompt))
 
 
@@ -155,6 +165,7 @@ def aligned() -> type[Llama]:
         prompt_pending = False  # set before a generation: its first evaluation is its prompt's
         cuts: tuple[int, ...] = (0,)  # where the batches of the cached tokens started, and where they end
         reused = 0  # the cached tokens the last prompt reused
+        block_end: tuple[int, ...] | None = None  # ``BLOCK_END`` in tokens
 
         def eval(self, tokens: Sequence[int]) -> None:
             if not self.prompt_pending:  # a generated token, a batch of its own
@@ -164,7 +175,9 @@ def aligned() -> type[Llama]:
             self.prompt_pending = False
             start = self.n_tokens  # the start shared with the cached tokens, kept by ``generate``
             prompt = [*self.input_ids[:start].tolist(), *tokens]
-            starts = batch_starts(prompt, self.n_batch, self._model.token_eot())
+            if self.block_end is None:
+                self.block_end = tuple(self.tokenize(BLOCK_END, add_bos=False, special=False))
+            starts = batch_starts(prompt, self.n_batch, self._model.token_eot(), self.block_end)
             self.n_tokens = self.reused = keep = reusable(starts, self.cuts, start)
             for begin, end in zip(starts, [*starts[1:], len(prompt)], strict=True):
                 if begin >= keep:
