@@ -19,7 +19,9 @@ more: whole batches of 64 held 128 of the ~154 French instruction tokens and
 A cut also ends the first quoted block after the instructions (``BLOCK_END``):
 the second opinion asks two questions about one extract, one after the other
 (does it state this sentence, does it answer the question), and the second
-reuses all of the extract, not only its whole batches.
+reuses all of the extract, not only its whole batches (0.89 s instead of
+1.18 s at the median). In an answer prompt the cut falls after the first
+passage, for ~0.1 s more of its first token.
 
 ``yes_probability`` reads how sure the model is of a yes-or-no reply: the
 share of yes in the probability its first token gives to yes and to no.
