@@ -51,10 +51,10 @@ The model's own first sentence is held to the same check, asked about the
 passage extract the statement check has just read (``read_for_answer``: the closest
 passage sentence and its neighbours), rather than about itself: the model is sure its
 own sentence answers the question it was written for. It is asked right after that
-check, with the extract first in the same words (``framed``), so the model reuses the
-extract it has read (the cached start, down to its last whole batch): 1.2 s instead
-of 3.2 s at the median over 20 extracts of ~270 tokens (``bench/second_opinion.py``,
-two cores), when asked as a quote is. The titles the extract lacks are named after
+check, with the extract first in the same words (``framed``), so the model reuses all
+of the extract it has read (a batch ends with its block, ``llamacpp.BLOCK_END``): 0.9 s
+instead of 3.2 s at the median over 20 extracts of ~270 tokens
+(``bench/second_opinion.py``, two cores), when asked as a quote is. The titles the extract lacks are named after
 it ("from the article …"). Replayed on the 212 first sentences shown in runs of the
 piaf_dev and xquad_en_dev samples (200, seed 3, 30% unanswerable) and the seed set,
 sure at ``EXTRACT_ANSWERS_CONFIDENCE`` it turns down 1 of the 148 holding the gold

@@ -138,9 +138,11 @@ def batch_starts(prompt: Sequence[int], size: int, end_of_turn: int, block_end: 
     if end_of_turn in prompt:
         turn = prompt.index(end_of_turn) + 1
         starts.add(turn)
-        n = len(block_end)
-        ends = (i + n for i in range(turn, len(prompt) - n + 1) if n and list(prompt[i : i + n]) == list(block_end))
-        starts.add(next(ends, len(prompt)))
+        n, end = len(block_end), list(block_end)
+        for i in range(turn, len(prompt) - n + 1) if n else ():
+            if list(prompt[i : i + n]) == end:
+                starts.add(i + n)
+                break
     return sorted(s for s in starts if s < len(prompt))
 
 
