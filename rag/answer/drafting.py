@@ -34,7 +34,7 @@ from rag.answer.citations import (
     sentences_with_markers,
 )
 from rag.answer.passages import Passage
-from rag.answer.quoting import Quote, addresses, as_read, quotable, quote_text
+from rag.answer.quoting import Quote, addresses, addressing, as_read, drawn_from, quote_text
 from rag.answer.shape import (
     copies_example,
     is_closed,
@@ -145,7 +145,7 @@ class Draft:
             return self._stand_in(checked, checked.citations) or unsupported
         if self.verify is None:
             return checked
-        asked = self._asked(checked)
+        asked = opinions_asked(self.scorer, len(self.passages), checked)
         for m in asked:
             passage, span = self.passages[m - 1], self.scorer.highlight(checked.text, m)
             if self.verify(checked.text, evidence(passage, span, checked.text, self.question), passage.chunk.lang):
@@ -154,20 +154,17 @@ class Draft:
         return self._stand_in(checked, asked) or unsupported
 
     def _stand_in(self, checked: Attributed, asked: Sequence[int]) -> Attributed | None:
-        """The passage sentence closest in meaning to ``checked`` in the passages ``asked`` about (``closest_stating``),
-        restated; None when none can be. For « Pékin a déclaré que la décision … était un recul »: not the sentence
-        sharing most of its words, the one saying what Beijing said of it."""
-        candidates = [Quote(m, *at) for m in asked for at in quotable(self.passages[m - 1].text)]
+        """The passage sentence closest in meaning to ``checked`` (``closest_stating``) among those of the passages
+        ``asked`` about that address the question, restated; None when none can be. For « Pékin a déclaré que la
+        décision … était un recul »: not the sentence sharing most of its words, the one saying what Beijing said of
+        it; for « Serena Williams a battu Agnieszka Radwanska en finale », not « Il s'agit de son quatorzième titre du
+        Grand Chelem », closer but not about whom she beat."""
+        candidates = addressing(
+            self.question, self.lang, self.passages, [n in asked for n in range(1, len(self.passages) + 1)]
+        )
         texts = [self.passages[q.n - 1].text[q.start : q.end] for q in candidates]
         best = closest_stating(self.scorer, checked.text, self.question, texts)
         return self._restated(candidates[best]) if best is not None else None
-
-    def _asked(self, checked: Attributed) -> list[int]:
-        """The passages the second opinion reads, in turn, until one states ``checked``: the cited ones, then the
-        others that support it, best first; at most ``OPINIONS``."""
-        score = {m: self.scorer(checked.text, m) for m in range(1, len(self.passages) + 1)}
-        others = [m for m in score if m not in checked.citations and score[m] >= SUPPORT_THRESHOLD]
-        return [*checked.citations, *sorted(others, key=lambda m: -score[m])][:OPINIONS]
 
     def _restated(self, quote: Quote) -> Attributed | None:
         """The passage sentence ``quote`` in the passage's own words, or translated when the passage is in another
@@ -198,7 +195,8 @@ class Draft:
         if self.answers is None:
             return True
         said = translation or " ".join(passage.text[quote.start : quote.end].split())
-        return self.answers(self.question, as_read(self.question, passage, quote.start, said))
+        drawn = any(drawn_from(self.question, self.lang, s.text, said) for s in self._sentences())
+        return self.answers(self.question, as_read(self.question, passage, quote.start, said), drawn=drawn)
 
     def translated(self, quote: Quote) -> str | None:
         """The checked translation of ``quote`` when its passage is in another language than the answer's (None
@@ -256,6 +254,14 @@ class Draft:
         else:
             self.left_out.append(checked)
         return None
+
+
+def opinions_asked(scorer: SupportScorer, count: int, checked: Attributed) -> list[int]:
+    """The passages (of ``count``) the second opinion reads, in turn, until one states ``checked``: the cited ones,
+    then the others that support it, best first; at most ``OPINIONS``."""
+    score = {m: scorer(checked.text, m) for m in range(1, count + 1)}
+    others = [m for m in score if m not in checked.citations and score[m] >= SUPPORT_THRESHOLD]
+    return [*checked.citations, *sorted(others, key=lambda m: -score[m])][:OPINIONS]
 
 
 def rests_on_quotes(scorer: SupportScorer, quoted: set[tuple[int, int, int]], checked: Attributed) -> bool:

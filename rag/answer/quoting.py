@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rag.answer import prompts
+from rag.answer.citations import strip_markers
 from rag.answer.evidence import asked as words_asked
 from rag.answer.evidence import covers
 from rag.answer.passages import Passage, section_starts
@@ -59,11 +60,11 @@ def best_quote(
     qualifies. A sentence in another language than ``lang`` is judged once translated, and only from a strongly
     relevant passage (its words differ from the question's)."""
     strong = [score is not None and score >= min_relevance for score in relevance]
-    candidates = _addressing(question, lang, passages, strong)
+    candidates = addressing(question, lang, passages, strong)
     if not candidates and min_share > 0 and words_asked(question, lang):
         near = [score is not None and p.chunk.lang in ("", lang) for p, score in zip(passages, relevance, strict=False)]
         candidates = [
-            q for q in _addressing(question, lang, passages, near) if _holds(question, lang, passages, q, min_share)
+            q for q in addressing(question, lang, passages, near) if _holds(question, lang, passages, q, min_share)
         ]
     if not candidates:
         return None
@@ -72,8 +73,9 @@ def best_quote(
     return candidates[int((vectors @ qvec).argmax())]
 
 
-def _addressing(question: str, lang: str, passages: Sequence[Passage], allowed: Sequence[bool]) -> list[Quote]:
-    """The quotable sentences of the ``allowed`` passages that address ``question`` (any, in another language)."""
+def addressing(question: str, lang: str, passages: Sequence[Passage], allowed: Sequence[bool]) -> list[Quote]:
+    """The quotable sentences of the ``allowed`` passages that address ``question`` (any, in another language, where
+    only a translation could tell)."""
     return [
         Quote(n, *at)
         for n, (passage, ok) in enumerate(zip(passages, allowed, strict=False), 1)
@@ -107,6 +109,14 @@ def addresses(
     asked = {w for w in analyze(question, lang, query=True) if w not in about}
     said = f"{heading(passage, span[0])}\n{said}"  # a heading in another language still shares its names
     return not asked or not asked.isdisjoint(analyze(said, lang))
+
+
+def drawn_from(question: str, lang: str, sentence: str, said: str) -> bool:
+    """Whether the model's ``sentence`` takes its answer from ``said``: ``said`` holds at least half of the words
+    (stems) the sentence gives beyond the question's, and one at least. « Les Algérois demandent à l'aide des
+    corsaires turcs. » takes « corsaires turcs » from « Les Algérois font alors appel aux corsaires turcs. »"""
+    given = set(analyze(strip_markers(sentence), lang)) - set(analyze(question, lang, query=True))
+    return bool(given) and 2 * len(given & set(analyze(said, lang))) >= len(given)
 
 
 def heading(passage: Passage, at: int) -> str:
