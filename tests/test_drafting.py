@@ -371,6 +371,32 @@ def test_a_rejected_paraphrase_gives_way_to_the_passage_sentence_it_paraphrases(
     assert weak.kept == [] and [a.text for a in weak.left_out] == ["Pékin juge que l'Accord de Paris est un recul."]
 
 
+def test_a_rejected_sentence_gives_way_to_the_closest_passage_sentence_that_speaks_to_the_question():
+    """« Il s'agit de son quatorzième titre » is closest in meaning to the model's sentence, and says nothing of whom
+    Serena Williams beat: the sentence that does stands for it."""
+    text = (
+        "Serena Williams remporte le tournoi de Wimbledon. La joueuse américaine a battu la Polonaise Agnieszka "
+        "Radwanska en trois sets. Il s'agit de son quatorzième titre du Grand Chelem."
+    )
+    title = "Tennis : victoire de Serena Williams à Wimbledon"
+    c = replace(chunk(text), title=title, lang="fr")
+    passages = [Passage(c, c.text, c.start, c.end)]
+
+    class Preferring(TableScorer):  # the nearest candidate is the first found in ``order``
+        order = ("Il s'agit", "La joueuse", "Serena")
+
+        def nearest(self, sentence, candidates):
+            return next(i for start in self.order for i, c in enumerate(candidates) if c.startswith(start))
+
+    question = "Quelle joueuse Serena Williams a-t-elle battue en finale du tournoi de Wimbledon 2012 ?"
+    draft = Draft("fr", passages, Preferring({"Serena": 0.9}), question=question)
+    draft.verify = lambda sentence, extract, lang: False
+    streamed("Serena Williams a battu Agnieszka Radwanska en finale [1].", draft)
+    assert [a.text for a in draft.kept] == [
+        f"D'après « {title} » : « La joueuse américaine a battu la Polonaise Agnieszka Radwanska en trois sets. »"
+    ]
+
+
 def test_a_rejected_sentence_giving_a_number_gives_way_to_the_passage_sentence_stating_it():
     """The passage sentence closest in meaning may repeat the question's numbers; the one stating the number the
     model gave stands for its sentence."""

@@ -2,12 +2,13 @@
 
 from dataclasses import replace
 
+import pytest
 from test_drafting import Pointing, passage, streamed
 from test_passages import TEXT, chunk
 
 from rag.answer.drafting import Draft
 from rag.answer.passages import Passage
-from rag.answer.quoting import Quote, addresses, best_quote
+from rag.answer.quoting import Quote, addresses, best_quote, drawn_from
 
 from conftest import HashingEmbedder
 
@@ -238,3 +239,46 @@ def test_a_quote_is_shown_under_its_title_else_its_source_else_its_article_id():
     assert quote_text(sourced, quote, "fr").startswith("D'après « Ouest-France »")
     bare = replace(p, chunk=replace(p.chunk, title=hostile, source=hostile))
     assert quote_text(bare, quote, "fr").startswith(f"D'après « {p.chunk.article_id} »")
+
+
+ALGER = (
+    "L'Espagne s'empare de l'îlot du Peñon à l'entrée du port d'Alger. Les Algérois font alors appel aux corsaires "
+    "turcs. Les frères Barberousse chassent les Espagnols d'Alger en 1518."
+)
+ALGER_ASKED = "À qui les Algérois demandent-ils de l'aide pour repousser les Espagnols ?"
+
+
+@pytest.mark.parametrize(
+    "sentence, drawn",
+    [
+        ("Les Algérois demandent à l'aide des corsaires turcs [1].", True),  # the answer, in the quote's words
+        ("Les Algérois demandent de l'aide pour repousser les Espagnols.", False),  # the question again: no answer
+        ("Les Algérois demandent l'aide des frères Barberousse et des Kabyles [1].", False),  # another answer
+    ],
+)
+def test_the_model_draws_its_answer_from_a_quote_holding_most_of_what_it_adds_to_the_question(sentence, drawn):
+    assert drawn_from(ALGER_ASKED, "fr", sentence, "Les Algérois font alors appel aux corsaires turcs.") is drawn
+
+
+def test_a_quote_holding_the_answer_the_model_drew_from_it_needs_only_the_models_yes():
+    """« font appel aux corsaires turcs » answers « À qui … demandent-ils de l'aide ? »: the model said so, 0.59 sure,
+    having drawn its own answer from it. A quote that does not hold the model's answer is still held to
+    ``ANSWERS_CONFIDENCE``, and a no reply still turns a quote down."""
+    from rag.answer.verify import ANSWERS_CONFIDENCE, Verifier
+
+    from conftest import ScriptedLLM
+
+    class Unsure(ScriptedLLM):
+        def yes_probability(self, messages):
+            return ANSWERS_CONFIDENCE - 0.1
+
+    p = article(ALGER, "Algérie")
+    quote = Quote(1, *span(p, "Les Algérois font alors appel aux corsaires turcs."))
+    for raw, reply, shown in (
+        ("Les Algérois demandent à l'aide des corsaires turcs [1].", "Oui.", True),
+        ("Les Algérois demandent à l'aide des corsaires turcs [1].", "Non.", False),
+        ("Les Algérois demandent l'aide des frères Barberousse et des Kabyles [1].", "Oui.", False),
+    ):
+        d = Draft("fr", [p], Pointing({}, "Les Algérois"), question=ALGER_ASKED)
+        d.answers, d.raw = Verifier(Unsure(reply), "fr").answers, raw
+        assert d.addresses(quote) is shown
