@@ -1,7 +1,8 @@
 """A quoted extract stands for the answer only when it speaks to the question, not merely near its topic."""
 
-from dataclasses import replace
+from dataclasses import astuple, replace
 
+import numpy as np
 import pytest
 from test_drafting import Pointing, passage, streamed
 from test_passages import TEXT, chunk
@@ -260,25 +261,26 @@ def test_the_model_draws_its_answer_from_a_quote_holding_most_of_what_it_adds_to
     assert drawn_from(ALGER_ASKED, "fr", sentence, "Les Algérois font alors appel aux corsaires turcs.") is drawn
 
 
-def test_a_quote_holding_the_answer_the_model_drew_from_it_needs_only_the_models_yes():
-    """« font appel aux corsaires turcs » answers « À qui … demandent-ils de l'aide ? »: the model said so, 0.59 sure,
-    having drawn its own answer from it. A quote that does not hold the model's answer is still held to
-    ``ANSWERS_CONFIDENCE``, and a no reply still turns a quote down."""
-    from rag.answer.verify import ANSWERS_CONFIDENCE, Verifier
+def test_the_quote_standing_for_a_failed_draft_is_the_sentence_the_model_drew_its_answer_from():
+    """Of the sentences that address the question, the one closest to it says how Stalin signed the project; the
+    model's rejected draft takes « crainte » from the next one, which is quoted."""
+    moskva = (
+        "Deux projets auraient été proposés à Staline pour l'hôtel Moskva, et celui-ci aurait signé le projet sans "
+        "préciser lequel il préférait. Par crainte, les architectes auraient construit le bâtiment en reprenant la "
+        "moitié de chaque projet."
+    )
+    p = article(moskva, "Moscou")
+    asked = "Quel sentiment ont éprouvé les constructeurs de l'hôtel Moskva après la signature du projet par Staline ?"
+    fear = "Par crainte"
 
-    from conftest import ScriptedLLM
+    class Preferring(HashingEmbedder):  # the sentence on the signature is closest to the question
+        def embed_documents(self, texts):
+            return np.array([[0.0, 1.0] if t.startswith(fear) else [1.0, 0.0] for t in texts])
 
-    class Unsure(ScriptedLLM):
-        def yes_probability(self, messages):
-            return ANSWERS_CONFIDENCE - 0.1
+        def embed_queries(self, texts):
+            return np.array([[1.0, 0.0] for _ in texts])
 
-    p = article(ALGER, "Algérie")
-    quote = Quote(1, *span(p, "Les Algérois font alors appel aux corsaires turcs."))
-    for raw, reply, shown in (
-        ("Les Algérois demandent à l'aide des corsaires turcs [1].", "Oui.", True),
-        ("Les Algérois demandent à l'aide des corsaires turcs [1].", "Non.", False),
-        ("Les Algérois demandent l'aide des frères Barberousse et des Kabyles [1].", "Oui.", False),
-    ):
-        d = Draft("fr", [p], Pointing({}, "Les Algérois"), question=ALGER_ASKED)
-        d.answers, d.raw = Verifier(Unsure(reply), "fr").answers, raw
-        assert d.addresses(quote) is shown
+    quoted = lambda drafted: best_quote(asked, "fr", [p], [9.0], Preferring(), 6.0, drafted=drafted)  # noqa: E731
+    assert p.text[slice(*astuple(quoted(""))[1:])].startswith("Deux projets")
+    drafted = "Les constructeurs de l'hôtel Moskva ont éprouvé de la crainte et de la confusion [1]."
+    assert p.text[slice(*astuple(quoted(drafted))[1:])].startswith(fear)

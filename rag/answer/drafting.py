@@ -34,7 +34,7 @@ from rag.answer.citations import (
     sentences_with_markers,
 )
 from rag.answer.passages import Passage
-from rag.answer.quoting import Quote, addresses, addressing, as_read, drawn_from, quote_text
+from rag.answer.quoting import Quote, addresses, addressing, as_read, quote_text
 from rag.answer.shape import (
     copies_example,
     is_closed,
@@ -195,8 +195,7 @@ class Draft:
         if self.answers is None:
             return True
         said = translation or " ".join(passage.text[quote.start : quote.end].split())
-        drawn = any(drawn_from(self.question, self.lang, s.text, said) for s in self._sentences())
-        return self.answers(self.question, as_read(self.question, passage, quote.start, said), drawn=drawn)
+        return self.answers(self.question, as_read(self.question, passage, quote.start, said))
 
     def translated(self, quote: Quote) -> str | None:
         """The checked translation of ``quote`` when its passage is in another language than the answer's (None

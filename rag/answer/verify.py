@@ -153,13 +153,12 @@ class Verifier:
         across = extract_lang not in ("", self.lang)  # the sentence is read in another language than the extract's
         return self._yes(prompt, CROSS_LINGUAL_CONFIDENCE if across else None)
 
-    def answers(self, question: str, text: str, read_in: str = "", under: str = "", drawn: bool = False) -> bool:
+    def answers(self, question: str, text: str, read_in: str = "", under: str = "") -> bool:
         """Whether the model says ``text`` gives what ``question`` asks for (true is not enough: « Inquiété, il ne
         sera toutefois pas arrêté. » does not tell when he was arrested). Only the clause that asks is read: the model
         finds an avalanche's nine dead answer « À quelle altitude culmine le mont Maudit, où une avalanche a fait neuf
         morts ? ». With ``read_in``, ``text`` is an extract in that language, asked about as the statement check
-        asked (``read_for_answer``, ``under`` the titles it lacks), so the model reuses the extract it has read. A
-        quote the model has ``drawn`` its answer from (``quoting.drawn_from``) needs only its yes."""
+        asked (``read_for_answer``, ``under`` the titles it lacks), so the model reuses the extract it has read."""
         asked = neutralize(asking_clause(question))
         if read_in:
             lang = read_in if read_in in ANSWER_LANGS else self.lang
@@ -167,8 +166,8 @@ class Verifier:
             sure = EXTRACT_ANSWERS_CONFIDENCE
         else:
             prompt, sure = prompts.render("answers", question=asked, text=neutralize(text)), ANSWERS_CONFIDENCE
-        # A time, a number or a measure asked is given already, or the model's answer is in the quote: a yes will do.
-        return self._yes(prompt, sure if kind(question) is None and not drawn else None)
+        # A time, a number or a measure asked is given already: a yes will do.
+        return self._yes(prompt, sure if kind(question) is None else None)
 
     def _yes(self, prompt: str, sure: float | None = None) -> bool:
         """Whether the model replies yes; with ``sure``, whether it is that sure of its yes, when its backend tells
