@@ -572,6 +572,20 @@ def test_a_true_sentence_about_something_else_than_the_question_supports_nothing
     assert guarded("Le thon fut pêché par Jean Vidal et P. Roux.", 1) == 0.0  # a sentence is held to the topic
 
 
+def test_a_sentence_is_held_to_the_topic_under_its_articles_title_when_only_the_title_names_what_is_asked():
+    """« La relation se ferait à l'horizon 2024. » names no « CDG Express »; its article's title does."""
+    from rag.answer.support import SupportScorer
+
+    from conftest import HashingEmbedder
+
+    said = "La relation se ferait à l'horizon 2024."
+    question = "À quel horizon la liaison CDG Express est-elle prévue ?"
+    for title, supported in (("CDG Express", True), ("Transports franciliens", False)):
+        c = replace(chunk(), text=said, start=0, end=len(said), lang="fr", title=title)
+        scorer = SupportScorer(HashingEmbedder(), [Passage(c, said, 0, len(said))], "fr", Cosine(), question, 4.0)
+        assert (scorer(said, 1) == 1.0) is supported
+
+
 def test_a_sentence_rests_only_on_a_passage_an_answer_may_rest_on():
     """A passage that holds too few of the question's words supports none of its own sentences (``answering_from``)."""
     from rag.answer.support import SupportScorer

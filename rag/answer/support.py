@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -11,6 +12,7 @@ from rag.answer.passages import Passage
 from rag.answer.prompting import shown_text
 from rag.answer.shape import is_short_answer
 from rag.text.analysis import analyze
+from rag.text.names import mentions, names
 from rag.text.numbers import numbers, stated_numbers
 from rag.text.sentences import split_sentences
 
@@ -30,8 +32,10 @@ class SupportScorer:
     A sentence must also be about the question: a true sentence copied from an
     unrelated passage supports nothing the reader asked. Its similarity to the
     question, as a z-score above the question's background, must reach
-    ``min_topic`` (``answer.topic_relevance``). And it must rest on a passage that
-    holds a share of the question's words (``answering_from``, see ``evidence.covers``).
+    ``min_topic`` (``answer.topic_relevance``), read under its article's title when
+    the question names what only the title holds (``as_read``). And it must rest on
+    a passage that holds a share of the question's words (``answering_from``, see
+    ``evidence.covers``).
     """
 
     Z_FLOOR, Z_CEIL = 3.5, 6.0  # z at which dense support starts, and where it is full
@@ -99,6 +103,17 @@ class SupportScorer:
             self._topic[sentence] = self.background.zscore(qvec, float(qvec @ svec), self.lang)
         return self._topic[sentence]
 
+    def as_read(self, sentence: str, n: int) -> str:
+        """``sentence`` under the title of passage ``n``'s article when it lacks a name of the question that the title
+        holds, as the reader reads an answer next to its source: « La ministre des Transports confirme que la relation
+        directe entre Paris et l'aéroport se ferait à l'horizon 2024 » (3.4 above chance alone) is about « CDG
+        Express » (its article's title) when asked « à quel horizon la liaison CDG Express est-elle prévue ? »."""
+        title = self.passages[n - 1].chunk.title
+        said, titled = re.findall(r"\w+", sentence), re.findall(r"\w+", title)
+        if any(mentions(s.name, titled) and not mentions(s.name, said) for s in names(self._question_text)):
+            return f"{title}. {sentence}"
+        return sentence
+
     def __call__(self, sentence: str, n: int) -> float:
         if self.answering_from is not None and n not in self.answering_from:
             return 0.0  # the passage lacks most of what the question asks about: what it says answers something else
@@ -109,7 +124,7 @@ class SupportScorer:
             self.min_topic is not None
             and self._question_text
             and not is_short_answer(sentence, self.TOPIC_MIN_WORDS)
-            and self.topic(sentence) < self.min_topic
+            and self.topic(self.as_read(sentence, n)) < self.min_topic
         ):
             return 0.0  # true perhaps, but not about what was asked
         if not numbers(sentence) <= self._numbers[n - 1]:
