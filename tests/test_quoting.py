@@ -1,15 +1,13 @@
 """A quoted extract stands for the answer only when it speaks to the question, not merely near its topic."""
 
-from dataclasses import astuple, replace
+from dataclasses import replace
 
-import numpy as np
-import pytest
 from test_drafting import Pointing, passage, streamed
 from test_passages import TEXT, chunk
 
 from rag.answer.drafting import Draft
 from rag.answer.passages import Passage
-from rag.answer.quoting import Quote, addresses, best_quote, drawn_from
+from rag.answer.quoting import Quote, addresses, best_quote
 
 from conftest import HashingEmbedder
 
@@ -240,47 +238,3 @@ def test_a_quote_is_shown_under_its_title_else_its_source_else_its_article_id():
     assert quote_text(sourced, quote, "fr").startswith("D'après « Ouest-France »")
     bare = replace(p, chunk=replace(p.chunk, title=hostile, source=hostile))
     assert quote_text(bare, quote, "fr").startswith(f"D'après « {p.chunk.article_id} »")
-
-
-ALGER = (
-    "L'Espagne s'empare de l'îlot du Peñon à l'entrée du port d'Alger. Les Algérois font alors appel aux corsaires "
-    "turcs. Les frères Barberousse chassent les Espagnols d'Alger en 1518."
-)
-ALGER_ASKED = "À qui les Algérois demandent-ils de l'aide pour repousser les Espagnols ?"
-
-
-@pytest.mark.parametrize(
-    "sentence, drawn",
-    [
-        ("Les Algérois demandent à l'aide des corsaires turcs [1].", True),  # the answer, in the quote's words
-        ("Les Algérois demandent de l'aide pour repousser les Espagnols.", False),  # the question again: no answer
-        ("Les Algérois demandent l'aide des frères Barberousse et des Kabyles [1].", False),  # another answer
-    ],
-)
-def test_the_model_draws_its_answer_from_a_quote_holding_most_of_what_it_adds_to_the_question(sentence, drawn):
-    assert drawn_from(ALGER_ASKED, "fr", sentence, "Les Algérois font alors appel aux corsaires turcs.") is drawn
-
-
-def test_the_quote_standing_for_a_failed_draft_is_the_sentence_the_model_drew_its_answer_from():
-    """Of the sentences that address the question, the one closest to it says how Stalin signed the project; the
-    model's rejected draft takes « crainte » from the next one, which is quoted."""
-    moskva = (
-        "Deux projets auraient été proposés à Staline pour l'hôtel Moskva, et celui-ci aurait signé le projet sans "
-        "préciser lequel il préférait. Par crainte, les architectes auraient construit le bâtiment en reprenant la "
-        "moitié de chaque projet."
-    )
-    p = article(moskva, "Moscou")
-    asked = "Quel sentiment ont éprouvé les constructeurs de l'hôtel Moskva après la signature du projet par Staline ?"
-    fear = "Par crainte"
-
-    class Preferring(HashingEmbedder):  # the sentence on the signature is closest to the question
-        def embed_documents(self, texts):
-            return np.array([[0.0, 1.0] if t.startswith(fear) else [1.0, 0.0] for t in texts])
-
-        def embed_queries(self, texts):
-            return np.array([[1.0, 0.0] for _ in texts])
-
-    quoted = lambda drafted: best_quote(asked, "fr", [p], [9.0], Preferring(), 6.0, drafted=drafted)  # noqa: E731
-    assert p.text[slice(*astuple(quoted(""))[1:])].startswith("Deux projets")
-    drafted = "Les constructeurs de l'hôtel Moskva ont éprouvé de la crainte et de la confusion [1]."
-    assert p.text[slice(*astuple(quoted(drafted))[1:])].startswith(fear)

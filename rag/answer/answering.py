@@ -135,7 +135,7 @@ class Answerer:
             draft = new_draft()
         # A quote speaks to the question as searched (a follow-up completed, its time phrases read).
         quote = (
-            best_quote(retrieval.query, lang, prompt.passages, relevance, embedder, min_quote, quote_words, draft.raw)
+            best_quote(retrieval.query, lang, prompt.passages, relevance, embedder, min_quote, quote_words)
             if draft.failed
             else None
         )

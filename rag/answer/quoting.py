@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rag.answer import prompts
-from rag.answer.citations import strip_markers
 from rag.answer.evidence import asked as words_asked
 from rag.answer.evidence import covers
 from rag.answer.passages import Passage, section_starts
@@ -52,16 +51,13 @@ def best_quote(
     embedder: Embedder,
     min_relevance: float,
     min_share: float = 0.0,
-    drafted: str = "",
 ) -> Quote | None:
     """The sentence of a strongly relevant passage most similar to ``question`` among those that address it; failing
     one, among the sentences of the other passages with a relevance that hold ``min_share`` of the question's words
     under their titles (a passage less far above chance, a sentence that says most of what is asked: « la mère du
     compositeur était nièce du pape Pie IV » for « De qui Pie IV est-il l'oncle ? »). None when no sentence
     qualifies. A sentence in another language than ``lang`` is judged once translated, and only from a strongly
-    relevant passage (its words differ from the question's). Among them, those the model ``drafted`` its answer from
-    (``drawn_from``) come first: « Par crainte, le bâtiment aurait été construit… » for a draft on the builders'
-    « crainte », not the sentence closer to the question on how Stalin signed the project."""
+    relevant passage (its words differ from the question's)."""
     strong = [score is not None and score >= min_relevance for score in relevance]
     candidates = addressing(question, lang, passages, strong)
     if not candidates and min_share > 0 and words_asked(question, lang):
@@ -71,16 +67,9 @@ def best_quote(
         ]
     if not candidates:
         return None
-    written = [drafted[s:e] for s, e in split_sentences(drafted)]
-    drawn = [q for q in candidates if any(drawn_from(question, lang, w, _said(passages, q)) for w in written)]
-    candidates = drawn or candidates
     qvec = embedder.embed_queries([question])[0]
-    vectors = embedder.embed_documents([_said(passages, q) for q in candidates])
+    vectors = embedder.embed_documents([passages[q.n - 1].text[q.start : q.end] for q in candidates])
     return candidates[int((vectors @ qvec).argmax())]
-
-
-def _said(passages: Sequence[Passage], quote: Quote) -> str:
-    return passages[quote.n - 1].text[quote.start : quote.end]
 
 
 def addressing(question: str, lang: str, passages: Sequence[Passage], allowed: Sequence[bool]) -> list[Quote]:
@@ -119,14 +108,6 @@ def addresses(
     asked = {w for w in analyze(question, lang, query=True) if w not in about}
     said = f"{heading(passage, span[0])}\n{said}"  # a heading in another language still shares its names
     return not asked or not asked.isdisjoint(analyze(said, lang))
-
-
-def drawn_from(question: str, lang: str, sentence: str, said: str) -> bool:
-    """Whether the model's ``sentence`` takes its answer from ``said``: ``said`` holds at least half of the words
-    (stems) the sentence gives beyond the question's, and one at least. « Les Algérois demandent à l'aide des
-    corsaires turcs. » takes « corsaires turcs » from « Les Algérois font alors appel aux corsaires turcs. »"""
-    given = set(analyze(strip_markers(sentence), lang)) - set(analyze(question, lang, query=True))
-    return bool(given) and 2 * len(given & set(analyze(said, lang))) >= len(given)
 
 
 def heading(passage: Passage, at: int) -> str:
