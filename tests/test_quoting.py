@@ -7,7 +7,7 @@ from test_passages import TEXT, chunk
 
 from rag.answer.drafting import Draft
 from rag.answer.passages import Passage
-from rag.answer.quoting import Quote, addresses, best_quote
+from rag.answer.quoting import Quote, addresses, best_quote, quotable
 
 from conftest import HashingEmbedder
 
@@ -75,6 +75,24 @@ def test_the_quote_is_chosen_among_the_sentences_that_address_the_question():
     assert found is not None and p.text[found.start : found.end].startswith("En 1664")
     # near the topic, speaking to none of it: no quote, the answer is refused
     assert best_quote("Quel était le salaire de Du Bosc à Caen ?", "fr", [p], [9.0], HashingEmbedder(), 6.0) is None
+
+
+def test_a_sentence_led_by_a_pronoun_is_quoted_with_the_sentence_that_names_what_it_speaks_of():
+    warsaw = (
+        "The Warsaw Stock Exchange was founded in 1817 and closed by the Second World War. "
+        "It was re-established in April 1991, after the end of communism."
+    )
+    p = article(warsaw, "Warsaw", "en")
+    asked = "When was the Warsaw Stock Exchange re-established?"
+    found = best_quote(asked, "en", [p], [9.0], HashingEmbedder(), 6.0)
+    assert found is not None and p.text[found.start : found.end] == warsaw
+    # alone, « It was re-established » names no stock exchange and is not quoted
+    assert (len(warsaw.split(". ")[0]) + 2, len(warsaw)) not in quotable(warsaw)
+    # a pronoun opening the passage, or its section, has nothing before it to bring
+    alone = "Il n'avait pas vingt-trois ans lorsque le colloque le nomma."
+    assert quotable(alone) == [(0, len(alone))]
+    headed = "Les débuts\nIl fut nommé pasteur à Caen en 1664."
+    assert [headed[s:e] for s, e in quotable(headed)] == ["Il fut nommé pasteur à Caen en 1664."]
 
 
 def test_below_the_quote_relevance_a_sentence_is_quoted_only_when_it_holds_most_of_the_questions_words():

@@ -3,9 +3,10 @@
 Passages that stand well above chance (``answer.quote_relevance``) are quoted
 from; failing one, a passage less far above it, when the sentence itself holds
 most of the question's words (``answer.quote_words``). A quote is a whole
-sentence of the passage, neither a title nor a fragment, short enough to read
-at a glance, and it must hold one of the words
-the question asks about beyond its article's title, and a time, a number or a measure when the question asks for one
+sentence of the passage (with the sentence before it when it opens with a
+pronoun), neither a title nor a fragment, short enough to read at a glance,
+and it must hold one of the words the question asks about beyond its article's
+title, and a time, a number or a measure when the question asks for one
 (``addresses``): in the article
 "Pierre Du Bosc", a sentence on his first post at Caen is close to « Quand Du Bosc
 sera-t-il autorisé à rentrer en Normandie ? » and does not answer it.
@@ -34,6 +35,10 @@ if TYPE_CHECKING:
 
 MIN_WORDS, MAX_WORDS = 5, 60  # "L'usine emploie 800 personnes." is a whole answer; "30 octobre 2012." is not
 LIST_DASH = re.compile(r"^\s*[-–—•]\s+")
+# A sentence led by a personal or demonstrative pronoun names what it speaks of in the sentence before it.
+LEADING_PRONOUN = re.compile(
+    r"^\W*(?:it|he|she|they|il|elle|ils|elles|cela|ceci|celui-ci|celle-ci|ceux-ci|celles-ci)\b", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -119,15 +124,26 @@ def heading(passage: Passage, at: int) -> str:
 
 
 def quotable(text: str) -> list[tuple[int, int]]:
-    """The spans of ``text``'s sentences fit to be quoted: whole sentences, neither titles nor fragments, short."""
+    """The spans of ``text``'s sentences fit to be quoted: whole sentences, neither titles nor fragments, short. A
+    sentence led by a pronoun is quoted with the sentence before it when both fit: « It was re-established in April
+    1991 » says what was only after « The Warsaw Stock Exchange … was founded in 1817. »."""
     spans = split_sentences(text)
-    return [
-        (s, e)
-        for (s, e), title in zip(spans, section_starts(text, spans), strict=True)
-        if not title
-        and MIN_WORDS <= len(re.findall(r"\w+", text[s:e])) <= MAX_WORDS
-        and not addressed_to_assistant(text[s:e])
-    ]
+    titles = section_starts(text, spans)
+    found = []
+    for i, ((s, e), title) in enumerate(zip(spans, titles, strict=True)):
+        if title:
+            continue
+        if i and not titles[i - 1] and LEADING_PRONOUN.match(text[s:e]) and _fits(text[spans[i - 1][0] : e]):
+            found.append((spans[i - 1][0], e))
+        elif _fits(text[s:e]):
+            found.append((s, e))
+    return found
+
+
+def _fits(said: str) -> bool:
+    """Whether ``said`` is short enough to read at a glance, long enough to say something, and not addressed to the
+    assistant."""
+    return MIN_WORDS <= len(re.findall(r"\w+", said)) <= MAX_WORDS and not addressed_to_assistant(said)
 
 
 def article_title(chunk: Chunk) -> str:
