@@ -120,6 +120,48 @@ def test_headers_repeats_and_refusal_sentences_are_dropped_and_what_is_shown_is_
     assert not done.refused and draft.refusals == 1
 
 
+def test_the_question_restated_in_the_models_words_is_no_sentence_of_the_answer():
+    question = "Pourquoi la Chine est-elle importante pour la Russie ?"
+    raw = "La Chine achète du gaz russe [1]. La Chine est importante pour la Russie [1]."
+    draft = Draft("fr", [passage()], scorer(La=0.9), question=question)
+    assert streamed(raw, draft) == ["La Chine achète du gaz russe."]
+    # neither shown nor listed as left out: it says nothing the reader did not ask
+    assert [s.text for s in finish(draft).sentences] == ["La Chine achète du gaz russe."]
+    # alone, it is no answer: the draft failed, and a quote or a refusal stands for it
+    alone = Draft("fr", [passage()], scorer(La=0.9), question=question)
+    streamed("La Chine est importante pour la Russie [1].", alone)
+    assert alone.failed and not alone.kept and not alone.left_out
+    # a question asking whether is answered in its own words
+    whether = Draft("fr", [passage()], scorer(La=0.9), question="La Chine est-elle importante pour la Russie ?")
+    assert streamed("La Chine est importante pour la Russie [1].", whether) == [
+        "La Chine est importante pour la Russie."
+    ]
+
+
+@pytest.mark.parametrize(
+    "sentence, question, lang, restates",
+    [
+        (
+            "Le territoire de l'Acadie est attaqué par Rollo [1].",
+            "Quel territoire de l'acadie est attaqué par Rollo ?",
+            "fr",
+            True,
+        ),
+        ("Rollo attaque l'île Saint-Jean [1].", "Quel territoire de l'acadie est attaqué par Rollo ?", "fr", False),
+        ("The stock exchange was re-established.", "When was the Warsaw stock exchange re-established?", "en", True),
+        ("It was re-established in 1991.", "When was the Warsaw stock exchange re-established?", "en", False),
+        ("Moab est un désert.", "Est-ce que Moab est un désert ?", "fr", False),
+        ("Moab is a desert.", "Is Moab a desert?", "en", False),
+    ],
+)
+def test_a_sentence_restates_a_question_asking_for_something_when_it_holds_none_but_its_words(
+    sentence, question, lang, restates
+):
+    from rag.answer.shape import restates_question
+
+    assert restates_question(sentence, question, lang) is restates
+
+
 def test_unsupported_sentences_are_left_out_but_kept_for_the_reader_to_see():
     raw = "La Chine achète du gaz russe [1]. Le musée a été détruit [1]."
     draft = Draft("fr", [passage()], scorer(La=0.9))
@@ -741,7 +783,7 @@ def test_a_rejected_short_answer_gives_way_to_a_passage_sentence_holding_it(tmp_
 
 
 def test_a_first_sentence_without_the_time_the_question_asks_for_is_dropped():
-    question = "Quand la Chine a-t-elle critiqué le retrait ?"
+    question = "Quand Pékin a-t-il critiqué le retrait ?"
     undated = Draft("fr", [passage()], scorer(Ce=0.9, Pékin=0.9), question=question)
     streamed("Ce retrait a été critiqué par la Chine [1].", undated)
     # true, and no answer to « quand »: not shown, not left out as unsupported; the quote, else a refusal, stands

@@ -40,6 +40,7 @@ from rag.answer.shape import (
     is_closed,
     is_refusal,
     language_drifted,
+    restates_question,
     same_text,
     source_names,
     strip_scaffolding,
@@ -69,7 +70,7 @@ class Draft:
     cut: bool = False  # the last sentence was cut by the length limit
     copied: int = 0  # sentences that only restate the instructions' example
     beside: int = 0  # first sentences without the time or number asked for, or no answer in their extract
-    headers: int = 0  # sentences that were only a copied passage header, title or file name
+    headers: int = 0  # sentences that said nothing: a copied passage header, title or file name, or the question
     # A second opinion: (sentence, passage extract, the extract's language) -> the extract states it.
     verify: Callable[[str, str, str], bool] | None = None
     # The passage's sentence said in the answer's language, checked (None when the translation does not pass).
@@ -225,7 +226,9 @@ class Draft:
         titles = [p.chunk.title for p in self.passages]
         # A marker opening a line numbers a list item ("[1] Coopération : …"): it stays the item's citation.
         text = strip_scaffolding(LEADING_MARKERS.sub("", sentence.text), titles)
-        if not text:  # « Nigeria : crash d'un avion … (Wikinews, 5 juin 2012) [1]. » said nothing, nor that it cannot
+        # « Nigeria : crash d'un avion … (Wikinews, 5 juin 2012) [1]. » said nothing, nor that it cannot; nor does the
+        # question in the model's words (« Le territoire de l'Acadie est attaqué par Rollo. »)
+        if not text or (self.question and restates_question(text, self.question, self.lang)):
             self.headers += 1
             return None
         if is_refusal(text):

@@ -130,6 +130,23 @@ def unenclosed(text: str) -> str:
     return m.group(1) if m else text
 
 
+# A question asking for something (who, what, which, how many…), not whether: « Est-ce que… », "Is it…" are not.
+_ASKS_FOR = re.compile(
+    r"\b(?:qui|quoi|quel|quelle|quels|quelles|lequel|laquelle|lesquels|lesquelles|où|quand|comment|combien|pourquoi"
+    r"|qu['’]\s*est-ce|what|who|whom|whose|which|where|when|why|how)\b|^\W*(?:que|qu['’])",
+    re.IGNORECASE,
+)
+
+
+def restates_question(sentence: str, question: str, lang: str) -> bool:
+    """Whether ``sentence`` says nothing but ``question``'s own words when the question asks for something: « Le
+    territoire de l'Acadie est attaqué par Rollo. » holds no answer to « Quel territoire de l'Acadie est attaqué par
+    Rollo ? ». A question asking whether (« Moab est-il un désert ? ») is answered in its own words."""
+    if not _ASKS_FOR.search(question):
+        return False
+    return set(analyze(strip_markers(sentence), lang)) <= set(analyze(question, lang))
+
+
 def is_refusal(text: str) -> bool:
     plain = strip_markers(text)
     return not plain or bool(_REFUSAL.search(plain))
