@@ -162,6 +162,26 @@ def test_a_sentence_restates_a_question_asking_for_something_when_it_holds_none_
     assert restates_question(sentence, question, lang) is restates
 
 
+@pytest.mark.parametrize(
+    "sentence, lang, only",
+    [
+        ("This information comes from the passage [1].", "en", True),
+        ("It is mentioned in the passage from Wikipedia.", "en", True),
+        ("Cela est mentionné dans les deux extraits.", "fr", True),
+        ("The passage from Wikipedia defines computational complexity.", "en", False),
+        ("Le texte de loi date de 2012.", "fr", False),
+    ],
+)
+def test_a_sentence_saying_only_where_its_answer_is_says_nothing(sentence, lang, only):
+    from rag.answer.shape import only_cites_sources
+
+    assert only_cites_sources(sentence, lang) is only
+    draft = Draft(lang, [passage()], scorer(La=0.9, China=0.9, This=0.9, It=0.9, Cela=0.9, The=0.9, Le=0.9))
+    first = "La Chine achète du gaz russe [1]." if lang == "fr" else "China buys Russian gas [1]."
+    streamed(f"{first} {sentence}", draft)
+    assert len(draft.kept) + len(draft.left_out) == (1 if only else 2)
+
+
 def test_unsupported_sentences_are_left_out_but_kept_for_the_reader_to_see():
     raw = "La Chine achète du gaz russe [1]. Le musée a été détruit [1]."
     draft = Draft("fr", [passage()], scorer(La=0.9))

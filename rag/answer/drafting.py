@@ -40,6 +40,7 @@ from rag.answer.shape import (
     is_closed,
     is_refusal,
     language_drifted,
+    only_cites_sources,
     restates_question,
     same_text,
     source_names,
@@ -227,8 +228,8 @@ class Draft:
         # A marker opening a line numbers a list item ("[1] Coopération : …"): it stays the item's citation.
         text = strip_scaffolding(LEADING_MARKERS.sub("", sentence.text), titles)
         # « Nigeria : crash d'un avion … (Wikinews, 5 juin 2012) [1]. » said nothing, nor that it cannot; nor does the
-        # question in the model's words (« Le territoire de l'Acadie est attaqué par Rollo. »)
-        if not text or (self.question and restates_question(text, self.question, self.lang)):
+        # question in the model's words (« Le territoire de l'Acadie est attaqué par Rollo. ») or where its answer is
+        if not text or only_cites_sources(text, self.lang) or restates_question(text, self.question, self.lang):
             self.headers += 1
             return None
         if is_refusal(text):

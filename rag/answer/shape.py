@@ -142,9 +142,26 @@ def restates_question(sentence: str, question: str, lang: str) -> bool:
     """Whether ``sentence`` says nothing but ``question``'s own words when the question asks for something: « Le
     territoire de l'Acadie est attaqué par Rollo. » holds no answer to « Quel territoire de l'Acadie est attaqué par
     Rollo ? ». A question asking whether (« Moab est-il un désert ? ») is answered in its own words."""
-    if not _ASKS_FOR.search(question):
+    if not question or not _ASKS_FOR.search(question):
         return False
     return set(analyze(strip_markers(sentence), lang)) <= set(analyze(question, lang))
+
+
+# The words of a sentence that only says where its answer is: "This information comes from the passage."
+_SOURCE_WORDS = (
+    "this that it cet cette cela ceci information informations answer réponse fact fait passage passages article "
+    "articles source sources extract extracts extrait extraits text texts texte textes wikipedia wikipédia provided "
+    "fournie fourni mentioned mentionnée mentionné stated indiquée indiqué indicated given donnée found trouvée comes "
+    "come vient viennent taken tirée drawn both deux"
+)
+_SOURCES = {"passag", "articl", "sourc", "extract", "extrait", "text", "wikipedia", "wikipédi", "wikipedi"}
+
+
+def only_cites_sources(sentence: str, lang: str) -> bool:
+    """Whether ``sentence`` only says where its answer is, not what: "This information comes from the passage.",
+    « Cela est mentionné dans les deux extraits. »."""
+    said = set(analyze(strip_markers(sentence), lang))
+    return bool(said & _SOURCES) and said <= set(analyze(_SOURCE_WORDS, lang))
 
 
 def is_refusal(text: str) -> bool:
