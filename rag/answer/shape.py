@@ -147,21 +147,30 @@ def restates_question(sentence: str, question: str, lang: str) -> bool:
     return set(analyze(strip_markers(sentence), lang)) <= set(analyze(question, lang))
 
 
-# The words of a sentence that only says where its answer is: "This information comes from the passage."
-_SOURCE_WORDS = (
-    "this that it cet cette cela ceci information informations answer réponse fact fait passage passages article "
-    "articles source sources extract extracts extrait extraits text texts texte textes wikipedia wikipédia provided "
-    "fournie fourni mentioned mentionnée mentionné stated indiquée indiqué indicated given donnée found trouvée comes "
-    "come vient viennent taken tirée drawn both deux"
+# The words of a sentence that only says where its answer is ("This information comes from the passage."), and
+# those of them that name a source.
+_SOURCE_NOUNS = (
+    "passage passages article articles source sources extract extracts extrait extraits text texts texte textes "
+    "wikipedia wikipédia"
 )
-_SOURCES = {"passag", "articl", "sourc", "extract", "extrait", "text", "wikipedia", "wikipédi", "wikipedi"}
+_SOURCE_WORDS = _SOURCE_NOUNS + (
+    " this that it cet cette cela ceci information informations answer réponse fact fait provided fournie fourni "
+    "mentioned mentionnée mentionné stated indiquée indiqué indicated given donnée found trouvée comes come vient "
+    "viennent taken tirée drawn both deux"
+)
+
+
+@cache
+def _source_stems(lang: str) -> tuple[frozenset[str], frozenset[str]]:
+    return frozenset(analyze(_SOURCE_NOUNS, lang)), frozenset(analyze(_SOURCE_WORDS, lang))
 
 
 def only_cites_sources(sentence: str, lang: str) -> bool:
     """Whether ``sentence`` only says where its answer is, not what: "This information comes from the passage.",
     « Cela est mentionné dans les deux extraits. »."""
     said = set(analyze(strip_markers(sentence), lang))
-    return bool(said & _SOURCES) and said <= set(analyze(_SOURCE_WORDS, lang))
+    nouns, words = _source_stems(lang)
+    return bool(said & nouns) and said <= words
 
 
 def is_refusal(text: str) -> bool:
