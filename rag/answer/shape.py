@@ -17,6 +17,7 @@ from functools import cache
 from rag.answer.citations import MARKER, strip_markers
 from rag.answer.prompting import example_answer
 from rag.text.analysis import analyze
+from rag.text.askedkinds import asks_for_something
 from rag.text.dates import month_names
 from rag.text.foreign import untranslated_words
 from rag.text.language import detect_answer
@@ -130,19 +131,11 @@ def unenclosed(text: str) -> str:
     return m.group(1) if m else text
 
 
-# A question asking for something (who, what, which, how many…), not whether: « Est-ce que… », "Is it…" are not.
-_ASKS_FOR = re.compile(
-    r"\b(?:qui|quoi|quel|quelle|quels|quelles|lequel|laquelle|lesquels|lesquelles|où|quand|comment|combien|pourquoi"
-    r"|qu['’]\s*est-ce|what|who|whom|whose|which|where|when|why|how)\b|^\W*(?:que|qu['’])",
-    re.IGNORECASE,
-)
-
-
 def restates_question(sentence: str, question: str, lang: str) -> bool:
     """Whether ``sentence`` says nothing but ``question``'s own words when the question asks for something: « Le
     territoire de l'Acadie est attaqué par Rollo. » holds no answer to « Quel territoire de l'Acadie est attaqué par
     Rollo ? ». A question asking whether (« Moab est-il un désert ? ») is answered in its own words."""
-    if not question or not _ASKS_FOR.search(question):
+    if not question or not asks_for_something(question):
         return False
     return set(analyze(strip_markers(sentence), lang)) <= set(analyze(question, lang))
 

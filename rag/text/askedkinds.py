@@ -67,6 +67,13 @@ _ASKING = re.compile(  # a question on its own: opened by an interrogative (afte
     r"|-t-|-(?:il|elle|ils|elles|on)\b",
     re.I,
 )
+_ASKS_FOR = (
+    re.compile(  # who, what, which, how many…, anywhere in the question; not whether (« Est-ce que… », "Is it…")
+        r"\b(?:qui|quoi|quel|quelle|quels|quelles|lequel|laquelle|lesquels|lesquelles|où|quand|comment|combien|pourquoi"
+        r"|qu['’]\s*est-ce|what|who|whom|whose|which|where|when|why|how)\b|^\W*(?:que|qu['’])",
+        re.IGNORECASE,
+    )
+)
 _SIDE_CLAUSE = re.compile(  # a last clause, after a comma, that says where the fact was told or what else is known
     r",\s*(?:selon|d['’]après|où|qui|dont|lors\s+d[eu]|évoqué(?:e|s|es)?|mentionné(?:e|s|es)?"
     r"|according\s+to|as\s+(?:discussed|reported|described|mentioned|said)|where|which|who|whose|during)\b"
@@ -108,6 +115,12 @@ _UNITS = frozenset(_UNIT_WORDS)
 _ABBREVIATED_UNIT = re.compile(r"\d\s*(?:km|m|cm|mm|ha|ft|mi|mph|°[CF]?)(?![^\W\d²³_])")  # « 892 km² », « 100 km/h »
 _NUMBERS = frozenset(_NUMBER_WORDS)
 _ROMAN_CENTURY = re.compile(r"\b[IVX]+(?:e|er|ème)\s+(?:siècle|millénaire)|\b[IVX]{2,5}(?:e|ème)\b")  # « au XIXe »
+
+
+def asks_for_something(question: str) -> bool:
+    """Whether ``question`` asks for something (who, what, which, when, how many…) rather than whether: « Quel
+    territoire de l'Acadie Rollo attaque-t-il ? », not « Moab est-il un désert ? »."""
+    return bool(_ASKS_FOR.search(question))
 
 
 def kind(question: str) -> Kind | None:
