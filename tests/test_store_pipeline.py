@@ -275,7 +275,7 @@ def answering(settings, **answer):
     return settings.model_copy(update={"answer": settings.answer.model_copy(update=answer)})
 
 
-def test_an_answer_that_only_restates_the_question_is_not_supported(fake_settings):
+def test_an_answer_that_only_restates_the_question_is_refused(fake_settings):
     from conftest import ScriptedLLM
 
     restated = "Pour la Chine, elle est-elle importante pour la Russie selon l'article [1] ?"
@@ -283,7 +283,8 @@ def test_an_answer_that_only_restates_the_question_is_not_supported(fake_setting
     p.add([SEED])
     answer = p.ask("Pourquoi la Chine est-elle importante pour la Russie selon l'article ?")
     assert answer.refused and not answer.citations
-    assert [(s.text, s.supported) for s in answer.sentences] == [(restated.replace(" [1]", ""), False)]
+    # it says nothing the reader did not ask: not even listed among the sentences left out
+    assert not answer.sentences
 
 
 def test_with_no_supported_sentence_a_strongly_relevant_passage_is_quoted(fake_settings):
