@@ -71,7 +71,7 @@ class Draft:
     cut: bool = False  # the last sentence was cut by the length limit
     copied: int = 0  # sentences that only restate the instructions' example
     beside: int = 0  # first sentences without the time or number asked for, or no answer in their extract
-    headers: int = 0  # sentences that said nothing: a copied passage header, title or file name, or the question
+    said_nothing: int = 0  # sentences that were a copied passage header, title or file name, or the question
     # A second opinion: (sentence, passage extract, the extract's language) -> the extract states it.
     verify: Callable[[str, str, str], bool] | None = None
     # The passage's sentence said in the answer's language, checked (None when the translation does not pass).
@@ -88,7 +88,7 @@ class Draft:
     @property
     def failed(self) -> bool:
         """The model wrote no sentence that can be shown, and did not say that the passages do not tell."""
-        return not self.kept and bool(self.left_out or self.cut or self.copied or self.beside or self.headers)
+        return not self.kept and bool(self.left_out or self.cut or self.copied or self.beside or self.said_nothing)
 
     @property
     def echoed(self) -> bool:
@@ -230,7 +230,7 @@ class Draft:
         # « Nigeria : crash d'un avion … (Wikinews, 5 juin 2012) [1]. » said nothing, nor that it cannot; nor does the
         # question in the model's words (« Le territoire de l'Acadie est attaqué par Rollo. ») or where its answer is
         if not text or only_cites_sources(text, self.lang) or restates_question(text, self.question, self.lang):
-            self.headers += 1
+            self.said_nothing += 1
             return None
         if is_refusal(text):
             self.refusals += 1

@@ -67,12 +67,11 @@ _ASKING = re.compile(  # a question on its own: opened by an interrogative (afte
     r"|-t-|-(?:il|elle|ils|elles|on)\b",
     re.I,
 )
-_ASKS_FOR = (
-    re.compile(  # who, what, which, how many…, anywhere in the question; not whether (« Est-ce que… », "Is it…")
-        r"\b(?:qui|quoi|quel|quelle|quels|quelles|lequel|laquelle|lesquels|lesquelles|où|quand|comment|combien|pourquoi"
-        r"|qu['’]\s*est-ce|what|who|whom|whose|which|where|when|why|how)\b|^\W*(?:que|qu['’])",
-        re.IGNORECASE,
-    )
+# Who, what, which, how many…, anywhere in the question; not whether (« Est-ce que… », "Is it…").
+_ASKS_FOR = re.compile(
+    r"\b(?:qui|quoi|quel|quelle|quels|quelles|lequel|laquelle|lesquels|lesquelles|où|quand|comment|combien|pourquoi"
+    r"|qu['’]\s*est-ce|what|who|whom|whose|which|where|when|why|how)\b|^\W*(?:que|qu['’])",
+    re.IGNORECASE,
 )
 _SIDE_CLAUSE = re.compile(  # a last clause, after a comma, that says where the fact was told or what else is known
     r",\s*(?:selon|d['’]après|où|qui|dont|lors\s+d[eu]|évoqué(?:e|s|es)?|mentionné(?:e|s|es)?"
